@@ -1,0 +1,15 @@
+/** Hono's typing for this Worker: bindings, plus what tests may inject. */
+import type { OriginFetch } from "./proxy/origin.ts";
+
+export interface Bindings extends Env {
+  /** Optional service binding to the origin (used when ORIGIN_URL is unset). */
+  ORIGIN?: Fetcher;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: {
+    /** Replaces the origin fetch (tests, the benchmark). */
+    originFetch: OriginFetch | undefined;
+  };
+}

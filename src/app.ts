@@ -1,0 +1,59 @@
+/**
+ * The Hono app: the middleware's own routes under /__p13n/, everything else
+ * proxied and personalized.
+ *
+ * @example
+ * const app = createApp({ originFetch: (req) => fixtureOrigin(req) }); // tests swap the origin
+ * const res = await app.fetch(new Request("https://shop.example/"), env, ctx);
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { describeError, P13nError } from "./errors.ts";
+import { personalize } from "./personalize.ts";
+import { originFetchFor, originRequest, type OriginFetch } from "./proxy/origin.ts";
+import { originErrorPage, passThrough } from "./proxy/responses.ts";
+import { healthz } from "./routes/healthz.ts";
+
+export const PREFIX = "/__p13n";
+
+export interface AppOptions {
+  originFetch?: OriginFetch;
+}
+
+export function createApp(options: AppOptions = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async function injectOrigin(c, next) {
+    c.set("originFetch", options.originFetch);
+    await next();
+  });
+
+  const own = new Hono<AppEnv>();
+  own.get("/healthz", healthz);
+  own.all("*", (c) => c.json({ error: { code: "NOT_FOUND", message: `no ${c.req.method} ${c.req.path}` } }, 404));
+  app.route(PREFIX, own);
+
+  app.all("*", personalize);
+
+  app.onError((err, c) => {
+    console.error(JSON.stringify({ at: "app", path: c.req.path, error: describeError(err) }));
+    const code = err instanceof P13nError ? err.code : "INTERNAL";
+    if (c.req.path.startsWith(`${PREFIX}/`)) return c.json({ error: { code, message: "internal error" } }, 500);
+    // The page path fails open: if anything above the origin fetch threw, still serve the origin.
+    return fallbackToOrigin(c.req.raw, c.env, options.originFetch);
+  });
+  return app;
+}
+
+async function fallbackToOrigin(request: Request, env: AppEnv["Bindings"], originFetch?: OriginFetch): Promise<Response> {
+  // Only a safe method may be sent again: a POST body may already be gone.
+  if (request.method !== "GET" && request.method !== "HEAD") return originErrorPage(502);
+  try {
+    const url = env.ORIGIN_URL ? new URL(env.ORIGIN_URL) : undefined;
+    const target = { url, fetcher: env.ORIGIN ?? env.DEMO_ORIGIN };
+    const res = await (originFetch ?? originFetchFor(target))(originRequest(request, target));
+    return passThrough(res, url, new URL(request.url));
+  } catch {
+    return originErrorPage(502);
+  }
+}

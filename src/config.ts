@@ -1,0 +1,126 @@
+/**
+ * Turns the Worker's string bindings into one typed, validated config.
+ * Parsed once per isolate per env object (env is stable for an isolate's life).
+ *
+ * @example
+ * const config = getConfig(env);
+ * config.stateBudgetMs; // number, validated
+ */
+import * as v from "valibot";
+import { P13nError } from "./errors.ts";
+
+const intFrom = (fallback: number, min: number, max: number) =>
+  v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => (s.trim() === "" ? fallback : Number(s))),
+    v.number("must be a number"),
+    v.integer("must be a whole number"),
+    v.minValue(min),
+    v.maxValue(max),
+  );
+
+const optionalString = v.pipe(
+  v.optional(v.string(), ""),
+  v.transform((s) => (s.trim() === "" ? undefined : s.trim())),
+);
+
+const EnvSchema = v.object({
+  ORIGIN_URL: v.pipe(
+    optionalString,
+    v.check((s) => s === undefined || URL.canParse(s), "must be an absolute URL such as https://www.example.com"),
+  ),
+  PROFILE_COOKIE: v.pipe(v.optional(v.string(), ""), v.transform((s) => s.trim() || "p13n_profile")),
+  PROFILE_ISSUER: optionalString,
+  PROFILE_AUDIENCE: optionalString,
+  PROFILE_JWKS_URL: v.pipe(
+    optionalString,
+    v.check((s) => s === undefined || s.startsWith("https://"), "must be an https:// URL"),
+  ),
+  PROFILE_JWKS: optionalString,
+  PROFILE_ALG: optionalString,
+  PROFILE_MAX_AGE_S: intFrom(86_400, 60, 31_536_000),
+  PROFILE_SECRET: optionalString,
+  VISITOR_SECRET: optionalString,
+  ADMIN_TOKEN: optionalString,
+  STATE_BUDGET_MS: intFrom(25, 1, 5_000),
+  MANIFEST_BUDGET_MS: intFrom(50, 1, 5_000),
+  MANIFEST_TTL_S: intFrom(30, 1, 3_600),
+  JWKS_BUDGET_MS: intFrom(200, 1, 5_000),
+  ORIGIN_TIMEOUT_MS: intFrom(30_000, 100, 600_000),
+  MAX_REWRITE_BYTES: intFrom(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+});
+
+export type ProfileKeySource =
+  | { kind: "secret"; alg: "HS256" | "HS384" | "HS512"; secret: string }
+  | { kind: "jwks-inline"; alg: string; jwks: string }
+  | { kind: "jwks-url"; alg: string; url: string }
+  | { kind: "none" };
+
+export interface Config {
+  originUrl: URL | undefined;
+  profileCookie: string;
+  profileIssuer: string | undefined;
+  profileAudience: string | undefined;
+  profileMaxAgeS: number;
+  profileKeys: ProfileKeySource;
+  jwksBudgetMs: number;
+  visitorSecret: string | undefined;
+  adminToken: string | undefined;
+  stateBudgetMs: number;
+  manifestBudgetMs: number;
+  manifestTtlMs: number;
+  originTimeoutMs: number;
+  maxRewriteBytes: number;
+}
+
+const ASYMMETRIC = new Set(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]);
+const SYMMETRIC = new Set(["HS256", "HS384", "HS512"]);
+
+function profileKeys(e: v.InferOutput<typeof EnvSchema>): ProfileKeySource {
+  const alg = e.PROFILE_ALG;
+  // Exactly one key source and one algorithm: no HS/RS key confusion possible.
+  if (e.PROFILE_JWKS || e.PROFILE_JWKS_URL) {
+    const a = alg ?? "RS256";
+    if (!ASYMMETRIC.has(a)) throw new P13nError("CONFIG_INVALID", `PROFILE_ALG ${a} is not an asymmetric algorithm; a JWKS needs one`);
+    return e.PROFILE_JWKS ? { kind: "jwks-inline", alg: a, jwks: e.PROFILE_JWKS } : { kind: "jwks-url", alg: a, url: e.PROFILE_JWKS_URL! };
+  }
+  if (e.PROFILE_SECRET) {
+    const a = alg ?? "HS256";
+    if (!SYMMETRIC.has(a)) throw new P13nError("CONFIG_INVALID", `PROFILE_ALG ${a} does not fit PROFILE_SECRET; use HS256, HS384 or HS512`);
+    return { kind: "secret", alg: a as "HS256", secret: e.PROFILE_SECRET };
+  }
+  return { kind: "none" };
+}
+
+const cache = new WeakMap<object, Config>();
+
+/** Parses and validates env; throws P13nError CONFIG_INVALID naming the variable. */
+export function getConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const parsed = v.safeParse(EnvSchema, env);
+  if (!parsed.success) {
+    const first = parsed.issues[0];
+    const key = first?.path?.map((p) => String(p.key)).join(".") ?? "?";
+    throw new P13nError("CONFIG_INVALID", `${key}: ${first?.message ?? "invalid"}`);
+  }
+  const e = parsed.output;
+  const config: Config = {
+    originUrl: e.ORIGIN_URL ? new URL(e.ORIGIN_URL) : undefined,
+    profileCookie: e.PROFILE_COOKIE,
+    profileIssuer: e.PROFILE_ISSUER,
+    profileAudience: e.PROFILE_AUDIENCE,
+    profileMaxAgeS: e.PROFILE_MAX_AGE_S,
+    profileKeys: profileKeys(e),
+    jwksBudgetMs: e.JWKS_BUDGET_MS,
+    visitorSecret: e.VISITOR_SECRET,
+    adminToken: e.ADMIN_TOKEN,
+    stateBudgetMs: e.STATE_BUDGET_MS,
+    manifestBudgetMs: e.MANIFEST_BUDGET_MS,
+    manifestTtlMs: e.MANIFEST_TTL_S * 1000,
+    originTimeoutMs: e.ORIGIN_TIMEOUT_MS,
+    maxRewriteBytes: e.MAX_REWRITE_BYTES,
+  };
+  cache.set(env, config);
+  return config;
+}

@@ -1,0 +1,134 @@
+/**
+ * The published manifest, read from KV once per isolate and kept with a TTL.
+ * A page request never waits on KV when a copy is held: past the TTL it gets
+ * the held copy while one background refresh runs. Versions are immutable, so
+ * a version once parsed is never fetched again. A failed read keeps serving
+ * the last good version.
+ */
+import * as v from "valibot";
+import { ManifestSchema } from "../engine/schema.ts";
+import type { Manifest } from "../engine/types.ts";
+import { P13nError } from "../errors.ts";
+import { withinBudget } from "../timing.ts";
+import { POINTER_KEY, versionKey, type Pointer } from "./keys.ts";
+
+/** How a manifest was obtained, for Server-Timing. */
+export type ManifestSource = "hit" | "stale" | "miss" | "timeout" | "error" | "none";
+
+export interface ManifestRead {
+  manifest: Manifest | null;
+  source: ManifestSource;
+  ms: number;
+}
+
+/** After a failed refresh, wait before asking KV again (no hammering a failing namespace). */
+const RETRY_AFTER_MS = 5_000;
+/** Parsed versions kept per isolate: the current one, the previous (rollback) and a preview or two. */
+const MAX_VERSIONS = 4;
+
+interface StoreState {
+  current: Manifest | null;
+  fetchedAt: number;
+  failedAt: number;
+  inflight: Promise<Manifest | null> | null;
+  versions: Map<string, Manifest>;
+}
+
+// Keyed by the KV binding: one store per namespace per isolate (content, not visitor state).
+const stores = new WeakMap<KVNamespace, StoreState>();
+
+function stateFor(kv: KVNamespace): StoreState {
+  let s = stores.get(kv);
+  if (!s) {
+    s = { current: null, fetchedAt: 0, failedAt: 0, inflight: null, versions: new Map() };
+    stores.set(kv, s);
+  }
+  return s;
+}
+
+/**
+ * Reads and validates one immutable version (memoized per isolate).
+ *
+ * @example
+ * const m = await loadVersion(env.CONTENT, "2026-11-23T16-00-00Z-ab12cd");
+ */
+export async function loadVersion(kv: KVNamespace, version: string): Promise<Manifest> {
+  const s = stateFor(kv);
+  const held = s.versions.get(version);
+  if (held) return held;
+  const raw = await kv.get(versionKey(version), "json");
+  if (raw === null) throw new P13nError("MANIFEST_MISSING", `version ${version} is not in KV`);
+  const parsed = v.safeParse(ManifestSchema, raw);
+  if (!parsed.success) {
+    throw new P13nError("MANIFEST_INVALID", `version ${version}: ${parsed.issues[0]?.message ?? "invalid"}`);
+  }
+  s.versions.set(version, parsed.output);
+  if (s.versions.size > MAX_VERSIONS) {
+    const oldest = s.versions.keys().next().value;
+    if (oldest !== undefined && oldest !== s.current?.version) s.versions.delete(oldest);
+  }
+  return parsed.output;
+}
+
+/**
+ * A background refresh may outlive the request's budget, but not forever: a
+ * hung KV read must not block every later refresh in this isolate.
+ */
+const hardCapMs = (budgetMs: number) => Math.max(1_000, budgetMs * 20);
+
+async function refresh(kv: KVNamespace, s: StoreState, budgetMs: number): Promise<Manifest | null> {
+  try {
+    const r = await withinBudget(fetchCurrent(kv, s), hardCapMs(budgetMs));
+    if (!r.ok) throw r.error;
+    return r.value;
+  } catch (err) {
+    s.failedAt = Date.now();
+    console.warn(JSON.stringify({ at: "manifest-store", error: String(err) }));
+    return s.current; // the last good version, or null
+  } finally {
+    s.inflight = null;
+  }
+}
+
+async function fetchCurrent(kv: KVNamespace, s: StoreState): Promise<Manifest | null> {
+  const pointer = await kv.get<Pointer>(POINTER_KEY, "json");
+  // Nothing published yet means no personalization, and that is not an error.
+  const manifest = pointer?.version ? await loadVersion(kv, pointer.version) : null;
+  s.current = manifest;
+  s.fetchedAt = Date.now();
+  return manifest;
+}
+
+/**
+ * The manifest to render this request with.
+ *
+ * @example
+ * const { manifest, source } = await readManifest(env.CONTENT, { ttlMs: 30_000, budgetMs: 50, waitUntil });
+ */
+export async function readManifest(
+  kv: KVNamespace,
+  opts: { ttlMs: number; budgetMs: number; waitUntil: (p: Promise<unknown>) => void },
+): Promise<ManifestRead> {
+  const s = stateFor(kv);
+  const now = Date.now();
+  const loaded = s.fetchedAt > 0;
+  const fresh = loaded && now - s.fetchedAt < opts.ttlMs;
+  if (fresh) return { manifest: s.current, source: s.current ? "hit" : "none", ms: 0 };
+  const mayTry = now - s.failedAt > RETRY_AFTER_MS;
+  if (!s.inflight && mayTry) {
+    s.inflight = refresh(kv, s, opts.budgetMs);
+    opts.waitUntil(s.inflight);
+  }
+  if (loaded || !s.inflight) {
+    // Serve what is held while the refresh (if any) runs in the background.
+    return { manifest: s.current, source: s.current ? "stale" : "none", ms: 0 };
+  }
+  const r = await withinBudget(s.inflight, opts.budgetMs);
+  if (r.ok) return { manifest: r.value, source: r.value ? "miss" : "none", ms: r.ms };
+  return { manifest: null, source: r.reason, ms: r.ms };
+}
+
+/** Forget everything held (tests; a publish seen through the admin API in this isolate). */
+export function invalidateManifest(kv: KVNamespace): void {
+  stores.delete(kv);
+}

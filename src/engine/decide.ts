@@ -1,0 +1,217 @@
+/**
+ * The decision engine's entry point: which variant fills each slot, and why.
+ * Pure: data in, decisions out; no I/O, no clock, no randomness.
+ *
+ * Steps (per request):
+ * 1. compile the manifest (cached per manifest object);
+ * 2. settle consent: `consent.personalize`, and never against a profile that says no;
+ * 3. global holdout: the visitor gets the default everywhere, so uplift can be measured;
+ * 4. experiments: assign the visitor (sticky hash) to every running experiment whose slots
+ *    are free, in id order; layers keep experiments mutually exclusive;
+ * 5. each slot: an experiment's arm decides it (control and holdout keep the default);
+ *    otherwise every variant passes its gates (experiment-only, timing, audience + consent,
+ *    suppression, cap), "fewer promotions" defers promotional ones, and the best score wins;
+ *    nothing eligible → the origin's default content (variant null).
+ */
+import type { Decision, DecideInput, DecideResult, ExperimentAssignment, Rejection } from "./types.ts";
+import { makeFacts } from "./attributes.ts";
+import { compileManifest, type CompiledManifest, type CompiledSlot, type CompiledVariant } from "./compile.ts";
+import { assignExperiment, inGlobalHoldout, type ExperimentOutcome } from "./experiments.ts";
+import { audienceGate, capGate, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
+import { describeScore, scoreVariant, type ScoreParts } from "./scoring.ts";
+
+export { SCORING_FORMULA } from "./scoring.ts";
+export { ATTRIBUTES } from "./attributes.ts";
+
+/**
+ * Decides every requested slot.
+ *
+ * @example
+ * const { decisions } = decide({ manifest, profile, context, snapshot, unitId: "v-123",
+ *   consent: { personalize: true, track: true }, now: Date.now() });
+ * // decisions[0] → { slot: "hero", variant: "gold-offer", html: "<h2>…</h2>", reasons: [...], rejected: [...] }
+ */
+export function decide(input: DecideInput): DecideResult {
+  // 1. Compile once per published manifest.
+  const m = compileManifest(input.manifest);
+
+  // 2. Consent: the caller's policy, never against a signed profile that says no.
+  const personalize = input.consent.personalize && input.profile?.consent?.personalize !== false;
+  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now });
+  const ctx: GateContext = {
+    facts,
+    personalize,
+    // A stated preference: honoured with or without personalization consent.
+    fewer: input.profile?.prefs?.frequency === "fewer",
+    policy: m.policy,
+  };
+  const slotIds = input.slots ?? m.slotIds;
+  const manifestVersion = input.manifest.version;
+
+  // 3. Global holdout.
+  const global = inGlobalHoldout(input.manifest.holdout, input.unitId);
+  if (global?.held) {
+    const reason = `global holdout (bucket ${global.bucket}): no personalization, to measure uplift`;
+    return {
+      holdout: true,
+      manifestVersion,
+      decisions: slotIds.map((slot) => ({ slot, variant: null, html: null, reasons: [reason], rejected: [] })),
+    };
+  }
+
+  // 4. Experiments covering the requested slots.
+  const claims = assignAll(m, slotIds, ctx, input);
+
+  // 5. Each slot.
+  const decisions: Decision[] = [];
+  for (const slotId of slotIds) {
+    const slot = m.slots.get(slotId);
+    if (!slot) {
+      decisions.push({ slot: slotId, variant: null, html: null, reasons: ["slot not in the manifest: default content"], rejected: [] });
+      continue;
+    }
+    const claim = claims.get(slotId);
+    decisions.push(claim ? decideByExperiment(slot, claim, ctx) : decideByScore(slot, ctx, notes(slot, claims.notes), input.unitId !== null));
+  }
+  return { decisions, holdout: false, manifestVersion };
+}
+
+type Entered = Extract<ExperimentOutcome, { entered: true }>;
+
+interface Claims extends Map<string, Entered> {
+  /** Why the visitor is not in an experiment covering a slot, by experiment id. */
+  notes?: Map<string, string>;
+}
+
+/** Assigns experiments in id order; an experiment whose slot another already claimed is skipped whole (no half-run multivariate test). */
+function assignAll(m: CompiledManifest, slotIds: readonly string[], ctx: GateContext, input: DecideInput): Claims {
+  const claims: Claims = new Map();
+  if (m.experiments.length === 0) return claims;
+  const wanted = input.slots ? new Set(slotIds) : undefined;
+  for (const x of m.experiments) {
+    if (wanted && !x.e.slots.some((s) => wanted.has(s))) continue;
+    const out = assignExperiment(x, ctx.facts, input.unitId, ctx.personalize, input.allocation);
+    if (!out.entered) {
+      (claims.notes ??= new Map()).set(x.id, out.detail);
+      continue;
+    }
+    const taken = x.e.slots.find((s) => claims.has(s));
+    if (taken !== undefined) {
+      (claims.notes ??= new Map()).set(x.id, `experiment ${x.id} skipped: slot ${taken} already in experiment ${claims.get(taken)!.assignment.id}`);
+      continue;
+    }
+    for (const s of x.e.slots) claims.set(s, out);
+  }
+  return claims;
+}
+
+function notes(slot: CompiledSlot, all: Map<string, string> | undefined): string[] {
+  if (!all || slot.experiments.length === 0) return [];
+  const out: string[] = [];
+  for (const x of slot.experiments) {
+    const n = all.get(x.id);
+    if (n !== undefined) out.push(n);
+  }
+  return out;
+}
+
+/** The arm decides: holdout and control keep the default; a treatment still passes the timing, suppression and cap gates. */
+function decideByExperiment(slot: CompiledSlot, claim: Entered, ctx: GateContext): Decision {
+  const experiment: ExperimentAssignment = claim.assignment;
+  const rejected: Rejection[] = [];
+  const target = claim.arm === null ? null : (Object.hasOwn(claim.arm.variants, slot.id) ? claim.arm.variants[slot.id] : null) ?? null;
+  for (const cv of slot.variants) {
+    if (cv.v.id !== target) rejected.push({ variant: cv.v.id, reason: "experiment", detail: `slot decided by ${claim.detail}` });
+  }
+  if (claim.arm === null) {
+    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail}: default content, measured`], rejected };
+  }
+  if (target === null) {
+    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail} is the control here: default content`], rejected };
+  }
+  const cv = slot.byId.get(target);
+  if (!cv) {
+    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail} names unknown variant ${target}: default content`], rejected };
+  }
+  // Audience belongs to the experiment; timing, suppression and caps still protect the visitor.
+  const gate = firstFailure(cv, ctx, [timingGate, suppressionGate, capGate]);
+  if (gate) {
+    rejected.push({ variant: cv.v.id, reason: gate.reason, detail: gate.detail });
+    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail}: variant ${cv.v.id} ${gate.reason} (${gate.detail}); default content`], rejected };
+  }
+  return { slot: slot.id, variant: cv.v.id, html: cv.v.html, experiment, reasons: [claim.detail], rejected };
+}
+
+type GateFn = (cv: CompiledVariant, ctx: GateContext) => { ok: true } | { ok: false; reason: Rejection["reason"]; detail: string };
+
+function firstFailure(cv: CompiledVariant, ctx: GateContext, gates: readonly GateFn[]): Extract<ReturnType<GateFn>, { ok: false }> | undefined {
+  for (const g of gates) {
+    const r = g(cv, ctx);
+    if (!r.ok) return r;
+  }
+  return undefined;
+}
+
+const NORMAL_GATES: readonly GateFn[] = [timingGate, audienceGate, suppressionGate, capGate];
+
+/** Every variant through its gates, then the best score among the eligible. */
+function decideByScore(slot: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean): Decision {
+  const rejected: Rejection[] = [];
+  const eligible: CompiledVariant[] = [];
+  let anyNonPromotional = false;
+  for (const cv of slot.variants) {
+    if (cv.v.experimentOnly) {
+      rejected.push(
+        hasUnit
+          ? { variant: cv.v.id, reason: "experiment", detail: "only shown through an experiment arm" }
+          : { variant: cv.v.id, reason: "consent", detail: "only shown through an experiment arm; no visitor id may be used for assignment" },
+      );
+      continue;
+    }
+    const gate = firstFailure(cv, ctx, NORMAL_GATES);
+    if (gate) {
+      rejected.push({ variant: cv.v.id, reason: gate.reason, detail: gate.detail });
+      continue;
+    }
+    eligible.push(cv);
+    if (!cv.v.promotional) anyNonPromotional = true;
+  }
+
+  // "Fewer promotions": promotional variants only when nothing else is eligible.
+  let pool = eligible;
+  if (ctx.fewer && anyNonPromotional) {
+    pool = [];
+    for (const cv of eligible) {
+      if (cv.v.promotional) rejected.push({ variant: cv.v.id, reason: "frequency", detail: "the visitor asked for fewer promotions and a non-promotional variant is eligible" });
+      else pool.push(cv);
+    }
+  }
+
+  if (pool.length === 0) {
+    return { slot: slot.id, variant: null, html: null, reasons: [...preamble, "no eligible variant: default content"], rejected };
+  }
+
+  const prefs = ctx.facts.profile?.prefs;
+  let best: CompiledVariant = pool[0]!;
+  let bestParts: ScoreParts = scoreVariant(best.v, prefs, ctx.facts.snapshot, ctx.personalize);
+  const parts: ScoreParts[] = [bestParts];
+  for (let i = 1; i < pool.length; i++) {
+    const p = scoreVariant(pool[i]!.v, prefs, ctx.facts.snapshot, ctx.personalize);
+    parts.push(p);
+    // Strictly greater: ties keep the variant listed first.
+    if (p.score > bestParts.score) {
+      best = pool[i]!;
+      bestParts = p;
+    }
+  }
+  for (let i = 0; i < pool.length; i++) {
+    const cv = pool[i]!;
+    if (cv !== best) rejected.push({ variant: cv.v.id, reason: "outscored", detail: `${describeScore(parts[i]!)} < ${bestParts.score}` });
+  }
+
+  const reasons = [...preamble];
+  reasons.push(best.audienceText ? `audience matched: ${best.audienceText}` : "no audience rule: eligible for everyone");
+  if (best.v.promotional && ctx.fewer) reasons.push("promotional, shown because nothing else is eligible (fewer promotions)");
+  reasons.push(describeScore(bestParts));
+  return { slot: slot.id, variant: best.v.id, html: best.v.html, reasons, rejected, score: bestParts.score };
+}

@@ -1,0 +1,94 @@
+/**
+ * The gates one variant passes before it may compete for its slot, each with the
+ * rejection reason an editor sees in explain output. Order is cheapest first.
+ */
+import type { RejectReason } from "./types.ts";
+import type { Facts } from "./attributes.ts";
+import type { CompiledPolicy, CompiledVariant } from "./compile.ts";
+import { checkSchedule, localTime } from "./timing.ts";
+import { checkCap } from "./caps.ts";
+
+export type Gate = { ok: true } | { ok: false; reason: RejectReason; detail: string };
+
+const PASS: Gate = { ok: true };
+
+/** What the gates need to know about this request, besides the facts. */
+export interface GateContext {
+  readonly facts: Facts;
+  /** The visitor allowed personalization (segmentation and behaviour attributes). */
+  readonly personalize: boolean;
+  /** The visitor asked for fewer promotions (prefs.frequency = "fewer"). */
+  readonly fewer: boolean;
+  readonly policy: CompiledPolicy;
+}
+
+/**
+ * Schedule (absolute window) and daypart (local hours, weekdays).
+ *
+ * @example
+ * timingGate(cv, ctx); // { ok: false, reason: "daypart", detail: "local hour 9 outside [18, 23)" }
+ */
+export function timingGate(cv: CompiledVariant, ctx: GateContext): Gate {
+  if (!cv.schedule) return PASS;
+  const f = ctx.facts;
+  return checkSchedule(cv.schedule, f.now, () => (f.local ??= localTime(f.now, f.context.timezone)));
+}
+
+/**
+ * The audience rule; personal rules (segmentation, behaviour) need consent.
+ *
+ * @example
+ * audienceGate(cv, ctx); // { ok: false, reason: "consent", detail: "audience uses personal data; ..." }
+ */
+export function audienceGate(cv: CompiledVariant, ctx: GateContext): Gate {
+  const a = cv.audience;
+  if (!a) return PASS;
+  if (a.personal && !ctx.personalize) {
+    return { ok: false, reason: "consent", detail: `audience uses personal data (${[...a.kinds].join(", ")}); the visitor did not allow personalization` };
+  }
+  if (!a.test(ctx.facts)) return { ok: false, reason: "audience", detail: `audience did not match: ${cv.audienceText}` };
+  return PASS;
+}
+
+/**
+ * Suppression: the product's policy for promotional variants (open service case,
+ * just converted), then the variant's own `suppressWhen`. Suppression reads behaviour
+ * even without personalization consent: it can only withhold content, never target it.
+ *
+ * @example
+ * suppressionGate(crossSell, ctx); // { ok: false, reason: "suppressed", detail: "open service case: no promotions" }
+ */
+export function suppressionGate(cv: CompiledVariant, ctx: GateContext): Gate {
+  const s = ctx.facts.snapshot;
+  if (cv.v.promotional && s) {
+    if (ctx.policy.serviceCaseSuppressesPromotions && s.openServiceCase === true) {
+      return { ok: false, reason: "suppressed", detail: "open service case: no promotions or cross-sell" };
+    }
+    const quiet = ctx.policy.quietHoursAfterConversion;
+    if (quiet > 0 && s.lastConversionAt !== undefined) {
+      const hours = (ctx.facts.now - s.lastConversionAt) / 3_600_000;
+      if (hours >= 0 && hours < quiet) {
+        return { ok: false, reason: "suppressed", detail: `converted ${Math.round(hours * 10) / 10}h ago: no promotions for ${quiet}h` };
+      }
+    }
+  }
+  if (cv.suppress && cv.suppress.test(ctx.facts)) return { ok: false, reason: "suppressed", detail: `suppressWhen matched: ${cv.suppressText}` };
+  return PASS;
+}
+
+/**
+ * Frequency cap, halved for promotional variants when the visitor asked for fewer.
+ *
+ * @example
+ * capGate(cv, ctx); // { ok: false, reason: "cap", detail: "3 of 3 impressions in 24h" }
+ */
+export function capGate(cv: CompiledVariant, ctx: GateContext): Gate {
+  const cap = cv.v.cap;
+  if (!cap) return PASS;
+  const halve = ctx.fewer && cv.v.promotional;
+  const r = checkCap(cap, cv.slot, cv.v.id, cv.v.campaign, ctx.facts.snapshot, ctx.facts.now, halve);
+  if (r.ok) return PASS;
+  // Under the editor's cap but over the halved one: the visitor's "fewer" did it.
+  const reason: RejectReason = halve && r.seen < cap.max ? "frequency" : "cap";
+  return { ok: false, reason, detail: r.detail };
+}

@@ -1,0 +1,137 @@
+/**
+ * The decision engine's plain-data contract. Nothing here touches the platform:
+ * the engine runs the same in workerd and in plain Node.
+ *
+ * The manifest types are inferred from the schema in `./schema.ts`, so the
+ * published JSON, the CLI's validation and the engine agree by construction.
+ */
+import type * as v from "valibot";
+import type {
+  ManifestSchema,
+  RuleSchema,
+  VariantSchema,
+  SlotSchema,
+  ExperimentSchema,
+  ProfileClaimsSchema,
+} from "./schema.ts";
+
+export type Manifest = v.InferOutput<typeof ManifestSchema>;
+export type Rule = v.InferOutput<typeof RuleSchema>;
+export type Variant = v.InferOutput<typeof VariantSchema>;
+export type Slot = v.InferOutput<typeof SlotSchema>;
+export type Experiment = v.InferOutput<typeof ExperimentSchema>;
+/** Verified claims of the site's profile cookie (see DESIGN.md "Cookies"). */
+export type Profile = v.InferOutput<typeof ProfileClaimsSchema>;
+
+export type DeviceClass = "mobile" | "tablet" | "desktop" | "bot" | "unknown";
+
+/** What the request itself says. Built by `src/context/` from headers and `request.cf`. */
+export interface RequestContext {
+  /** URL path, e.g. "/products/leggings". */
+  path: string;
+  /** Full query string parameters (first value of each). */
+  query: Record<string, string>;
+  /** utm_source, utm_medium, utm_campaign, utm_term, utm_content (without the prefix). */
+  utm: Record<string, string>;
+  device: DeviceClass;
+  /** ISO 3166-1 alpha-2, upper case, when known. */
+  country?: string;
+  region?: string;
+  city?: string;
+  /** IANA time zone, e.g. "Europe/Berlin"; the engine derives local hour/weekday from it and `now`. */
+  timezone?: string;
+  /** Host of the Referer header, lower case, when it is another site. */
+  referrerHost?: string;
+  /** Primary language from Accept-Language, e.g. "de". */
+  language?: string;
+  /** `Sec-GPC: 1` was sent. */
+  gpc: boolean;
+}
+
+/**
+ * What the visitor's Durable Object knows (filled by the visitor-memory issue).
+ * Every field optional: an absent snapshot (budget miss) decides without it.
+ */
+export interface VisitorSnapshot {
+  visits?: number;
+  /** Epoch ms of the previous visit (not this one). */
+  lastVisitAt?: number;
+  /** Page views in the recent window, by category. */
+  recentViews?: Record<string, number>;
+  /** Inferred interest per topic, already decayed to `now`, 0..1 scaled. */
+  interests?: Record<string, number>;
+  cart?: { items: number; value?: number; updatedAt?: number; abandoned?: boolean; skus?: string[] };
+  conversions?: number;
+  lastConversionAt?: number;
+  openServiceCase?: boolean;
+  /** Impressions per variant key `slot/variant` and per campaign `campaign:<id>`, with timestamps (epoch ms). */
+  impressions?: Record<string, number[]>;
+}
+
+/** What the visitor allowed. Absent fields mean "not said": the policy decides. */
+export interface Consent {
+  personalize: boolean;
+  track: boolean;
+}
+
+export interface DecideInput {
+  manifest: Manifest;
+  profile: Profile | null;
+  context: RequestContext;
+  snapshot: VisitorSnapshot | null;
+  /** Stable id for bucketing: profile `sub` when signed in, else the anonymous visitor id; null when none may be used. */
+  unitId: string | null;
+  consent: Consent;
+  /** Epoch ms. The engine never reads the clock. */
+  now: number;
+  /** Only decide these slots (e.g. those found on the page); all of the manifest's when absent. */
+  slots?: readonly string[];
+  /** Learned allocation weights per experiment arm (the bandit seam); absent → the manifest's weights. */
+  allocation?: Record<string, Record<string, number>>;
+}
+
+export type RejectReason =
+  | "audience"
+  | "schedule"
+  | "daypart"
+  | "cap"
+  | "suppressed"
+  | "consent"
+  | "frequency"
+  | "experiment"
+  | "outscored";
+
+export interface Rejection {
+  variant: string;
+  reason: RejectReason;
+  detail: string;
+}
+
+export interface ExperimentAssignment {
+  id: string;
+  arm: string;
+  /** Bucket in [0, 10000). */
+  bucket: number;
+  /** True when the visitor falls in this experiment's (or the global) holdout. */
+  holdout: boolean;
+}
+
+export interface Decision {
+  slot: string;
+  /** Chosen variant id, or null: keep the origin's default content. */
+  variant: string | null;
+  /** HTML to put in the slot (null with a null variant). */
+  html: string | null;
+  experiment?: ExperimentAssignment;
+  /** Why the chosen one won, in plain words, most important first. */
+  reasons: string[];
+  rejected: Rejection[];
+  score?: number;
+}
+
+export interface DecideResult {
+  decisions: Decision[];
+  /** The visitor is in the global holdout: no personalization anywhere. */
+  holdout: boolean;
+  manifestVersion: string;
+}

@@ -1,0 +1,99 @@
+/**
+ * Publish-time checks of a schema-valid manifest that the schema alone cannot make:
+ * rules (attributes, segments, depth, types), references between slots, variants and
+ * experiments, schedules and caps. Each issue carries a JSON path into the manifest so
+ * the CLI can name file, line and field.
+ */
+import type { Manifest } from "./types.ts";
+import { validateRule, type RuleIssue } from "./rules.ts";
+
+export interface ManifestIssue {
+  code: RuleIssue["code"] | "duplicate-id" | "schedule" | "cap" | "unknown-slot" | "unknown-variant" | "arm-slot" | "weights" | "experiment-overlap" | "unreachable";
+  /** Errors block publishing; warnings are shown. */
+  severity: "error" | "warning";
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Every problem found, errors first in manifest order; an empty list means publishable.
+ *
+ * @example
+ * validateManifest(manifest);
+ * // [{ code: "unknown-segment", severity: "error", path: ["slots", "hero", "variants", 0, "audience", "segment"], message: "unknown segment 'gld' (did you mean gold?)" }]
+ */
+export function validateManifest(manifest: Manifest): ManifestIssue[] {
+  const issues: ManifestIssue[] = [];
+  const segments = manifest.segments ?? {};
+  const rule = (r: Parameters<typeof validateRule>[0], path: (string | number)[]) => {
+    for (const i of validateRule(r, { segments, path })) issues.push({ ...i, severity: "error" });
+  };
+
+  for (const [id, r] of Object.entries(segments)) rule(r, ["segments", id]);
+
+  const running = Object.entries(manifest.experiments ?? {}).filter(([, e]) => (e.status ?? "running") !== "ended");
+  const armTargets = new Set<string>();
+  for (const [, e] of running) for (const arm of e.arms) for (const [slot, variant] of Object.entries(arm.variants)) if (variant !== null) armTargets.add(`${slot}/${variant}`);
+
+  for (const [slotId, slot] of Object.entries(manifest.slots)) {
+    const seen = new Set<string>();
+    slot.variants.forEach((v, i) => {
+      const path = ["slots", slotId, "variants", i];
+      if (seen.has(v.id)) issues.push({ code: "duplicate-id", severity: "error", path: [...path, "id"], message: `variant id '${v.id}' appears twice in slot ${slotId}` });
+      seen.add(v.id);
+      if (v.audience) rule(v.audience, [...path, "audience"]);
+      if (v.suppressWhen) rule(v.suppressWhen, [...path, "suppressWhen"]);
+      const s = v.schedule;
+      if (s?.start !== undefined && s.end !== undefined && Date.parse(s.start) >= Date.parse(s.end)) {
+        issues.push({ code: "schedule", severity: "error", path: [...path, "schedule", "end"], message: `end ${s.end} is not after start ${s.start}: never shown` });
+      }
+      if (s?.hours && s.hours[0] === s.hours[1]) {
+        issues.push({ code: "schedule", severity: "error", path: [...path, "schedule", "hours"], message: `hours [${s.hours[0]}, ${s.hours[1]}) is empty: use [0, 24] for all day` });
+      }
+      if (v.cap?.scope === "campaign" && v.campaign === undefined) {
+        issues.push({ code: "cap", severity: "error", path: [...path, "cap", "scope"], message: "a campaign cap needs the variant's campaign" });
+      }
+      if (v.experimentOnly && !armTargets.has(`${slotId}/${v.id}`)) {
+        issues.push({ code: "unreachable", severity: "warning", path: [...path, "experimentOnly"], message: `experiment-only variant ${v.id} is in no running experiment's arm: never shown` });
+      }
+    });
+  }
+
+  const owner = new Map<string, { id: string; layer: string | undefined }>();
+  for (const [id, e] of running) {
+    const path = ["experiments", id];
+    if (e.audience) rule(e.audience, [...path, "audience"]);
+    e.slots.forEach((slotId, i) => {
+      if (!Object.hasOwn(manifest.slots, slotId)) issues.push({ code: "unknown-slot", severity: "error", path: [...path, "slots", i], message: `unknown slot '${slotId}'` });
+      const prev = owner.get(slotId);
+      if (prev && (prev.layer === undefined || prev.layer !== e.layer)) {
+        issues.push({
+          code: "experiment-overlap",
+          severity: "warning",
+          path: [...path, "slots", i],
+          message: `slot ${slotId} is also in experiment ${prev.id} and they share no layer: a visitor in both sees only ${prev.id < id ? prev.id : id}; put them in one layer`,
+        });
+      }
+      owner.set(slotId, { id, layer: e.layer });
+    });
+    if (!e.arms.some((a) => a.weight > 0)) issues.push({ code: "weights", severity: "error", path: [...path, "arms"], message: "no arm has a positive weight" });
+    const armIds = new Set<string>();
+    e.arms.forEach((arm, a) => {
+      if (armIds.has(arm.id)) issues.push({ code: "duplicate-id", severity: "error", path: [...path, "arms", a, "id"], message: `arm id '${arm.id}' appears twice` });
+      armIds.add(arm.id);
+      for (const [slotId, variantId] of Object.entries(arm.variants)) {
+        const vpath = [...path, "arms", a, "variants", slotId];
+        if (!e.slots.includes(slotId)) {
+          issues.push({ code: "arm-slot", severity: "error", path: vpath, message: `slot ${slotId} is not one of the experiment's slots (${e.slots.join(", ")})` });
+          continue;
+        }
+        const slot = Object.hasOwn(manifest.slots, slotId) ? manifest.slots[slotId] : undefined;
+        if (variantId !== null && slot && !slot.variants.some((v) => v.id === variantId)) {
+          issues.push({ code: "unknown-variant", severity: "error", path: vpath, message: `slot ${slotId} has no variant '${variantId}'` });
+        }
+      }
+    });
+  }
+
+  return issues.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
+}

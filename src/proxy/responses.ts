@@ -1,0 +1,55 @@
+/**
+ * Response-side header work: what a pass-through keeps, what a personalized
+ * page must change so no shared cache ever stores it, and the page a visitor
+ * sees when the origin cannot be reached.
+ */
+import { stripHopByHop } from "./hop-by-hop.ts";
+import { publicLocation } from "./origin.ts";
+
+/**
+ * The origin's answer with only hop-by-hop headers removed and a Location on
+ * the origin's host pointed back at the public host.
+ */
+export function passThrough(res: Response, originUrl: URL | undefined, publicUrl: URL): Response {
+  if (res.webSocket || res.status === 101) return res;
+  const headers = stripHopByHop(res.headers, { upgrade: false });
+  const location = headers.get("location");
+  if (location) headers.set("location", publicLocation(location, originUrl, publicUrl));
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
+
+/**
+ * Makes a response safe to carry visitor-specific content: never stored by a
+ * shared cache (nor the browser's), no validators that could revalidate it
+ * against another visitor's copy, no stale length.
+ */
+export function markPersonalized(headers: Headers): void {
+  headers.set("cache-control", "private, no-store");
+  headers.delete("etag");
+  headers.delete("last-modified");
+  headers.delete("content-length");
+  headers.delete("expires");
+  headers.delete("age");
+  // Surrogate caches (Fastly, Akamai, CDN-Cache-Control) must not keep it either.
+  headers.delete("surrogate-control");
+  headers.delete("cdn-cache-control");
+  headers.delete("cloudflare-cdn-cache-control");
+}
+
+const ERROR_PAGE = (status: number, title: string, text: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${status} ${title}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:15vh auto;padding:0 1rem;color:#222}</style>
+</head><body><h1>${title}</h1><p>${text}</p></body></html>`;
+
+/** A clear page for a dead (502) or silent (504) origin: no stack trace, never cached. */
+export function originErrorPage(status: 502 | 504): Response {
+  const body =
+    status === 502
+      ? ERROR_PAGE(502, "The site cannot be reached", "The website behind this address did not answer. Please try again in a moment.")
+      : ERROR_PAGE(504, "The site is taking too long", "The website behind this address did not answer in time. Please try again in a moment.");
+  return new Response(body, {
+    status,
+    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "retry-after": "5" },
+  });
+}

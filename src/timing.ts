@@ -1,0 +1,71 @@
+/**
+ * Time budgets for I/O edges, and the Server-Timing header that shows a site
+ * owner which budget was spent where (and which one fired).
+ *
+ * Modelled on Hono's `middleware/timeout`: race the work against a timer and
+ * always clear the timer in `finally`, so no timer outlives the request.
+ */
+import { P13nError } from "./errors.ts";
+
+export type Budgeted<T> =
+  | { ok: true; value: T; ms: number }
+  | { ok: false; reason: "timeout" | "error"; error: unknown; ms: number };
+
+/**
+ * Waits for `work` at most `budgetMs`. Never throws: the caller picks the fallback.
+ * The work itself keeps running past the budget (pass it to `waitUntil` if it must finish).
+ *
+ * @example
+ * const r = await withinBudget(kv.get("k"), 50);
+ * const value = r.ok ? r.value : null; // fall back on timeout or error
+ */
+export async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<Budgeted<T>> {
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), budgetMs);
+  });
+  try {
+    const winner = await Promise.race([work.then((value) => ({ value })), timeout]);
+    const ms = performance.now() - started;
+    if (winner === "timeout") {
+      return { ok: false, reason: "timeout", error: new P13nError("BUDGET_EXCEEDED", `over ${budgetMs} ms`), ms };
+    }
+    return { ok: true, value: winner.value, ms };
+  } catch (error) {
+    return { ok: false, reason: "error", error, ms: performance.now() - started };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+interface TimingEntry {
+  name: string;
+  ms: number;
+  desc?: string;
+}
+
+/**
+ * Collects `Server-Timing` entries for one request (one instance per request, never shared).
+ *
+ * @example
+ * const t = new ServerTiming();
+ * t.add("manifest", 3.2, "hit");
+ * headers.set("Server-Timing", t.header());
+ */
+export class ServerTiming {
+  readonly #entries: TimingEntry[] = [];
+
+  add(name: string, ms: number, desc?: string): void {
+    this.#entries.push(desc === undefined ? { name, ms } : { name, ms, desc });
+  }
+
+  header(): string {
+    return this.#entries
+      .map((e) => {
+        const desc = e.desc ? `;desc="${e.desc.replace(/["\\]/g, "")}"` : "";
+        return `${e.name};dur=${e.ms.toFixed(1)}${desc}`;
+      })
+      .join(", ");
+  }
+}

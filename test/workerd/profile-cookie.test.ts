@@ -1,0 +1,133 @@
+/**
+ * Every bad profile cookie RELIABILITY.md lists gives the anonymous page with
+ * status 200; good ones (HS256 secret, inline JWKS, remote JWKS) are read.
+ */
+import { env } from "cloudflare:workers";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { invalidateManifest } from "../../src/content/manifest-store.ts";
+import { call } from "../fixtures/call.ts";
+import { manifest, publish } from "../fixtures/manifest.ts";
+import { fixtureOrigin, html } from "../fixtures/origin.ts";
+import { AUDIENCE, ISSUER, profileToken, tamperPayload, tamperSignature, unsignedToken } from "../fixtures/tokens.ts";
+
+const PAGE = `<main data-p13n-slot="hero">Default hero</main>`;
+const origin = fixtureOrigin({ "/": () => html(PAGE) });
+const GOLD = { tier: "gold", stage: "new" };
+
+beforeEach(async () => {
+  invalidateManifest(env.CONTENT);
+  await publish(
+    env.CONTENT,
+    manifest({ hero: [{ id: "gold", html: "Gold hero", audience: { attr: "profile.tier", eq: "gold" } }] }),
+  );
+});
+
+async function heroFor(cookieValue: string, bindings: Record<string, string> = {}) {
+  const { res, body } = await call(origin.fetch, "/", { headers: { cookie: `p13n_profile=${cookieValue}` } }, bindings as never);
+  return { status: res.status, personalized: body.includes("Gold hero"), timing: res.headers.get("server-timing") ?? "" };
+}
+
+describe("HS256 profile cookie", () => {
+  it("accepts a valid token", async () => {
+    expect(await heroFor(await profileToken({ claims: GOLD }))).toMatchObject({ status: 200, personalized: true });
+  });
+
+  const bad: Array<[string, () => Promise<string> | string, string]> = [
+    ['alg "none"', () => unsignedToken("none"), "alg_not_allowed"],
+    ['alg "NONE"', () => unsignedToken("NONE"), "alg_not_allowed"],
+    ['alg "noNE"', () => unsignedToken("noNE"), "alg_not_allowed"],
+    ["another HMAC algorithm (HS512)", () => profileToken({ claims: GOLD, alg: "HS512" }), "alg_not_allowed"],
+    ["expired", () => profileToken({ claims: GOLD, expiresIn: -3600 }), "err_jwt_expired"],
+    ["expired beyond the 60 s tolerance", () => profileToken({ claims: GOLD, expiresIn: -61 }), "err_jwt_expired"],
+    ["no exp", () => profileToken({ claims: GOLD, omit: ["exp"] }), "err_jwt_claim_validation_failed"],
+    ["no iat", () => profileToken({ claims: GOLD, omit: ["iat"] }), "err_jwt_claim_validation_failed"],
+    ["no sub", () => profileToken({ claims: GOLD, omit: ["sub"] }), "err_jwt_claim_validation_failed"],
+    ["older than maxTokenAge", () => profileToken({ claims: GOLD, issuedAgo: 86_400 + 120, expiresIn: 3600 }), "err_jwt_expired"],
+    ["issued in the future", () => profileToken({ claims: GOLD, now: Date.now() + 3_600_000 }), "err_jwt_claim_validation_failed"],
+    ["wrong issuer", () => profileToken({ claims: { ...GOLD, iss: "https://evil.example" }, omit: ["iss"] }), "err_jwt_claim_validation_failed"],
+    ["no issuer", () => profileToken({ claims: GOLD, omit: ["iss"] }), "err_jwt_claim_validation_failed"],
+    ["wrong audience", () => profileToken({ claims: { ...GOLD, aud: "someone-else" }, omit: ["aud"] }), "err_jwt_claim_validation_failed"],
+    ["bad signature", async () => tamperSignature(await profileToken({ claims: GOLD })), "err_jws_signature_verification_failed"],
+    ["payload changed after signing", async () => tamperPayload(await profileToken({ claims: { tier: "bronze" } }), { tier: "gold" }), "err_jws_signature_verification_failed"],
+    ["signed with another secret", () => profileToken({ claims: GOLD, key: new TextEncoder().encode("another-secret-another-secret-another") }), "err_jws_signature_verification_failed"],
+    ["jku header", () => profileToken({ claims: GOLD, header: { jku: "https://evil.example/jwks.json" } }), "forbidden_header"],
+    ["x5u header", () => profileToken({ claims: GOLD, header: { x5u: "https://evil.example/cert.pem" } }), "forbidden_header"],
+    ["over 4096 bytes", () => profileToken({ claims: { ...GOLD, pad: "x".repeat(4200) } }), "too_large"],
+    ["not a JWT", () => "hello", "malformed"],
+    ["garbage segments", () => "a.b.c", "malformed"],
+    ["claims of the wrong shape", () => profileToken({ claims: { tier: "gold", stage: "ancient" } }), "claims_invalid"],
+  ];
+
+  for (const [name, make, code] of bad) {
+    it(`treats ${name} as anonymous (200, default content)`, async () => {
+      const r = await heroFor(await make());
+      expect(r).toMatchObject({ status: 200, personalized: false });
+      expect(r.timing).toContain(code);
+    });
+  }
+});
+
+describe("asymmetric keys", () => {
+  const realFetch = globalThis.fetch;
+  afterEach(() => {
+    globalThis.fetch = realFetch;
+  });
+
+  async function rsa(kid: string) {
+    const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
+    return { privateKey, jwk };
+  }
+
+  const sign = (key: CryptoKey | Uint8Array, alg: string, kid: string, claims = GOLD) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ sub: "user-9", ...claims })
+      .setProtectedHeader({ alg, kid })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(key);
+  };
+
+  it("verifies against an inline JWKS, and refuses HS/RS key confusion", async () => {
+    const { privateKey, jwk } = await rsa("k1");
+    const bindings = { PROFILE_JWKS: JSON.stringify({ keys: [jwk] }), PROFILE_ALG: "RS256", PROFILE_SECRET: "" };
+    expect(await heroFor(await sign(privateKey, "RS256", "k1"), bindings)).toMatchObject({ personalized: true });
+    // The attacker signs HS256 with the public key's bytes as the HMAC secret.
+    const confused = await sign(new TextEncoder().encode(JSON.stringify(jwk)), "HS256", "k1");
+    const r = await heroFor(confused, bindings);
+    expect(r).toMatchObject({ status: 200, personalized: false });
+    expect(r.timing).toContain("alg_not_allowed");
+  });
+
+  it("fetches a remote JWKS once, never for an unknown kid, and survives it being down", async () => {
+    const { privateKey, jwk } = await rsa("k2");
+    const { privateKey: otherKey } = await rsa("unknown");
+    const url = `https://id.example/jwks-${crypto.randomUUID()}.json`;
+    let fetches = 0;
+    globalThis.fetch = (async (input: RequestInfo | URL) => {
+      if (String(input instanceof Request ? input.url : input) === url) {
+        fetches++;
+        return new Response(JSON.stringify({ keys: [jwk] }), { headers: { "content-type": "application/json" } });
+      }
+      return realFetch(input as RequestInfo);
+    }) as typeof fetch;
+    const bindings = { PROFILE_JWKS_URL: url, PROFILE_ALG: "RS256", PROFILE_SECRET: "" };
+    expect(await heroFor(await sign(privateKey, "RS256", "k2"), bindings)).toMatchObject({ personalized: true });
+    for (let i = 0; i < 3; i++) {
+      const r = await heroFor(await sign(otherKey, "RS256", `unknown-${i}`), bindings);
+      expect(r).toMatchObject({ status: 200, personalized: false });
+    }
+    expect(fetches).toBe(1);
+
+    const deadUrl = `https://id.example/dead-${crypto.randomUUID()}.json`;
+    globalThis.fetch = (async () => {
+      throw new TypeError("connection refused");
+    }) as typeof fetch;
+    const r = await heroFor(await sign(privateKey, "RS256", "k2"), { ...bindings, PROFILE_JWKS_URL: deadUrl });
+    expect(r).toMatchObject({ status: 200, personalized: false });
+    expect(r.timing).toContain("err_jwks_timeout");
+  });
+});
