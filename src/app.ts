@@ -12,6 +12,7 @@ import { describeError, P13nError } from "./errors.ts";
 import { personalize } from "./personalize.ts";
 import { originFetchFor, originRequest, type OriginFetch } from "./proxy/origin.ts";
 import { originErrorPage, passThrough } from "./proxy/responses.ts";
+import { decideRoute } from "./routes/decide.ts";
 import { healthz } from "./routes/healthz.ts";
 
 export const PREFIX = "/__p13n";
@@ -30,6 +31,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
 
   const own = new Hono<AppEnv>();
   own.get("/healthz", healthz);
+  own.get("/decide", decideRoute);
   own.all("*", (c) => c.json({ error: { code: "NOT_FOUND", message: `no ${c.req.method} ${c.req.path}` } }, 404));
   app.route(PREFIX, own);
 

@@ -152,8 +152,6 @@ function firstFailure(cv: CompiledVariant, ctx: GateContext, gates: readonly Gat
   return undefined;
 }
 
-const NORMAL_GATES: readonly GateFn[] = [timingGate, audienceGate, suppressionGate, capGate];
-
 /** Every variant through its gates, then the best score among the eligible. */
 function decideByScore(slot: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean): Decision {
   const rejected: Rejection[] = [];
@@ -168,8 +166,12 @@ function decideByScore(slot: CompiledSlot, ctx: GateContext, preamble: string[],
       );
       continue;
     }
-    const gate = firstFailure(cv, ctx, NORMAL_GATES);
-    if (gate) {
+    // Gates inline, cheapest first: this loop runs for every variant of every slot.
+    let gate = timingGate(cv, ctx);
+    if (gate.ok) gate = audienceGate(cv, ctx);
+    if (gate.ok) gate = suppressionGate(cv, ctx);
+    if (gate.ok) gate = capGate(cv, ctx);
+    if (!gate.ok) {
       rejected.push({ variant: cv.v.id, reason: gate.reason, detail: gate.detail });
       continue;
     }

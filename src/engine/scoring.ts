@@ -72,6 +72,7 @@ export function scoreVariant(
 
 /** "score 112 = 100·1 + 10·1 + 5·0.4 + 1·0" */
 export function describeScore(p: ScoreParts): string {
-  const r = (n: number) => String(Math.round(n * 1000) / 1000);
+  // Integers (the common case) skip the rounding: this runs for every outscored candidate.
+  const r = (n: number) => (Number.isInteger(n) ? String(n) : String(Math.round(n * 1000) / 1000));
   return `score ${r(p.score)} = 100·${r(p.priority)} + 10·${r(p.stated)} + 5·${r(p.inferred)} + 1·${r(p.recent)}`;
 }
