@@ -26,9 +26,3 @@ export default defineConfig({
     provide: { demoManifest: JSON.stringify(demo.document) },
   },
 });
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    demoManifest: string;
-  }
-}
