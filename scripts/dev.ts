@@ -5,7 +5,8 @@
  *   2. validate content/ and publish it to the local KV that wrangler dev reads;
  *   3. run `wrangler dev` on port 8787 in front of the bundled demo shop;
  *   4. while it runs, republish content/ whenever a file there changes.
- * Extra arguments go to wrangler dev (e.g. `npm run dev -- --port 8788`); `--no-watch` turns off step 4.
+ * Extra arguments go to wrangler dev (e.g. `npm run dev -- --port 8788`); `--no-watch` turns off step 4;
+ * `--persist-to DIR` keeps local state (KV, Durable Objects) in DIR for both the seeding and wrangler dev.
  */
 import { watch } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -25,7 +26,9 @@ const wranglerArgs = args.filter((a) => a !== "--no-watch");
 
 if ((await ensureDevVars(cwd)) === "created") io.printErr(`created ${DEV_VARS} from ${DEV_VARS_EXAMPLE} (dev-only secrets)`);
 
-const store = localKvStore(io, { cwd });
+const persistAt = wranglerArgs.indexOf("--persist-to");
+const persistTo = persistAt >= 0 ? wranglerArgs[persistAt + 1] : undefined;
+const store = localKvStore(io, { cwd, ...(persistTo ? { persistTo } : {}) });
 
 /** Validates and publishes content/; false when it has errors (they are printed). */
 async function publish(): Promise<boolean> {

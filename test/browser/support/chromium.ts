@@ -1,0 +1,36 @@
+/**
+ * Launches Debian's Chromium headless through playwright-core. Never a
+ * downloaded browser: when /usr/bin/chromium is missing, say how to get it.
+ */
+import { existsSync } from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/**
+ * @example
+ * const browser = await launchChromium();
+ * const page = await browser.newPage();
+ */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. The browser tests use Debian's package: ` +
+        "run `apt-get install chromium` (as root), or set CHROMIUM_PATH. CI (.ci/run) installs it.",
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // This machine's network is closed: no background connections, no QUIC, no sync.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
