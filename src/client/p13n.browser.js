@@ -1,0 +1,153 @@
+/*! p13n-edge client: viewable impressions, clicks in slots, goals and window.p13n.track, sent with sendBeacon. No dependencies. */
+(function () {
+  "use strict";
+  var w = window, d = document, n = navigator;
+  if (w.p13n && w.p13n.v) return;
+  var noop = function () {};
+  var api = { v: 1, track: noop, cart: noop, serviceCase: noop, event: noop, flush: noop };
+  w.p13n = api;
+  // Respect the no: Global Privacy Control (the Worker also leaves the tag out and refuses the beacon).
+  if (n.globalPrivacyControl === true || !n.sendBeacon || !d.querySelector) return;
+
+  var ENDPOINT = "/__p13n/events";
+  var MAX_BYTES = 60000; // under the 64 KiB the Worker (and the browser's keepalive quota) allow
+  var MAX_EVENTS = 50;
+  var queue = [];
+  var timer = 0;
+
+  function meta(name) {
+    var m = d.querySelector('meta[name="p13n:' + name + '"]');
+    return m ? m.getAttribute("content") || "" : "";
+  }
+  var page = { path: location.pathname };
+  var category = meta("category");
+  var topics = meta("topics");
+  if (category) page.category = category.slice(0, 64);
+  if (topics) page.topics = topics.split(",").map(function (t) { return t.trim().slice(0, 64); }).filter(Boolean).slice(0, 20);
+
+  function newId() {
+    if (w.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+  }
+  function size(s) {
+    return w.Blob ? new Blob([s]).size : s.length * 3;
+  }
+  function body(events) {
+    return JSON.stringify({ v: 1, page: page, events: events });
+  }
+  function flush() {
+    clearTimeout(timer);
+    timer = 0;
+    while (queue.length) {
+      var batch = queue.splice(0, MAX_EVENTS);
+      // Halve a batch until it fits; an event too large alone is dropped.
+      while (batch.length > 1 && size(body(batch)) > MAX_BYTES) queue.unshift.apply(queue, batch.splice(batch.length >> 1));
+      if (size(body(batch)) <= MAX_BYTES) n.sendBeacon(ENDPOINT, body(batch));
+    }
+  }
+  function push(event, now) {
+    event.id = newId();
+    queue.push(event);
+    if (now || queue.length >= MAX_EVENTS) flush();
+    else if (!timer) timer = setTimeout(flush, 1000);
+  }
+  function scalars(props) {
+    var out = {}, k = 0;
+    if (props && typeof props === "object") {
+      for (var key in props) {
+        var val = props[key];
+        if (k < 20 && Object.prototype.hasOwnProperty.call(props, key) && (typeof val === "string" || typeof val === "boolean" || (typeof val === "number" && isFinite(val)))) {
+          out[key.slice(0, 64)] = typeof val === "string" ? val.slice(0, 256) : val;
+          k++;
+        }
+      }
+    }
+    return out;
+  }
+  function slotOf(el) {
+    var slot = el && el.closest ? el.closest("[data-p13n-slot]") : null;
+    if (!slot) return null;
+    var e = { slot: slot.getAttribute("data-p13n-slot") };
+    var variant = slot.getAttribute("data-p13n-variant");
+    if (variant) e.variant = variant;
+    return e;
+  }
+
+  api.track = function (name, props) {
+    if (typeof name !== "string" || !name) return;
+    var e = { type: "conversion", goal: name.slice(0, 64) };
+    if (props && typeof props.value === "number" && isFinite(props.value) && props.value >= 0) e.value = props.value;
+    var p = scalars(props);
+    for (var _ in p) { e.props = p; break; }
+    push(e, true);
+  };
+  api.cart = function (action, item) {
+    var e = { type: "cart", action: action };
+    item = item || {};
+    if (typeof item.sku === "string" && item.sku) e.sku = item.sku.slice(0, 64);
+    if (typeof item.qty === "number" && item.qty >= 1) e.qty = Math.min(1000, Math.floor(item.qty));
+    if (typeof item.price === "number" && isFinite(item.price) && item.price >= 0) e.price = item.price;
+    push(e, true);
+  };
+  api.serviceCase = function (open) {
+    push({ type: "service_case", open: !!open }, true);
+  };
+  api.event = function (name, props) {
+    if (typeof name !== "string" || !name) return;
+    var e = { type: "custom", name: name.slice(0, 64) };
+    var p = scalars(props);
+    for (var _ in p) { e.props = p; break; }
+    push(e, false);
+  };
+  api.flush = flush;
+
+  // Clicks inside slots, and declarative goals (forms count on submit, not on a click inside).
+  d.addEventListener("click", function (ev) {
+    var t = ev.target;
+    var s = slotOf(t);
+    if (s) {
+      s.type = "click";
+      push(s, true);
+    }
+    var goal = t && t.closest ? t.closest("[data-p13n-goal]") : null;
+    if (goal && goal.tagName !== "FORM") api.track(goal.getAttribute("data-p13n-goal"));
+  }, true);
+  d.addEventListener("submit", function (ev) {
+    var f = ev.target;
+    var goal = f && f.getAttribute ? f.getAttribute("data-p13n-goal") : null;
+    if (goal) api.track(goal);
+  }, true);
+
+  // Viewable impressions: at least half of the slot on screen for a second (the IAB's measure).
+  if (w.IntersectionObserver) {
+    var timers = new Map();
+    var io = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var el = entry.target;
+        if (entry.intersectionRatio >= 0.5) {
+          if (!timers.has(el)) timers.set(el, setTimeout(function () {
+            io.unobserve(el);
+            var s = slotOf(el);
+            if (s) {
+              s.type = "impression";
+              push(s, false);
+            }
+          }, 1000));
+        } else if (timers.has(el)) {
+          clearTimeout(timers.get(el));
+          timers.delete(el);
+        }
+      });
+    }, { threshold: [0, 0.5] });
+    var slots = d.querySelectorAll("[data-p13n-slot]");
+    for (var i = 0; i < slots.length; i++) io.observe(slots[i]);
+  }
+
+  // Leaving the page: send what is queued (sendBeacon survives the unload).
+  d.addEventListener("visibilitychange", function () {
+    if (d.visibilityState === "hidden") flush();
+  });
+  w.addEventListener("pagehide", flush);
+})();

@@ -1,0 +1,50 @@
+/**
+ * What a visitor's object records: events after the Worker validated and
+ * enriched them (server time, topics from the manifest). The beacon's wire
+ * format is in `./beacon.ts`; the page path builds `view` and served
+ * `impression` events itself.
+ *
+ * @example
+ * const view: VisitorEvent = { type: "view", id: crypto.randomUUID(), at: Date.now(), path: "/", category: "home", topics: [] };
+ */
+import type { Exposure } from "../results/tally.ts";
+import type { LastPage } from "./disclosure.ts";
+
+export type Scalar = string | number | boolean;
+
+export type CartAction = "add" | "remove" | "clear" | "checkout";
+
+export type VisitorEvent =
+  | { type: "view"; id: string; at: number; path: string; category?: string; topics: string[] }
+  /** `served`: rendered by the Worker (counts for frequency caps); else seen in the viewport (client). */
+  | { type: "impression"; id: string; at: number; slot: string; variant: string; campaign?: string; served: boolean }
+  | { type: "click"; id: string; at: number; slot: string; variant?: string; topics: string[] }
+  | { type: "conversion"; id: string; at: number; goal: string; value?: number; topics: string[] }
+  | { type: "cart"; id: string; at: number; action: CartAction; sku?: string; qty: number; price?: number; topics: string[] }
+  | { type: "service_case"; id: string; at: number; open: boolean }
+  | { type: "custom"; id: string; at: number; name: string; props?: Record<string, Scalar> };
+
+export type EventType = VisitorEvent["type"];
+
+/** Beacon rate limit, passed by the Worker from its config; page-path writes carry none. */
+export interface RateLimit {
+  perMinute: number;
+}
+
+export interface RecordBatch {
+  events: VisitorEvent[];
+  /** Epoch ms; the object's clock when absent. */
+  now?: number;
+  /** Refuse the whole batch when the visitor is over this rate (beacons only). */
+  rate?: RateLimit;
+  /** An anonymous visitor id whose history this (signed-in) object should take over. */
+  mergeFrom?: string;
+  /** The page's decisions and why (page path only): replaces the last page's. */
+  lastPage?: LastPage;
+  /** The experiments the page exposed the visitor to (page path only): counted for the results. */
+  exposures?: Exposure[];
+}
+
+export type RecordResult =
+  | { ok: true; accepted: number; duplicates: number; merged: boolean }
+  | { ok: false; code: "RATE_LIMITED"; retryAfterS: number };

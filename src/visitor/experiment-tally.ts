@@ -1,0 +1,232 @@
+/**
+ * A visitor object's share of the experiment results. The object is the only place that
+ * knows whether this visitor was already exposed to an experiment, already converted on a
+ * goal, and their running value total, so it decides what counts:
+ * - the first exposure to an experiment counts one unit for its arm (the unit stays in that
+ *   arm for the results, whatever later pages show: intent to treat), and adds each arm's
+ *   share in force to its expected units (the SRM expectation, right for bandits too);
+ * - every page with the experiment's slot counts an impression, a click in one of its slots
+ *   a click, for the unit's arm;
+ * - a conversion after exposure counts for every experiment the visitor is in: a converted
+ *   unit the first time per goal, the event, its value, and Σ(unit total)² kept exactly by
+ *   adding 2·before·x + x² (see totalsFromRows).
+ *
+ * The increments go into an outbox in the same transaction as the event, so an acknowledged
+ * event's increments are durable here before the beacon is answered; `deliver` then sends
+ * them to the experiments' counter objects, numbered, and deletes what a counter took. A
+ * counter ignores numbers it has seen, so a redelivery after a lost answer counts once.
+ *
+ * @example
+ * const tally = new ExperimentTally(ctx.storage, ctx.id.toString());
+ * ctx.storage.transactionSync(() => { tally.expose(batch.exposures, now); tally.event(event); });
+ * await tally.deliver(env.EXPERIMENT_COUNTER, 1000);
+ */
+import type { ExperimentCounter } from "../results-store/counter-object.ts";
+import { delta, utcDay, type CounterDelivery, type Delta, type Exposure, type TallyRow } from "../results/tally.ts";
+import { withinBudget } from "../timing.ts";
+import type { VisitorEvent } from "./events.ts";
+
+export type CounterNamespace = DurableObjectNamespace<ExperimentCounter>;
+
+const SCHEMA: readonly string[] = [
+  // One row: this storage's epoch, so numbering restarts safely after an erasure.
+  `CREATE TABLE IF NOT EXISTS xp_meta (id INTEGER PRIMARY KEY CHECK (id = 1), epoch TEXT NOT NULL)`,
+  // The experiments this visitor is a unit of: first arm, its slots (JSON), first exposure.
+  `CREATE TABLE IF NOT EXISTS xp_units (experiment TEXT PRIMARY KEY, arm TEXT NOT NULL, slots TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID`,
+  // Per experiment and goal: the unit's running value total since exposure (row exists = converted).
+  `CREATE TABLE IF NOT EXISTS xp_goals (experiment TEXT NOT NULL, goal TEXT NOT NULL, total REAL NOT NULL, PRIMARY KEY (experiment, goal)) WITHOUT ROWID`,
+  // Increments not yet taken by a counter. AUTOINCREMENT: a number is never reused.
+  `CREATE TABLE IF NOT EXISTS xp_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, experiment TEXT NOT NULL, arm TEXT NOT NULL, goal TEXT NOT NULL, day TEXT NOT NULL,
+    units_exposed INTEGER NOT NULL, units_converted INTEGER NOT NULL, impressions INTEGER NOT NULL, clicks INTEGER NOT NULL,
+    conversions INTEGER NOT NULL, value_sum REAL NOT NULL, value_sum_sq REAL NOT NULL, expected_units REAL NOT NULL)`,
+];
+
+interface OutboxRow {
+  seq: number;
+  experiment: string;
+  arm: string;
+  goal: string;
+  day: string;
+  units_exposed: number;
+  units_converted: number;
+  impressions: number;
+  clicks: number;
+  conversions: number;
+  value_sum: number;
+  value_sum_sq: number;
+  expected_units: number;
+  [k: string]: SqlStorageValue;
+}
+
+/** Rows sent to one counter in one call, at most (an RPC argument stays small). */
+const MAX_ROWS_PER_CALL = 500;
+
+export class ExperimentTally {
+  readonly #storage: DurableObjectStorage;
+  readonly #objectId: string;
+  /** The tables exist (null: not looked at since start or reset). */
+  #ready: boolean | null = null;
+  /** Deliveries run one at a time, so a counter sees this source's numbers in order. */
+  #delivering: Promise<unknown> = Promise.resolve();
+
+  constructor(storage: DurableObjectStorage, objectId: string) {
+    this.#storage = storage;
+    this.#objectId = objectId;
+  }
+
+  /** Counts the page's exposures (inside the caller's transaction). */
+  expose(exposures: readonly Exposure[], at: number): void {
+    if (exposures.length === 0) return;
+    this.#ensure();
+    const sql = this.#storage.sql;
+    const day = utcDay(at);
+    for (const x of exposures) {
+      const unit = sql.exec<{ arm: string }>("SELECT arm FROM xp_units WHERE experiment = ?", x.experiment).toArray()[0];
+      if (unit) {
+        this.#outbox(x.experiment, unit.arm, "", day, delta({ impressions: 1 }));
+        continue;
+      }
+      sql.exec("INSERT INTO xp_units (experiment, arm, slots, at) VALUES (?, ?, ?, ?)", x.experiment, x.arm, JSON.stringify(x.slots), at);
+      this.#outbox(x.experiment, x.arm, "", day, delta({ unitsExposed: 1, impressions: 1, expectedUnits: x.shares[x.arm] ?? 0 }));
+      for (const [category, share] of Object.entries(x.shares)) {
+        if (category !== x.arm && share > 0) this.#outbox(x.experiment, category, "", day, delta({ expectedUnits: share }));
+      }
+    }
+  }
+
+  /** Counts an accepted event for the experiments this visitor is in (inside the caller's transaction). */
+  event(event: VisitorEvent): void {
+    if (event.type !== "click" && event.type !== "conversion") return;
+    if (!this.#exists()) return;
+    const sql = this.#storage.sql;
+    const units = sql.exec<{ experiment: string; arm: string; slots: string; at: number }>("SELECT experiment, arm, slots, at FROM xp_units").toArray();
+    const day = utcDay(event.at);
+    for (const u of units) {
+      if (event.type === "click") {
+        if (parseSlots(u.slots).includes(event.slot)) this.#outbox(u.experiment, u.arm, "", day, delta({ clicks: 1 }));
+        continue;
+      }
+      const x = event.value ?? 0;
+      const held = sql.exec<{ total: number }>("SELECT total FROM xp_goals WHERE experiment = ? AND goal = ?", u.experiment, event.goal).toArray()[0];
+      const before = held?.total ?? 0;
+      sql.exec(
+        "INSERT INTO xp_goals (experiment, goal, total) VALUES (?, ?, ?) ON CONFLICT (experiment, goal) DO UPDATE SET total = excluded.total",
+        u.experiment,
+        event.goal,
+        before + x,
+      );
+      // (before + x)² − before² = 2·before·x + x²: Σ over rows = Σ over units of (unit total)².
+      this.#outbox(u.experiment, u.arm, event.goal, day, delta({ unitsConverted: held ? 0 : 1, conversions: 1, valueSum: x, valueSumSq: 2 * before * x + x * x }));
+    }
+  }
+
+  /** Increments waiting for a counter. */
+  pending(): number {
+    if (!this.#exists()) return 0;
+    return this.#storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM xp_outbox").one().n;
+  }
+
+  /**
+   * Sends the outbox to the counters (one call per experiment, within `budgetMs`), deleting
+   * what each took. Never throws: what is not taken stays for the next try.
+   */
+  deliver(ns: CounterNamespace | undefined, budgetMs: number): Promise<{ left: number }> {
+    const run = this.#delivering.then(() => this.#deliverNow(ns, budgetMs));
+    this.#delivering = run.catch(() => {});
+    return run;
+  }
+
+  /** Forget the cached schema state (after the object's storage was erased). */
+  reset(): void {
+    this.#ready = false;
+  }
+
+  async #deliverNow(ns: CounterNamespace | undefined, budgetMs: number): Promise<{ left: number }> {
+    if (!ns || !this.#exists()) return { left: this.pending() };
+    const sql = this.#storage.sql;
+    const rows = sql.exec<OutboxRow>("SELECT * FROM xp_outbox ORDER BY seq LIMIT ?", MAX_ROWS_PER_CALL * 4).toArray();
+    if (rows.length === 0) return { left: 0 };
+    const source = `${this.#objectId}:${this.#epoch()}`;
+    const byExperiment = new Map<string, OutboxRow[]>();
+    for (const r of rows) {
+      const list = byExperiment.get(r.experiment) ?? [];
+      if (list.length < MAX_ROWS_PER_CALL) list.push(r);
+      byExperiment.set(r.experiment, list);
+    }
+    await Promise.all(
+      [...byExperiment].map(async ([experiment, list]) => {
+        const delivery: CounterDelivery = { source, experiment, rows: list.map(toTallyRow) };
+        const r = await withinBudget(ns.get(ns.idFromName(experiment)).add(delivery), budgetMs);
+        if (!r.ok) {
+          console.error(JSON.stringify({ at: "tally.deliver", experiment, reason: r.reason, error: String(r.error) }));
+          return;
+        }
+        // Only what was sent: rows added meanwhile keep their (higher) numbers for the next call.
+        for (const row of list) sql.exec("DELETE FROM xp_outbox WHERE seq = ?", row.seq);
+      }),
+    );
+    return { left: this.pending() };
+  }
+
+  #outbox(experiment: string, arm: string, goal: string, day: string, d: Delta): void {
+    this.#storage.sql.exec(
+      `INSERT INTO xp_outbox (experiment, arm, goal, day, units_exposed, units_converted, impressions, clicks, conversions, value_sum, value_sum_sq, expected_units)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      experiment,
+      arm,
+      goal,
+      day,
+      d.unitsExposed,
+      d.unitsConverted,
+      d.impressions,
+      d.clicks,
+      d.conversions,
+      d.valueSum,
+      d.valueSumSq,
+      d.expectedUnits,
+    );
+  }
+
+  #epoch(): string {
+    return this.#storage.sql.exec<{ epoch: string }>("SELECT epoch FROM xp_meta WHERE id = 1").one().epoch;
+  }
+
+  #exists(): boolean {
+    this.#ready ??= this.#storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'xp_outbox'").toArray().length > 0;
+    return this.#ready;
+  }
+
+  #ensure(): void {
+    if (this.#exists()) return;
+    for (const s of SCHEMA) this.#storage.sql.exec(s);
+    this.#storage.sql.exec("INSERT OR IGNORE INTO xp_meta (id, epoch) VALUES (1, ?)", crypto.randomUUID());
+    this.#ready = true;
+  }
+}
+
+function toTallyRow(r: OutboxRow): TallyRow & { seq: number } {
+  return {
+    seq: r.seq,
+    arm: r.arm,
+    goal: r.goal,
+    day: r.day,
+    unitsExposed: r.units_exposed,
+    unitsConverted: r.units_converted,
+    impressions: r.impressions,
+    clicks: r.clicks,
+    conversions: r.conversions,
+    valueSum: r.value_sum,
+    valueSumSq: r.value_sum_sq,
+    expectedUnits: r.expected_units,
+  };
+}
+
+function parseSlots(text: string): string[] {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
+  } catch {
+    return [];
+  }
+}
