@@ -1,8 +1,8 @@
 /**
  * The content store behind `publish --local`: the local KV that `wrangler dev`
  * reads (.wrangler/state), written through `wrangler kv key … --local`.
- * The admin-API store (publishing to a deployed Worker) will implement the same
- * interface over `io.fetch`.
+ * Publishing to a deployed Worker goes through its admin API instead
+ * (cli/admin-client.ts): the worker validates, sanitizes and flips the pointer itself.
  *
  * @example
  * const store = localKvStore(createIo(), { cwd: process.cwd() });
@@ -12,12 +12,16 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Io } from "./io.ts";
+import type { VersionMeta } from "../src/content/versions.ts";
 
 export interface ContentStore {
   /** Where it writes, for messages ("local KV (binding CONTENT)"). */
   readonly name: string;
   get(key: string): Promise<string | null>;
-  put(key: string, value: string): Promise<void>;
+  /** `metadata` is kept beside the key (KV metadata), so listing versions reads no values. */
+  put(key: string, value: string, metadata?: VersionMeta): Promise<void>;
+  /** Keys under a prefix with their metadata (for `versions` and `rollback`). */
+  list?(prefix: string): Promise<Array<{ name: string; metadata?: unknown }>>;
 }
 
 export interface LocalKvOptions {
@@ -44,13 +48,21 @@ export function localKvStore(io: Io, opts: LocalKvOptions): ContentStore {
       const text = r.stdout.replace(/\n+$/, "");
       return text === NOT_FOUND ? null : text;
     },
-    async put(key, value) {
+    async list(prefix) {
+      const r = await io.wrangler(["kv", "key", "list", "--prefix", prefix, ...common], { cwd: opts.cwd });
+      if (r.code !== 0) throw fail(`kv key list ${prefix}`, r);
+      const start = r.stdout.indexOf("[");
+      const parsed = JSON.parse(start >= 0 ? r.stdout.slice(start) : "[]") as Array<{ name: string; metadata?: unknown }>;
+      return parsed.map((k) => (k.metadata === undefined ? { name: k.name } : { name: k.name, metadata: k.metadata }));
+    },
+    async put(key, value, metadata) {
       // Through a file: a manifest easily exceeds what a command line may carry.
       const dir = await mkdtemp(join(tmpdir(), "p13n-kv-"));
       try {
         const file = join(dir, "value.json");
         await writeFile(file, value);
-        const r = await io.wrangler(["kv", "key", "put", key, "--path", file, ...common], { cwd: opts.cwd });
+        const meta = metadata ? ["--metadata", JSON.stringify(metadata)] : [];
+        const r = await io.wrangler(["kv", "key", "put", key, "--path", file, ...common, ...meta], { cwd: opts.cwd });
         if (r.code !== 0) throw fail(`kv key put ${key}`, r);
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@
  * // { version: "20261123T160102Z-3fa9c1d2", previous: "20261122T…", unchanged: false }
  */
 import { POINTER_KEY, versionKey, type Pointer } from "../src/content/keys.ts";
+import { versionMeta } from "../src/content/versions.ts";
 import type { ContentStore } from "./local-kv.ts";
 import { contentHash, hashOfVersion } from "./content/version.ts";
 import type { ManifestDocument } from "./content/compile.ts";
@@ -36,7 +37,7 @@ export async function publishManifest(doc: ManifestDocument, store: ContentStore
     return { version: current.version, previous: current.previous, unchanged: true };
   }
   progress(`writing version ${doc.version}…`);
-  await store.put(versionKey(doc.version), JSON.stringify(doc));
+  await store.put(versionKey(doc.version), JSON.stringify(doc), versionMeta(doc));
   const pointer: Pointer = {
     version: doc.version,
     ...(current && current.version !== doc.version ? { previous: current.version } : {}),

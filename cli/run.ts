@@ -10,12 +10,21 @@ import { buildCommand, buildUsage } from "./commands/build.ts";
 import { publishCommand, publishUsage } from "./commands/publish.ts";
 import { tokenCommand, tokenUsage } from "./commands/token.ts";
 import { attributesCommand, attributesUsage } from "./commands/attributes.ts";
+import { diffCommand, diffUsage } from "./commands/diff.ts";
+import { previewCommand, previewUsage } from "./commands/preview.ts";
+import { rollbackCommand, rollbackUsage, versionsCommand, versionsUsage } from "./commands/versions.ts";
+import { resultsCommand, resultsUsage } from "./commands/results.ts";
 import { UsageError, type Command, type CommandContext } from "./commands/context.ts";
 
 const COMMANDS: Record<string, [Command, string]> = {
   validate: [validateCommand, validateUsage],
   build: [buildCommand, buildUsage],
+  diff: [diffCommand, diffUsage],
   publish: [publishCommand, publishUsage],
+  versions: [versionsCommand, versionsUsage],
+  rollback: [rollbackCommand, rollbackUsage],
+  preview: [previewCommand, previewUsage],
+  results: [resultsCommand, resultsUsage],
   token: [tokenCommand, tokenUsage],
   attributes: [attributesCommand, attributesUsage],
 };

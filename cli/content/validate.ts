@@ -16,6 +16,8 @@ import { compileContent, type Compiled, type CompileOptions, type ManifestDocume
 import { explainIssues, type SchemaIssue } from "./schema-issues.ts";
 import { checkReferences } from "./references.ts";
 import { fieldPath, sortProblems, type Problem } from "./problem.ts";
+import { sanitizeManifest } from "../../src/content/sanitize-manifest.ts";
+import { lineColumn } from "../../src/content/sanitize.ts";
 
 export interface ValidationResult {
   /** The manifest as the engine reads it (defaults filled in), when there are no errors (warnings allowed). */
@@ -48,7 +50,28 @@ export async function validateContent(dir: string, opts: CompileOptions = {}): P
     return done(undefined, [...compiled.problems, ...explainIssues(parsed.issues).map((i) => locate(compiled, i, "error"))]);
   }
   const refs = checkReferences(parsed.output).map((i) => locate(compiled, i, i.severity));
-  return done(parsed.output, [...compiled.problems, ...refs]);
+  return done(parsed.output, [...compiled.problems, ...refs, ...sanitizerWarnings(compiled)]);
+}
+
+/**
+ * What the publish-time sanitizer will remove, as warnings at the fragment's own
+ * file:line:column (publishing removes it; a trusted slot keeps it).
+ */
+function sanitizerWarnings(compiled: Compiled): Problem[] {
+  const { removed } = sanitizeManifest(compiled.draft);
+  return removed.map((r) => {
+    const o = compiled.origin(r.path);
+    const slot = (compiled.draft.slots as Record<string, { variants: Array<{ html: string }> }>)[r.slot];
+    const html = slot?.variants[r.path[3] as number]?.html ?? "";
+    return {
+      severity: "warning",
+      file: o.file,
+      ...lineColumn(html, r.offset),
+      field: "",
+      message: `${r.message}; publishing removes it`,
+      fix: r.what === "<script>" ? "remove it, or ask for the slot to be marked trusted: true in slot.yaml" : "remove it from the fragment (see README \"Sanitizer\" for what is allowed)",
+    };
+  });
 }
 
 /** A manifest-path issue → the file, line and field where the editor wrote it. */

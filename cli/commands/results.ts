@@ -1,0 +1,54 @@
+/**
+ * `p13n results [experiment] [--goal g] [--json] [--url https://site --token …]`: the
+ * experiments (units per arm, SRM) or one experiment's results as a table, from the admin
+ * API. Without --url (or P13N_URL): `npm run dev`'s worker on localhost:8787, with the admin
+ * token from .dev.vars.
+ */
+import { parseArgs } from "node:util";
+import { AdminApiError, adminClient } from "../admin-client.ts";
+import { readDevVars } from "../dev-vars.ts";
+import { listTable, reportTable } from "../results-table.ts";
+import { TARGET_OPTIONS, targetFrom } from "../target.ts";
+import { UsageError, type Command } from "./context.ts";
+
+export const resultsUsage = `p13n results [experiment] [--goal name] [--json] [--port 8787 | --url https://site --token $P13N_ADMIN_TOKEN]
+   experiments with units per arm and the sample-ratio check; with an id, its results table`;
+
+export const resultsCommand: Command = async (argv, ctx) => {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...TARGET_OPTIONS, goal: { type: "string" }, json: { type: "boolean" }, port: { type: "string" } },
+  });
+  if (positionals.length > 1) throw new UsageError("name at most one experiment");
+  const target = targetFrom(values, process.env, { defaultLocal: true });
+  let remote: { url: string; token: string };
+  if (target.kind === "remote") {
+    remote = target;
+  } else {
+    // npm run dev's worker: its admin token is the one .dev.vars gives it.
+    const token = values.token ?? (await readDevVars(ctx.cwd)).ADMIN_TOKEN;
+    if (!token) throw new UsageError("no ADMIN_TOKEN in .dev.vars: pass --token, or --url and --token for a deployed site");
+    const port = values.port ?? "8787";
+    if (!/^\d{1,5}$/.test(port)) throw new UsageError(`--port must be a number, got '${port}'`);
+    remote = { url: `http://localhost:${port}`, token };
+  }
+  const api = adminClient(ctx.io, remote);
+  const id = positionals[0];
+  try {
+    if (id === undefined) {
+      const { experiments } = await api.experiments();
+      ctx.io.print(values.json ? JSON.stringify(experiments, null, 2) : listTable(experiments));
+    } else {
+      const report = await api.results(id, values.goal);
+      ctx.io.print(values.json ? JSON.stringify(report, null, 2) : reportTable(report));
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof AdminApiError) {
+      ctx.io.printErr(`✗ ${api.name}: ${err.code}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+};

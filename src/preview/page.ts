@@ -1,0 +1,157 @@
+/**
+ * The page path of a preview, beside the visitor's (src/personalize.ts hands a
+ * request over here first):
+ *   1. `?__p13n_preview=<token>`: a valid token becomes the preview cookie; any value
+ *      (valid, expired, `off`) redirects to the clean URL, so a token never reaches
+ *      the origin, a bookmark or a Referer;
+ *   2. the preview cookie: the page is decided as the link's profile and context
+ *      (and version, and forced variants), with the overlay before `</body>`;
+ *      `private, no-store`, an `X-P13n-Explain` header, and no visitor state read
+ *      or written: nothing here records an impression or a page view;
+ *   3. a cookie that no longer verifies (expired, key rotated) is ignored: the
+ *      visitor's page path serves the request.
+ * Like the visitor's path, it fails open to the origin's page.
+ *
+ * @example
+ * const preview = previewRoute(c);
+ * if (preview) { const res = await preview; if (res) return res; }
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { getConfig } from "../config.ts";
+import { loadVersion, readManifest } from "../content/manifest-store.ts";
+import { requestContext } from "../context/request-context.ts";
+import { summarize } from "../engine/explain.ts";
+import type { Manifest } from "../engine/types.ts";
+import { describeError } from "../errors.ts";
+import { clearHostCookie, hostCookie, readCookie } from "../identity/cookies.ts";
+import { originFetchFor, originRequest } from "../proxy/origin.ts";
+import { markPersonalized, originErrorPage, passThrough } from "../proxy/responses.ts";
+import { passThroughReason } from "../proxy/rewritable.ts";
+import { rewriteSlots, type SlotRender } from "../rewrite/slot-rewriter.ts";
+import { adminSettings } from "../routes/admin/settings.ts";
+import { ServerTiming, withinBudget } from "../timing.ts";
+import { decidePreview } from "./decide.ts";
+import { PREVIEW_COOKIE, PREVIEW_OFF, PREVIEW_PARAM } from "./link.ts";
+import { overlayHtml } from "./overlay.ts";
+import { verifyPreview, type VerifiedPreview } from "./token.ts";
+
+/** Null (synchronously) for the ordinary visitor: no preview parameter, no preview cookie. */
+export function previewRoute(c: Context<AppEnv>): Promise<Response | null> | null {
+  const request = c.req.raw;
+  if (request.method !== "GET") return null;
+  const url = new URL(request.url);
+  const param = url.searchParams.get(PREVIEW_PARAM);
+  if (param !== null) return enter(c, url, param);
+  const cookie = readCookie(request, PREVIEW_COOKIE);
+  if (!cookie) return null;
+  return render(c, cookie).catch((err: unknown) => {
+    console.error(JSON.stringify({ at: "preview", error: describeError(err) }));
+    return null;
+  });
+}
+
+function secretOf(c: Context<AppEnv>): string | undefined {
+  try {
+    return adminSettings(c.env).previewSecret;
+  } catch {
+    return undefined;
+  }
+}
+
+async function enter(c: Context<AppEnv>, url: URL, param: string): Promise<Response> {
+  const clean = new URL(url);
+  clean.searchParams.delete(PREVIEW_PARAM);
+  const headers = new Headers({
+    location: clean.pathname + clean.search + clean.hash,
+    "cache-control": "no-store",
+    "referrer-policy": "no-referrer",
+  });
+  const now = Date.now();
+  const verified = param === PREVIEW_OFF ? null : await verifyPreview(param, secretOf(c), now);
+  if (verified) {
+    const maxAge = Math.max(1, verified.exp - Math.floor(now / 1000));
+    headers.append("set-cookie", hostCookie(PREVIEW_COOKIE, param, maxAge));
+  } else {
+    headers.append("set-cookie", clearHostCookie(PREVIEW_COOKIE));
+  }
+  return new Response(null, { status: 302, headers });
+}
+
+async function manifestFor(c: Context<AppEnv>, preview: VerifiedPreview, timing: ServerTiming): Promise<Manifest | null> {
+  const config = getConfig(c.env);
+  if (preview.spec.version) {
+    try {
+      return await loadVersion(c.env.CONTENT, preview.spec.version);
+    } catch (err) {
+      // A staged version that is gone or invalid: show the live one, and say so.
+      timing.add("preview-version", 0, "missing");
+      console.warn(JSON.stringify({ at: "preview", version: preview.spec.version, error: describeError(err) }));
+    }
+  }
+  const read = await readManifest(c.env.CONTENT, {
+    ttlMs: config.manifestTtlMs,
+    budgetMs: Math.max(config.manifestBudgetMs, 1_000), // an editor can wait a little longer than a visitor
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  });
+  return read.manifest;
+}
+
+async function render(c: Context<AppEnv>, token: string): Promise<Response | null> {
+  const now = Date.now();
+  const preview = await verifyPreview(token, secretOf(c), now);
+  if (!preview) return null;
+  c.set("preview", true);
+
+  const config = getConfig(c.env);
+  const request = c.req.raw;
+  const publicUrl = new URL(request.url);
+  const timing = new ServerTiming();
+  const target = { url: config.originUrl, fetcher: c.env.ORIGIN ?? c.env.DEMO_ORIGIN };
+  const originFetch = c.get("originFetch") ?? originFetchFor(target);
+  const origin = withinBudget(originFetch(originRequest(request, target)), config.originTimeoutMs);
+  const manifestPromise = manifestFor(c, preview, timing).catch((err: unknown) => {
+    console.error(JSON.stringify({ at: "preview", error: describeError(err) }));
+    return null;
+  });
+
+  const answer = await origin;
+  if (!answer.ok) return originErrorPage(answer.reason === "timeout" ? 504 : 502);
+  const res = answer.value;
+  timing.add("origin", answer.ms);
+  const out = passThrough(res, config.originUrl, publicUrl);
+  const headers = new Headers(out.headers);
+  // An editor's view: never stored anywhere, whatever it turns out to be.
+  markPersonalized(headers);
+  headers.set("x-robots-tag", "noindex");
+  if (passThroughReason(request, res, config.maxRewriteBytes) !== null) {
+    return new Response(out.body, { status: out.status, statusText: out.statusText, headers });
+  }
+
+  const manifest = await manifestPromise;
+  let renders = new Map<string, SlotRender>();
+  let overlay = "";
+  if (manifest) {
+    try {
+      const result = decidePreview(manifest, preview.spec, requestContext(request, publicUrl), now);
+      for (const d of result.decisions) {
+        if (d.variant === null || d.html === null) continue;
+        renders.set(d.slot, { variant: d.variant, html: d.html, ...(d.experiment ? { experiment: `${d.experiment.id}:${d.experiment.arm}` } : {}) });
+      }
+      headers.set("x-p13n-explain", summarize(result));
+      overlay = overlayHtml(result, preview.spec, { exp: preview.exp, version: manifest.version });
+    } catch (err) {
+      renders = new Map();
+      console.error(JSON.stringify({ at: "preview-decide", error: describeError(err) }));
+    }
+  }
+  timing.add("preview", 0, manifest ? `v=${manifest.version}` : "no-manifest");
+  headers.append("server-timing", timing.header());
+  const contentType = res.headers.get("content-type") ?? "";
+  const rewritten = rewriteSlots(new Response(out.body, { headers: { "content-type": contentType } }), renders, {
+    checkMetaCharset: !/charset=/i.test(contentType),
+    onError: (slot, err) => console.error(JSON.stringify({ at: "preview-rewrite", slot, error: describeError(err) })),
+    ...(overlay ? { beforeBodyEnd: overlay } : {}),
+  });
+  return new Response(rewritten.body, { status: out.status, statusText: out.statusText, headers });
+}

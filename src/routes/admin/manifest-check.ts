@@ -1,0 +1,53 @@
+/**
+ * What publishing and validating check, in order: the schema (valibot
+ * `ManifestSchema`), the engine's publish-time rules (`validateManifest`), then
+ * the fragment sanitizer. Every problem carries its JSON path in the manifest.
+ *
+ * @example
+ * const checked = checkManifest(body.manifest); // throws InvalidManifest (422) listing every error
+ * checked.document; // what to store: the manifest as sent, fragments sanitized
+ */
+import * as v from "valibot";
+import { sanitizeManifest, type FragmentRemoval } from "../../content/sanitize-manifest.ts";
+import { ManifestSchema } from "../../engine/schema.ts";
+import type { Manifest } from "../../engine/types.ts";
+import { validateManifest } from "../../engine/validate.ts";
+import { P13nError } from "../../errors.ts";
+import { InvalidManifest, type ApiIssue } from "./respond.ts";
+
+export interface CheckedManifest {
+  /** The document to store: as sent, with fragments of untrusted slots sanitized. */
+  document: Record<string, unknown> & { version: string; publishedAt: string };
+  manifest: Manifest;
+  sanitized: FragmentRemoval[];
+  warnings: ApiIssue[];
+}
+
+export function checkManifest(input: unknown): CheckedManifest {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new P13nError("BAD_REQUEST", "send { \"manifest\": { … } }: the manifest as `p13n build` writes it", { path: ["manifest"] });
+  }
+  const parsed = v.safeParse(ManifestSchema, input, { abortEarly: false });
+  if (!parsed.success) {
+    const issues = parsed.issues.slice(0, 100).map((i): ApiIssue => ({
+      path: ["manifest", ...(i.path ?? []).map((p) => p.key as string | number)],
+      message: i.message,
+      severity: "error",
+    }));
+    throw new InvalidManifest(`the manifest does not match the schema: ${issues[0]!.message} at ${issues[0]!.path.join(".")}`, issues);
+  }
+  const found = validateManifest(parsed.output);
+  const errors = found.filter((i) => i.severity === "error").map((i): ApiIssue => ({ path: ["manifest", ...i.path], message: i.message, severity: "error" }));
+  if (errors.length) throw new InvalidManifest(`${errors.length} problem${errors.length === 1 ? "" : "s"}: ${errors[0]!.message} at ${errors[0]!.path.join(".")}`, errors);
+  const warnings = found.filter((i) => i.severity === "warning").map((i): ApiIssue => ({ path: ["manifest", ...i.path], message: i.message, severity: "warning" }));
+
+  const { document, removed } = sanitizeManifest(input as Record<string, unknown>);
+  // The sanitized document still matches the schema (fragments only got shorter); parse it for defaults.
+  const manifest = removed.length ? v.parse(ManifestSchema, document) : parsed.output;
+  return {
+    document: document as CheckedManifest["document"],
+    manifest,
+    sanitized: removed.map((r) => ({ ...r, path: ["manifest", ...r.path] })),
+    warnings,
+  };
+}

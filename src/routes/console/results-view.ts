@@ -1,0 +1,159 @@
+/**
+ * The console's results view, appended to /__p13n/console.js (same module: it uses the
+ * console's `el`, `api`, `$`, `errorText`). It reads GET /experiments and
+ * /experiments/:id/results and shows, in this order: the sample-ratio check (a warning that
+ * comes before any lift), each arm's rate with its interval, lift, p-value and probability to
+ * beat control, a small SVG chart of each arm's cumulative rate with its 95% interval per day
+ * (built with createElementNS: no charting library, no innerHTML), and the uplift of
+ * personalization against the global holdout.
+ * (Written without template literals so it can live in this TS string.)
+ */
+export const RESULTS_JS = String.raw`
+const SVG_NS = "http://www.w3.org/2000/svg";
+const ARM_COLOURS = ["#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490"];
+let resultsState = { selected: null };
+
+function svg(tag, attrs, children) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
+  for (const c of [].concat(children || [])) if (c) e.append(c);
+  return e;
+}
+
+function pctText(x, digits) { return x === null || x === undefined || !isFinite(x) ? "—" : (x * 100).toFixed(digits === undefined ? 2 : digits) + "%"; }
+function signedText(x) { return x === null || x === undefined || !isFinite(x) ? "—" : (x >= 0 ? "+" : "") + (x * 100).toFixed(1) + "%"; }
+function intervalText(i, f) { return i ? "[" + f(i[0]) + ", " + f(i[1]) + "]" : "—"; }
+function pText(p) { return p === null || p === undefined ? "—" : p < 0.0001 ? "< 0.0001" : p.toFixed(4); }
+function pPhrase(p) { return p < 0.0001 ? "p < 0.0001" : "p = " + pText(p); }
+
+async function renderResults() {
+  const box = $("results-list");
+  if (!box) return;
+  const r = await api("GET", "/experiments");
+  if (!r.ok) { box.replaceChildren(el("p", { class: "error", text: "Results unavailable: " + errorText(r) })); return; }
+  const items = r.json.experiments || [];
+  if (items.length === 0) { box.replaceChildren(el("p", { text: "No experiment has results yet." })); $("results-detail").replaceChildren(); return; }
+  const table = el("table", { class: "results-list" }, [
+    el("caption", { class: "visually-hidden", text: "Experiments with units per arm and the sample-ratio check" }),
+    el("thead", {}, el("tr", {}, ["Experiment", "Status", "Goal", "Units per arm", "Sample ratio", ""].map((h) => el("th", { scope: "col", text: h })))),
+  ]);
+  const body = el("tbody");
+  for (const x of items) {
+    const units = Object.entries(x.units).map(([a, n]) => a + " " + n).join(", ");
+    body.append(el("tr", {}, [
+      el("th", { scope: "row" }, el("code", { text: x.id })),
+      el("td", {}, el("span", { class: "badge" + (x.status === "running" ? " live" : ""), text: x.status + (x.bandit ? " · bandit" : "") })),
+      el("td", { text: x.goal || "—" }),
+      el("td", { text: units || "—" }),
+      el("td", {}, x.srm.flagged ? el("span", { class: "badge warn", text: "mismatch" }) : el("span", { class: "badge", text: "ok" })),
+      el("td", {}, el("button", { type: "button", class: "secondary", text: "Show results", "aria-label": "Show results of " + x.id, on: { click: () => showResults(x.id) } })),
+    ]));
+  }
+  table.append(body);
+  box.replaceChildren(table);
+  const keep = items.find((x) => x.id === resultsState.selected);
+  await showResults(keep ? keep.id : items[0].id);
+}
+
+async function showResults(id) {
+  resultsState.selected = id;
+  const out = $("results-detail");
+  const r = await api("GET", "/experiments/" + encodeURIComponent(id) + "/results");
+  if (!r.ok) { out.replaceChildren(el("p", { class: "error", text: "No results for " + id + ": " + errorText(r) })); return; }
+  const rep = r.json;
+  const parts = [el("h3", {}, ["Results of ", el("code", { text: rep.experiment }), el("span", { class: "muted", text: " goal " + (rep.goal || "(none yet)") + (rep.bandit ? " · bandit" : "") })])];
+  // 1. The sample-ratio check comes before any lift.
+  if (rep.srm.flagged) {
+    parts.push(el("div", { class: "srm-warning", role: "alert" }, [
+      el("strong", { text: "Sample ratio mismatch" }),
+      " (" + pPhrase(rep.srm.pValue) + ", below 0.001): the arms did not receive the visitors their allocation says. Assignment or counting is broken; do not trust the lifts below. Observed " +
+        Object.entries(rep.srm.observed).map(([k, v]) => k + " " + v).join(", ") + ", expected " + Object.entries(rep.srm.expected).map(([k, v]) => k + " " + Math.round(v)).join(", ") + ".",
+    ]));
+  } else {
+    parts.push(el("p", { class: "srm-ok", text: "Sample ratio OK (" + pPhrase(rep.srm.pValue) + ")." }));
+  }
+  // 2. Per arm.
+  const head = ["Arm", "Units", "Converted", "Rate", "95% interval", "Lift vs control", "95% interval", "p-value", "P(beats control)"];
+  const rows = rep.arms.map((a) => {
+    const vs = a.vsControl && a.vsControl.rate;
+    return el("tr", {}, [
+      el("th", { scope: "row" }, [el("code", { text: a.id }), a.id === rep.control ? el("span", { class: "muted", text: " control" }) : null]),
+      el("td", { text: String(a.rate.units) }),
+      el("td", { text: String(a.rate.converted) }),
+      el("td", { text: pctText(a.rate.rate) }),
+      el("td", { text: intervalText(a.rate.interval, (x) => pctText(x)) }),
+      el("td", { text: vs ? signedText(vs.lift) : "" }),
+      el("td", { text: vs ? intervalText(vs.interval, signedText) : "" }),
+      el("td", { text: vs ? pText(vs.pValue) : "" }),
+      el("td", { text: vs ? pctText(vs.probBeatsControl, 1) : "" }),
+    ]);
+  });
+  if (rep.holdout) rows.push(el("tr", { class: "muted" }, [el("th", { scope: "row", text: "holdout" }), el("td", { text: String(rep.holdout.units) }), el("td", { text: String(rep.holdout.rate.converted) }), el("td", { text: pctText(rep.holdout.rate.rate) }), el("td", { text: intervalText(rep.holdout.rate.interval, (x) => pctText(x)) }), el("td"), el("td"), el("td"), el("td")]));
+  parts.push(el("table", { class: "results-arms" + (rep.trustworthy ? "" : " suspect") }, [
+    el("caption", { class: "visually-hidden", text: "Conversion rate per arm against the control" }),
+    el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, rows),
+  ]));
+  // 3. Over time.
+  parts.push(resultsChart(rep));
+  // 4. Does personalization itself pay?
+  const u = rep.holdoutUplift;
+  parts.push(u
+    ? el("p", { class: "uplift" }, [el("strong", { text: "Personalization vs global holdout: " }),
+        pctText(u.personalized.rate) + " vs " + pctText(u.holdout.rate) + " (" + u.personalized.units + " vs " + u.holdout.units + " visitors), uplift " + signedText(u.rate.lift) + " " + intervalText(u.rate.interval, signedText) +
+        ", " + pPhrase(u.rate.pValue) + ", probability personalization beats the holdout " + pctText(u.rate.probBeatsHoldout, 1) + (u.srm && u.srm.flagged ? " — warning: the holdout split itself is mismatched." : ".")])
+    : el("p", { class: "uplift muted", text: "Personalization vs global holdout: no global holdout data yet." }));
+  out.replaceChildren(...parts);
+}
+
+function resultsChart(rep) {
+  const W = 640, H = 260, L = 56, R = 110, T = 16, B = 36;
+  const days = rep.daily || [];
+  const arms = rep.arms.map((a) => a.id).concat(rep.holdout ? ["holdout"] : []);
+  const figure = el("figure", { class: "results-figure" });
+  const title = "Cumulative " + (rep.goal || "conversion") + " rate per arm with 95% intervals, by day";
+  if (days.length === 0) { figure.append(el("p", { class: "muted", text: "No daily data yet." })); return figure; }
+  let top = 0;
+  for (const d of days) for (const a of arms) { const s = d.arms[a]; if (s && s.interval) top = Math.max(top, s.interval[1]); }
+  top = top > 0 ? Math.min(1, top * 1.15) : 0.1;
+  const x = (i) => L + (days.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (days.length - 1));
+  const y = (v) => T + (1 - v / top) * (H - T - B);
+  const chart = svg("svg", { class: "results-chart", viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img", "aria-label": title });
+  chart.append(svg("title", {}, document.createTextNode(title)));
+  for (let k = 0; k <= 4; k++) {
+    const v = (top * k) / 4;
+    chart.append(svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }));
+    chart.append(svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", class: "tick" }, document.createTextNode(pctText(v, 1))));
+  }
+  days.forEach((d, i) => {
+    if (days.length <= 8 || i % Math.ceil(days.length / 8) === 0 || i === days.length - 1) chart.append(svg("text", { x: x(i), y: H - B + 18, "text-anchor": "middle", class: "tick" }, document.createTextNode(d.day.slice(5))));
+  });
+  arms.forEach((a, n) => {
+    const colour = ARM_COLOURS[n % ARM_COLOURS.length];
+    const pts = days.map((d, i) => ({ i, s: d.arms[a] })).filter((p) => p.s && p.s.rate !== null);
+    if (pts.length === 0) return;
+    const upper = pts.map((p) => x(p.i) + "," + y(p.s.interval[1]));
+    const lower = pts.slice().reverse().map((p) => x(p.i) + "," + y(p.s.interval[0]));
+    const g = svg("g", { class: "arm", "data-arm": a });
+    g.append(svg("polygon", { points: upper.concat(lower).join(" "), fill: colour, "fill-opacity": 0.14, stroke: "none", class: "band" }));
+    g.append(svg("polyline", { points: pts.map((p) => x(p.i) + "," + y(p.s.rate)).join(" "), fill: "none", stroke: colour, "stroke-width": 2.5, "stroke-dasharray": a === "holdout" ? "5 4" : null, class: "rate" }));
+    for (const p of pts) g.append(svg("circle", { cx: x(p.i), cy: y(p.s.rate), r: 3, fill: colour }));
+    const last = pts[pts.length - 1];
+    g.append(svg("text", { x: W - R + 8, y: y(last.s.rate) + 4, fill: colour, class: "label" }, document.createTextNode(a + " " + pctText(last.s.rate, 1))));
+    chart.append(g);
+  });
+  figure.append(chart, el("figcaption", { class: "muted", text: title + ". Shaded: the Wilson interval." }));
+  return figure;
+}
+`;
+
+/** The results view's styles, appended to /__p13n/console.css. */
+export const RESULTS_CSS = `.srm-warning{background:#fef2f2;border:2px solid var(--danger);color:#7f1d1d;border-radius:8px;padding:10px 14px;margin:8px 0}
+.srm-ok{color:var(--ok);margin:6px 0}
+table.results-arms.suspect td{color:var(--muted)}
+.results-figure{margin:12px 0;background:#fff;border:1px solid var(--line);border-radius:10px;padding:8px;max-width:680px}
+.results-chart{display:block;max-width:100%;height:auto;font:12px system-ui,sans-serif}
+.results-chart .grid{stroke:#e5e7eb}.results-chart .tick{fill:var(--muted)}.results-chart .label{font-weight:600}
+.uplift{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px 12px}
+#results-detail h3{margin-top:16px}
+`;

@@ -1,0 +1,46 @@
+/**
+ * The console's stylesheet (also what the variant frames load, under `.frame`).
+ * Colours meet WCAG AA contrast on their backgrounds; focus is always visible.
+ */
+export const CONSOLE_CSS = `:root{--ink:#111827;--muted:#4b5563;--line:#d1d5db;--bg:#f9fafb;--card:#fff;--accent:#1d4ed8;--danger:#b91c1c;--ok:#047857}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--ink);background:var(--bg)}
+a{color:var(--accent)}
+:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+.skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:6px 10px;z-index:10}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.top{display:flex;align-items:center;gap:16px;padding:12px 24px;background:var(--ink);color:#fff}
+.top h1{font-size:18px;margin:0}.top p{margin:0 0 0 auto;color:#e5e7eb}
+main{padding:16px 24px;max-width:1400px;margin:0 auto}
+nav ul{display:flex;gap:16px;list-style:none;padding:0;margin:0 0 8px}
+section{margin:0 0 32px}
+h2{font-size:20px;margin:16px 0 8px}h3{font-size:16px;margin:0 0 4px}
+.muted,.hint{color:var(--muted);font-weight:normal;font-size:14px}
+button{font:inherit;padding:6px 14px;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
+button.secondary{background:#fff;color:var(--accent)}button.danger{background:var(--danger);border-color:var(--danger)}
+input,select{font:inherit;padding:5px 8px;border:1px solid #6b7280;border-radius:6px;background:#fff;color:var(--ink)}
+label{display:block;font-weight:600;margin:8px 0 2px}
+form#login-form{display:grid;gap:6px;max-width:360px}
+.error{color:var(--danger);min-height:1.5em}
+.slot{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 16px;margin:0 0 16px}
+.slot-head{display:flex;gap:12px;align-items:baseline;flex-wrap:wrap}
+.badge{display:inline-block;font-size:12px;padding:1px 8px;border-radius:999px;background:#e5e7eb;color:var(--ink)}
+.badge.warn{background:#fef3c7;color:#78350f}.badge.live{background:#d1fae5;color:#065f46}
+.variants{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px;margin-top:8px}
+.variant{border:1px solid var(--line);border-radius:8px;padding:10px;background:#fff;display:flex;flex-direction:column;gap:6px}
+.variant dl{display:grid;grid-template-columns:auto 1fr;gap:2px 8px;margin:0;font-size:13px}.variant dt{color:var(--muted)}.variant dd{margin:0;overflow-wrap:anywhere}
+.variant iframe{width:100%;height:200px;border:1px dashed #9ca3af;border-radius:6px;background:#fff}
+table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);font-size:14px}
+code{font:13px ui-monospace,Menlo,monospace}
+fieldset{border:1px solid var(--line);border-radius:8px;margin:0 0 12px;padding:8px 16px 12px;display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));column-gap:16px}
+fieldset legend{font-weight:700}
+fieldset label{grid-column:auto}
+#view-form fieldset > *{min-width:0}
+dialog{border:1px solid var(--line);border-radius:10px;max-width:420px}dialog::backdrop{background:rgba(0,0,0,.4)}
+.actions{display:flex;gap:8px;justify-content:flex-end}
+.arms{margin:4px 0 0;padding-left:18px}
+body.frame{background:#fff;padding:8px;font-size:14px}
+body.frame .btn{display:inline-block;padding:4px 10px;border:1px solid var(--ink);border-radius:6px;text-decoration:none;color:var(--ink);margin:2px}
+body.frame .grid{display:flex;gap:8px;flex-wrap:wrap}body.frame .card{border:1px solid var(--line);padding:6px;border-radius:6px;text-decoration:none;color:var(--ink)}
+body.frame h1{font-size:20px;margin:4px 0}body.frame h2{font-size:17px}body.frame .eyebrow{color:var(--muted);margin:0}
+`;
