@@ -23,7 +23,7 @@ import { parseBenchArgs, USAGE, type BenchOptions } from "./lib/args.ts";
 import { addSlots, declaredCharset, isUtf8 } from "./lib/slots.ts";
 import { benchManifest, DEFAULT_SLOTS, kvEntries, slotIdsFor } from "./lib/manifest.ts";
 import { renderConfig, type BindingSpec, type ModuleSpec, type ServiceSpec } from "./lib/capnp.ts";
-import { buildBenchWorker, wranglerBuild } from "./lib/build.ts";
+import { buildBenchWorker, wranglerBuild, type ModuleRule } from "./lib/build.ts";
 import { installCleanup, isInterrupted, killAll, processCpuMs, runBounded, spawnTracked } from "./lib/procs.ts";
 import { startWorkerd, workerdBinary, type WorkerdProcess } from "./lib/workerd.ts";
 import { findWrk, nodeTool, wrkTool, type LoadTool } from "./lib/load.ts";
@@ -215,7 +215,10 @@ function repoBindings(
 async function buildTarget(name: TargetName, cfg: RepoConfig): Promise<ModuleSpec[]> {
   const t = TARGETS[name];
   const compat = { date: cfg.compatibility_date ?? "2026-01-01", flags: cfg.compatibility_flags ?? [] };
-  if (t.entry === "repo") return wranglerBuild(REPO, join(REPO, "wrangler.toml"), join(OUT, name), String(cfg.main ?? "index.ts"));
+  if (t.entry === "repo") {
+    const rules = (cfg.rules ?? []) as ModuleRule[];
+    return wranglerBuild(REPO, join(REPO, "wrangler.toml"), join(OUT, name), String(cfg.main ?? "index.ts"), rules);
+  }
   return buildBenchWorker(REPO, name, join(REPO, t.entry), OUT, compat);
 }
 
@@ -241,6 +244,16 @@ async function startTarget(
   if (TARGETS[name].bindings === "repo") {
     const r = repoBindings(cfg, originUrl, secrets, kvFiles);
     services.push(...r.services);
+    // The colo's Cache API (page templates are shared through it): an in-memory cache service.
+    services.push({
+      name: "cache",
+      worker: {
+        modules: [{ name: "cache-memory.js", type: "esModule", path: join(BENCH_DIR, "workers/cache-memory.js") }],
+        compatibilityDate: "2024-01-01",
+        compatibilityFlags: [],
+        bindings: [],
+      },
+    });
     const doDir = join(dir, "do");
     mkdirSync(doDir, { recursive: true });
     services.push({ name: "do-disk", disk: { path: doDir, writable: true } });
@@ -255,6 +268,7 @@ async function startTarget(
         // SQLite-backed classes need disk storage: workerd's in-memory storage has no SQL API.
         durableObjectStorage: { localDisk: "do-disk" },
         globalOutbound: "loopback",
+        cacheApiOutbound: "cache",
       },
     };
   } else {
@@ -300,7 +314,12 @@ async function prepareScenario(
   cfg: RepoConfig,
   secrets: Secrets,
 ): Promise<Prepared> {
-  const headers: Record<string, string> = { "User-Agent": UA, Accept: "text/html,application/xhtml+xml", "Accept-Language": "en-US,en;q=0.9" };
+  const headers: Record<string, string> = {
+    "User-Agent": UA,
+    Accept: "text/html,application/xhtml+xml",
+    "Accept-Language": "en-US,en;q=0.9",
+    ...s.headers,
+  };
   const cookies: string[] = [];
   if (s.profile) cookies.push(await profileCookie(cfg, secrets, s.profile));
   const paths = pages.map((p) => `/${s.origin}/${p.file}`);
@@ -357,6 +376,21 @@ async function measure(p: Prepared, tool: LoadTool, opts: BenchOptions, clkTck: 
     errors: r.errors,
     requests: r.requests,
   };
+}
+
+/** Memory the p13n worker's page templates hold after the rounds (its /__p13n/healthz). */
+async function templatesHeld(proc: WorkerdProcess | undefined): Promise<string | null> {
+  if (!proc) return null;
+  try {
+    const agent = new Agent({ keepAlive: false });
+    const r = await get(agent, proc.port, "/__p13n/healthz", {});
+    agent.destroy();
+    const t = (JSON.parse(r.body.toString("utf8")) as { templates?: { entries: number; bytes: number; maxBytes: number } }).templates;
+    if (!t) return null;
+    return `templates held (p13n isolate, after the rounds): ${t.entries} entries, ${(t.bytes / 1024).toFixed(0)} KB of ${(t.maxBytes / 1024 / 1024).toFixed(0)} MB`;
+  } catch {
+    return null;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,6 +522,7 @@ async function main(): Promise<void> {
     Object.fromEntries(Object.entries(sanity).map(([k, v]) => [k, v.slotsFilled])),
   );
 
+  const held = await templatesHeld(procs.get("p13n"));
   const decide = await decideBench();
   for (const [name, p] of procs) {
     const file = join(RUN, name, "workerd.log");
@@ -500,6 +535,7 @@ async function main(): Promise<void> {
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     if (decide) process.stderr.write(`${decide}\n`);
+    if (held) process.stderr.write(`${held}\n`);
   } else {
     const wv = execFileSync(workerdBinary(), ["--version"], { encoding: "utf8" }).trim();
     const out: string[] = [];
@@ -516,6 +552,7 @@ async function main(): Promise<void> {
         `${slotIds.filter((id) => !(id in manifestChoice.manifest.slots)).join(", ") || "none"} without content in the manifest).`,
     );
     if (decide) out.push(decide);
+    if (held) out.push(held);
     out.push("", "pages:");
     for (const p of pages) {
       const filled = scenarios.map((s) => sanity[s.name]!.perPage.find((x) => x.page === p.name)!.filled);

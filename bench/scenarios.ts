@@ -3,10 +3,11 @@
  * the requests look (profile cookie, origin caching policy, cache-busting). To add one,
  * add a row here (and a target, if it needs a new worker build); run.ts needs no change.
  *
- * Planned (issue 8): streaming rewrite on uncacheable pages (`origin: "nostore"`), splice
- * from a warm template (`origin: "public"`), from a cold template (`bust: true`: a new URL
- * per request), cached pass-through (a new bench/workers target); (issue 5): full path with
- * visitor state (`reuseSetCookie: true`: a returning visitor).
+ * Issue 8 (page templates): cached pass-through (the limit for a cacheable page), splice from
+ * a warm template (`origin: "public"`, the default pages), from a cold one (`bust: true`: a new
+ * URL per request, so never a template), the streaming rewrite (`origin: "nostore"`); with and
+ * without visitor state (issue 5: a profile's or a returning visitor's memory; a profile whose
+ * consent claim says `track: false` is personalized without state).
  */
 
 export interface Target {
@@ -19,6 +20,7 @@ export interface Target {
 export const TARGETS = {
   passthrough: { entry: "bench/workers/passthrough.ts", bindings: "origin-only" },
   rewrite: { entry: "bench/workers/rewrite.ts", bindings: "origin-only" },
+  cached: { entry: "bench/workers/cached-passthrough.ts", bindings: "origin-only" },
   p13n: { entry: "repo", bindings: "repo" },
 } as const satisfies Record<string, Target>;
 
@@ -29,13 +31,21 @@ export interface Scenario {
   target: TargetName;
   description: string;
   /** Claims of the profile cookie to send (signed HS256 with the bench PROFILE_SECRET); absent: no cookie. */
-  profile?: { sub: string; tier?: string; stage?: "new" | "developing" | "established" };
+  profile?: {
+    sub: string;
+    tier?: string;
+    stage?: "new" | "developing" | "established";
+    /** The profile's consent claim: `track: false` personalizes without visitor state. */
+    consent?: { personalize?: boolean; track?: boolean };
+  };
   /** Origin caching policy for the pages: public (max-age=60 + ETag), private, or nostore. */
   origin: "public" | "private" | "nostore";
   /** A distinct query string on every request (defeats any per-URL cache: the cold case). */
   bust?: boolean;
   /** Make one request first and send back the cookies it set (a returning visitor). */
   reuseSetCookie?: boolean;
+  /** Extra request headers (e.g. `Sec-GPC: 1`: no tracking, so no visitor state). */
+  headers?: Record<string, string>;
   /** Run it when --scenarios is not given. */
   default: boolean;
 }
@@ -48,6 +58,13 @@ export const SCENARIOS: readonly Scenario[] = [
     name: "passthrough",
     target: "passthrough",
     description: "a worker that fetches the origin and returns its response",
+    origin: "public",
+    default: true,
+  },
+  {
+    name: "cached-passthrough",
+    target: "cached",
+    description: "the page kept in isolate memory and served unpersonalized: the limit for a cacheable page",
     origin: "public",
     default: true,
   },
@@ -68,17 +85,50 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: "p13n-personalized",
     target: "p13n",
-    description: "the real worker, signed gold/new profile cookie",
+    description: "the real worker, signed gold/new profile cookie: splice from a warm template, with the visitor's state (snapshot read + record)",
     profile: { sub: "bench-visitor-1", tier: "gold", stage: "new" },
     origin: "public",
     default: true,
   },
   {
+    name: "p13n-stateless",
+    target: "p13n",
+    description: "as p13n-personalized, the profile's consent says track: false (no snapshot read, nothing recorded)",
+    profile: { sub: "bench-visitor-1", tier: "gold", stage: "new", consent: { personalize: true, track: false } },
+    origin: "public",
+    default: true,
+  },
+  {
+    name: "p13n-anonymous-stateless",
+    target: "p13n",
+    description: "no profile cookie, Sec-GPC: 1: no visitor id, no state, nothing personalized (the template served as it is)",
+    headers: { "Sec-GPC": "1" },
+    origin: "public",
+    default: false,
+  },
+  {
+    name: "p13n-returning",
+    target: "p13n",
+    description: "an anonymous visitor back with the visitor-id cookie the first answer set (state read + record)",
+    reuseSetCookie: true,
+    origin: "public",
+    default: false,
+  },
+  {
+    name: "p13n-template-cold",
+    target: "p13n",
+    description: "as p13n-stateless, a new URL per request: never a template (colo lookup, miss, streaming rewrite)",
+    profile: { sub: "bench-visitor-1", tier: "gold", stage: "new", consent: { personalize: true, track: false } },
+    origin: "public",
+    bust: true,
+    default: true,
+  },
+  {
     name: "p13n-personalized-nostore",
     target: "p13n",
-    description: "as p13n-personalized, origin pages uncacheable (Cache-Control: no-store, no ETag)",
-    profile: { sub: "bench-visitor-1", tier: "gold", stage: "new" },
+    description: "as p13n-stateless, origin pages uncacheable (Cache-Control: no-store, no ETag): the streaming rewrite",
+    profile: { sub: "bench-visitor-1", tier: "gold", stage: "new", consent: { personalize: true, track: false } },
     origin: "nostore",
-    default: false,
+    default: true,
   },
 ];

@@ -25,29 +25,62 @@ function wranglerBin(): string {
   return join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin/wrangler.js");
 }
 
+/** A wrangler.toml `[[rules]]` entry: which imported files become which module type. */
+export interface ModuleRule {
+  type: string;
+  globs: string[];
+}
+
+const RULE_TYPES: Record<string, ModuleType> = {
+  Text: "text",
+  Data: "data",
+  CompiledWasm: "wasm",
+  ESModule: "esModule",
+  CommonJS: "commonJsModule",
+};
+
+/**
+ * wrangler writes a module that a `[[rules]]` entry pulls in as `<sha1>-<file name>`; its type
+ * comes from the rule its file name matches (a Text rule on `*.js` must not run as code).
+ */
+export function ruleTypeOf(file: string, rules: readonly ModuleRule[]): ModuleType | null {
+  const m = /^[0-9a-f]{40}-(.+)$/.exec(file);
+  if (!m) return null;
+  for (const rule of rules) {
+    const type = RULE_TYPES[rule.type];
+    if (!type) continue;
+    for (const glob of rule.globs) {
+      const last = glob.split("/").pop() ?? glob;
+      const re = new RegExp(`^${last.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
+      if (re.test(m[1]!)) return type;
+    }
+  }
+  return null;
+}
+
 const OFFLINE_ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "1" };
 
 /**
  * `wrangler deploy --dry-run` with `config`; returns the emitted modules, entry first.
  * `main` is the config's entry source: wrangler names the bundle after it (src/index.ts → index.js).
  */
-export async function wranglerBuild(repo: string, config: string, outdir: string, main: string): Promise<ModuleSpec[]> {
+export async function wranglerBuild(repo: string, config: string, outdir: string, main: string, rules: readonly ModuleRule[] = []): Promise<ModuleSpec[]> {
   rmSync(outdir, { recursive: true, force: true });
   await runBounded(process.execPath, [wranglerBin(), "deploy", "--dry-run", "--config", config, "--outdir", outdir], {
     cwd: repo,
     env: OFFLINE_ENV,
     timeoutMs: 180_000,
   });
-  return modulesIn(outdir, `${basename(main).replace(/\.[cm]?[jt]sx?$/, "")}.js`);
+  return modulesIn(outdir, `${basename(main).replace(/\.[cm]?[jt]sx?$/, "")}.js`, rules);
 }
 
 /** The modules a dry-run wrote (`entry` first; maps and README skipped). */
-export function modulesIn(outdir: string, entry: string): ModuleSpec[] {
+export function modulesIn(outdir: string, entry: string, rules: readonly ModuleRule[] = []): ModuleSpec[] {
   const files = listFiles(outdir).filter((f) => !f.endsWith(".map") && !f.endsWith("README.md"));
   const mods: ModuleSpec[] = [];
   for (const rel of files) {
     const ext = /\.[^.]+$/.exec(rel)?.[0] ?? "";
-    const type = MODULE_TYPES[ext];
+    const type = ruleTypeOf(rel.split("/").pop()!, rules) ?? MODULE_TYPES[ext];
     if (!type) continue;
     mods.push({ name: rel, type, path: join(outdir, rel) });
   }

@@ -42,6 +42,11 @@ export interface WorkerSpec {
   durableObjectStorage?: { localDisk: string } | "inMemory";
   /** Name of the service that global fetch() goes through. */
   globalOutbound?: string;
+  /**
+   * Name of the service the Cache API (`caches.default`) talks to. Without one, raw workerd
+   * has no cache: match() always misses and put() stores nothing.
+   */
+  cacheApiOutbound?: string;
 }
 
 export type ServiceSpec =
@@ -112,6 +117,7 @@ function worker(w: WorkerSpec, indent: string, baseDir: string | undefined): str
     );
   }
   if (w.globalOutbound) lines.push(`globalOutbound = ${str(w.globalOutbound)}`);
+  if (w.cacheApiOutbound) lines.push(`cacheApiOutbound = ${str(w.cacheApiOutbound)}`);
   return `(\n${lines.map((l) => `${inner}${l}`).join(",\n")},\n${indent})`;
 }
 

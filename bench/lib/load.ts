@@ -55,7 +55,9 @@ ${Object.entries(headers)
 local i = 0
 local n = 0
 local bust = ${bust ? "true" : "false"}
-local tag = tostring(math.random(1, 1000000000))
+-- Unique per generated script: wrk's math.random is unseeded, so it would repeat the same
+-- "new" URLs in every run (the warm-up's URLs again in the measured run).
+local tag = ${JSON.stringify(`${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`)}
 request = function()
   i = (i % #paths) + 1
   if bust then

@@ -4,6 +4,8 @@
  * Bytes outside slots are not touched. Every handler is wrapped: an error in
  * one slot keeps that slot's default content and never breaks the stream.
  */
+import { PAGE_META_SELECTOR, PageMetaHandler, type PageMeta } from "./page-meta.ts";
+import { metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, slotSkipReason, tagSlot } from "./slot-rules.ts";
 
 /** What one slot shows instead of its default. */
 export interface SlotRender {
@@ -29,22 +31,11 @@ export interface RewriteOptions {
   onError?: (slot: string, err: unknown) => void;
   /** HTML to insert just before `</body>` (the client script tag). */
   beforeBodyEnd?: string;
+  /** Filled with the page's p13n:category / p13n:topics meta as the head streams. */
+  pageMeta?: PageMeta;
+  /** Called once the whole document went through (the page view is recorded then). */
+  onEnd?: () => void;
 }
-
-/**
- * Elements whose end tag HTML lets authors omit. lol-html does not infer
- * those implied end tags, so replacing such an element's content could eat
- * its following siblings: slots on them keep their default (README says so).
- */
-const OPTIONAL_END_TAG = new Set([
-  "p", "li", "dt", "dd", "td", "th", "tr", "thead", "tbody", "tfoot", "option", "optgroup",
-  "rb", "rt", "rtc", "rp", "colgroup", "caption", "html", "head", "body",
-]);
-
-/** Void elements have no content to replace. */
-const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"]);
-
-const UTF8 = /^\s*(utf-?8|us-ascii)\s*$/i;
 
 class SlotHandler implements HTMLRewriterElementContentHandlers {
   /** Depth of replaced slots we are inside (their content, nested slots included, is gone). */
@@ -63,7 +54,7 @@ class SlotHandler implements HTMLRewriterElementContentHandlers {
   }
 
   element(el: Element): void {
-    const slot = el.getAttribute("data-p13n-slot") ?? "";
+    const slot = el.getAttribute(SLOT_ATTRIBUTE) ?? "";
     try {
       const reason = this.#skipReason(el, slot);
       if (reason) {
@@ -71,8 +62,7 @@ class SlotHandler implements HTMLRewriterElementContentHandlers {
         return;
       }
       const render = this.#renders.get(slot)!;
-      el.setAttribute("data-p13n-variant", render.variant);
-      if (render.experiment) el.setAttribute("data-p13n-experiment", render.experiment);
+      tagSlot(el, render);
       el.setInnerContent(render.html, { html: true });
       this.#insideReplaced++;
       el.onEndTag(() => {
@@ -86,12 +76,13 @@ class SlotHandler implements HTMLRewriterElementContentHandlers {
   }
 
   #skipReason(el: Element, slot: string): SlotSkipReason | null {
-    if (this.#insideReplaced > 0) return "nested";
-    if (this.#charsetBlocked) return "charset";
-    if (!this.#renders.has(slot)) return "no-decision";
-    if (VOID.has(el.tagName)) return "void-element";
-    if (OPTIONAL_END_TAG.has(el.tagName)) return "optional-end-tag";
-    return null;
+    // The rules live in slot-rules.ts: the template splicer (src/template/) applies the same ones.
+    return slotSkipReason({
+      nested: this.#insideReplaced > 0,
+      charsetBlocked: this.#charsetBlocked,
+      hasRender: this.#renders.has(slot),
+      tagName: el.tagName,
+    });
   }
 }
 
@@ -101,16 +92,7 @@ class MetaCharsetHandler implements HTMLRewriterElementContentHandlers {
     this.#slots = slots;
   }
   element(el: Element): void {
-    try {
-      const charset =
-        el.getAttribute("charset") ??
-        (el.getAttribute("http-equiv")?.toLowerCase() === "content-type"
-          ? /charset=([^;]+)/i.exec(el.getAttribute("content") ?? "")?.[1]
-          : undefined);
-      if (charset !== undefined && charset !== null && !UTF8.test(charset)) this.#slots.blockCharset();
-    } catch {
-      this.#slots.blockCharset();
-    }
+    if (metaBlocksSlots(el)) this.#slots.blockCharset();
   }
 }
 
@@ -134,6 +116,17 @@ class BodyEndHandler implements HTMLRewriterElementContentHandlers {
 }
 
 /**
+ * True when rewriting would change or read anything: a slot to fill, HTML to insert,
+ * page meta to read, or an end-of-document callback.
+ *
+ * @example
+ * if (!needsParser(new Map(), {})) return originResponse; // bytes untouched
+ */
+export function needsParser(renders: ReadonlyMap<string, SlotRender>, opts: Pick<RewriteOptions, "beforeBodyEnd" | "pageMeta" | "onEnd">): boolean {
+  return renders.size > 0 || !!opts.beforeBodyEnd || opts.pageMeta !== undefined || opts.onEnd !== undefined;
+}
+
+/**
  * Returns a response whose body streams with slots replaced.
  *
  * @example
@@ -144,10 +137,26 @@ class BodyEndHandler implements HTMLRewriterElementContentHandlers {
  * });
  */
 export function rewriteSlots(response: Response, renders: ReadonlyMap<string, SlotRender>, opts: RewriteOptions): Response {
+  // Nothing to fill, insert or read: the bytes go through untouched, never into the parser
+  // (an anonymous visitor who only gets a cookie costs a pass-through, not a parse).
+  if (!needsParser(renders, opts)) return response;
   const slots = new SlotHandler(renders, opts);
   let rewriter = new HTMLRewriter();
   if (opts.checkMetaCharset) rewriter = rewriter.on("meta", new MetaCharsetHandler(slots));
-  rewriter = rewriter.on("[data-p13n-slot]", slots);
+  rewriter = rewriter.on(SLOT_SELECTOR, slots);
   if (opts.beforeBodyEnd) rewriter = rewriter.on("body", new BodyEndHandler(opts.beforeBodyEnd));
+  if (opts.pageMeta) rewriter = rewriter.on(PAGE_META_SELECTOR, new PageMetaHandler(opts.pageMeta));
+  const onEnd = opts.onEnd;
+  if (onEnd) {
+    rewriter = rewriter.onDocument({
+      end() {
+        try {
+          onEnd();
+        } catch {
+          // Bookkeeping after the last byte must never error the stream.
+        }
+      },
+    });
+  }
   return rewriter.transform(response);
 }

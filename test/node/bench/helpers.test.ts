@@ -10,6 +10,7 @@ import { median, percentile, round } from "../../../bench/lib/stats.ts";
 import { formatTable, summarize, type RoundSample } from "../../../bench/lib/report.ts";
 import { parseWrkOutput, wrkScript } from "../../../bench/lib/load.ts";
 import { parseProcStatCpuMs } from "../../../bench/lib/procs.ts";
+import { ruleTypeOf } from "../../../bench/lib/build.ts";
 import { benchManifest, DEFAULT_SLOTS, kvEntries, slotIdsFor } from "../../../bench/lib/manifest.ts";
 import { SCENARIOS, TARGETS, REFERENCE } from "../../../bench/scenarios.ts";
 import { ManifestSchema } from "../../../src/engine/schema.ts";
@@ -245,6 +246,30 @@ describe("scenarios", () => {
     expect(new Set(names).size).toBe(names.length);
     for (const s of SCENARIOS) expect(Object.keys(TARGETS)).toContain(s.target);
     expect(names).toContain(REFERENCE);
-    expect(SCENARIOS.filter((s) => s.default).map((s) => s.name)).toEqual(["passthrough", "p13n-anonymous", "p13n-personalized"]);
+    expect(SCENARIOS.filter((s) => s.default).map((s) => s.name)).toEqual([
+      "passthrough",
+      "cached-passthrough",
+      "p13n-anonymous",
+      "p13n-personalized",
+      "p13n-stateless",
+      "p13n-template-cold",
+      "p13n-personalized-nostore",
+    ]);
+  });
+
+  it("cold-template URLs are new in every wrk run (wrk's math.random is unseeded)", () => {
+    const tag = (script: string) => /local tag = "([^"]+)"/.exec(script)?.[1];
+    expect(tag(wrkScript(["/a"], {}, true))).not.toBe(tag(wrkScript(["/a"], {}, true)));
+  });
+
+  it("renders a cache service for the Cache API and types rule-made modules by their rule", () => {
+    const text = renderConfig({
+      socketService: "main",
+      services: [{ name: "main", worker: { modules: [], compatibilityDate: "2026-10-01", compatibilityFlags: [], bindings: [], cacheApiOutbound: "cache" } }],
+    });
+    expect(text).toContain('cacheApiOutbound = "cache"');
+    const rules = [{ type: "Text", globs: ["**/client/*.js"] }];
+    expect(ruleTypeOf("3ca4aff9e4f6fa13f101ae3d07a42942d722fd9a-p13n.browser.js", rules)).toBe("text");
+    expect(ruleTypeOf("index.js", rules)).toBeNull();
   });
 });

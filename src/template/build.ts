@@ -1,0 +1,219 @@
+/**
+ * Parses a page once with HTMLRewriter into a template (template.ts). The parse applies the
+ * streaming rewriter's own rules (src/rewrite/slot-rules.ts) and leaves every byte as it
+ * was: it only inserts unique markers where slots start, where their content starts and
+ * ends, and before `</body>`; their positions become offsets into the untouched page.
+ *
+ * The one thing a template cannot copy from the page is a filled slot's start tag: lol-html
+ * re-serializes a start tag whose attributes change. So each fillable start tag is run
+ * through HTMLRewriter once more on its own, tagged with placeholder values, and the bytes
+ * lol-html produced are kept around the placeholders: the splice then equals the stream
+ * whatever lol-html's serialization rules are.
+ *
+ * Anything unexpected (a slot whose end tag never comes, markers not where they should be,
+ * bytes that changed) gives no template: the page then keeps the streaming rewrite.
+ */
+import { PAGE_META_SELECTOR, PageMetaHandler, type PageMeta } from "../rewrite/page-meta.ts";
+import { elementSkipReason, metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, tagSlot } from "../rewrite/slot-rules.ts";
+import type { PageTemplate, TemplateSlot } from "./template.ts";
+
+/** Per-entry bookkeeping beyond the page bytes (slot records, maps), counted in a template's size. */
+const OVERHEAD_BYTES = 1024;
+const SLOT_OVERHEAD_BYTES = 160;
+
+interface Found {
+  id: string;
+  tag: string;
+  charsetBlocked: boolean;
+  fillable: boolean;
+  closed: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Builds a template from a whole page, or returns null when the page must keep the streaming rewrite.
+ *
+ * @example
+ * const t = await buildTemplate(new Uint8Array(await res.arrayBuffer()), "text/html; charset=utf-8");
+ * if (t) splice(t, renders, { checkMetaCharset: false });
+ */
+export async function buildTemplate(bytes: Uint8Array, contentType: string): Promise<PageTemplate | null> {
+  const nonce = crypto.randomUUID().replace(/-/g, "");
+  // \x01 and \x02 around a random nonce: no page carries these by chance, and they are ASCII,
+  // so they come out the same in any encoding lol-html writes.
+  const mark = (kind: string, i: number) => `\u0001${nonce}${kind}${i}\u0002`;
+  const found: Found[] = [];
+  let charsetBlocked = false;
+  let bodyDone = false;
+  const pageMeta: PageMeta = {};
+  const checkMetaCharset = !/charset=/i.test(contentType);
+
+  let rewriter = new HTMLRewriter();
+  // Registered in the streaming rewriter's order: a <meta data-p13n-slot charset> blocks itself.
+  if (checkMetaCharset) {
+    rewriter = rewriter.on("meta", {
+      element(el) {
+        if (metaBlocksSlots(el)) charsetBlocked = true;
+      },
+    });
+  }
+  rewriter = rewriter.on(SLOT_SELECTOR, {
+    element(el) {
+      const i = found.length;
+      const entry: Found = {
+        id: el.getAttribute(SLOT_ATTRIBUTE) ?? "",
+        tag: el.tagName,
+        charsetBlocked,
+        fillable: !charsetBlocked && elementSkipReason(el.tagName) === null,
+        closed: false,
+      };
+      found.push(entry);
+      el.before(mark("A", i), { html: true });
+      if (!entry.fillable) return;
+      el.prepend(mark("B", i), { html: true });
+      el.onEndTag((end) => {
+        entry.closed = true;
+        end.before(mark("C", i), { html: true });
+      });
+    },
+  });
+  rewriter = rewriter.on("body", {
+    element(el) {
+      el.onEndTag((end) => {
+        if (bodyDone) return;
+        bodyDone = true;
+        end.before(mark("E", 0), { html: true });
+      });
+    },
+  });
+  rewriter = rewriter.on(PAGE_META_SELECTOR, new PageMetaHandler(pageMeta));
+
+  const marked = new Uint8Array(
+    await rewriter.transform(new Response(bytes, { headers: { "content-type": contentType } })).arrayBuffer(),
+  );
+  const positions = locateMarkers(marked, bytes, nonce);
+  if (!positions) return null;
+
+  const slots: TemplateSlot[] = [];
+  let lastAt = -1;
+  let size = bytes.byteLength + OVERHEAD_BYTES;
+  const fillableRanges: Array<[number, number]> = [];
+  for (let i = 0; i < found.length; i++) {
+    const f = found[i]!;
+    const at = positions.get(`A${i}`);
+    if (at === undefined || at < lastAt) return null;
+    lastAt = at;
+    let innerStart = -1;
+    let innerEnd = -1;
+    let tagged: Uint8Array[] = [];
+    let taggedWithExperiment: Uint8Array[] = [];
+    if (f.fillable) {
+      // A slot lol-html closed implicitly (no end tag of its own) is not modelled: stream it.
+      if (!f.closed) return null;
+      const b = positions.get(`B${i}`);
+      const c = positions.get(`C${i}`);
+      if (b === undefined || c === undefined || !(at < b && b <= c)) return null;
+      innerStart = b;
+      innerEnd = c;
+      fillableRanges.push([b, c]);
+      const forms = await taggedForms(bytes.subarray(at, b), contentType, nonce);
+      if (!forms) return null;
+      ({ tagged, taggedWithExperiment } = forms);
+      for (const part of [...tagged, ...taggedWithExperiment]) size += part.byteLength;
+    }
+    size += SLOT_OVERHEAD_BYTES + f.id.length * 2;
+    slots.push({ id: f.id, tag: f.tag, at, charsetBlocked: f.charsetBlocked, innerStart, innerEnd, tagged, taggedWithExperiment });
+  }
+  const bodyEnd = positions.get("E0") ?? -1;
+  // The client script's place must survive any decision: never inside content a slot may replace.
+  if (bodyEnd >= 0 && fillableRanges.some(([b, c]) => bodyEnd >= b && bodyEnd < c)) return null;
+  return { bytes, slots, bodyEnd, pageMeta, size };
+}
+
+/**
+ * Offsets of every marker in the marker-free page, keyed `<kind><index>`; null when a marker
+ * repeats or the marker-free output differs from the original bytes by a single byte.
+ */
+function locateMarkers(marked: Uint8Array, original: Uint8Array, nonce: string): Map<string, number> | null {
+  const positions = new Map<string, number>();
+  const head = encoder.encode(`\u0001${nonce}`);
+  let out = 0; // offset in the marker-free page
+  let from = 0; // offset in the marked output
+  for (;;) {
+    const hit = indexOf(marked, head, from);
+    const segmentEnd = hit < 0 ? marked.length : hit;
+    const length = segmentEnd - from;
+    if (out + length > original.length || !sameBytes(marked, from, original, out, length)) return null;
+    out += length;
+    if (hit < 0) break;
+    const close = marked.indexOf(2, hit + head.length);
+    if (close < 0) return null;
+    const key = new TextDecoder().decode(marked.subarray(hit + head.length, close));
+    if (positions.has(key)) return null;
+    positions.set(key, out);
+    from = close + 1;
+  }
+  return out === original.length ? positions : null;
+}
+
+/** The start tag as the streaming rewriter would write it once tagged, split around the values. */
+async function taggedForms(
+  rawTag: Uint8Array,
+  contentType: string,
+  nonce: string,
+): Promise<{ tagged: Uint8Array[]; taggedWithExperiment: Uint8Array[] } | null> {
+  const variant = `\u0001${nonce}V\u0002`;
+  const experiment = `\u0001${nonce}X\u0002`;
+  const [tagged, taggedWithExperiment] = await Promise.all([
+    retag(rawTag, contentType, { variant }),
+    retag(rawTag, contentType, { variant, experiment }),
+  ]);
+  const one = splitOn(tagged, [variant]);
+  const two = splitOn(taggedWithExperiment, [variant, experiment]);
+  return one && two ? { tagged: one, taggedWithExperiment: two } : null;
+}
+
+async function retag(rawTag: Uint8Array, contentType: string, render: { variant: string; experiment?: string }): Promise<Uint8Array> {
+  let done = false;
+  const out = new HTMLRewriter()
+    .on(SLOT_SELECTOR, {
+      element(el) {
+        if (done) return;
+        done = true;
+        tagSlot(el, render);
+      },
+    })
+    .transform(new Response(rawTag, { headers: { "content-type": contentType } }));
+  return new Uint8Array(await out.arrayBuffer());
+}
+
+/** Splits `bytes` around each placeholder in turn; null unless each appears exactly once, in order. */
+function splitOn(bytes: Uint8Array, placeholders: string[]): Uint8Array[] | null {
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (const p of placeholders) {
+    const needle = encoder.encode(p);
+    const at = indexOf(bytes, needle, from);
+    if (at < 0 || indexOf(bytes, needle, at + needle.length) >= 0) return null;
+    parts.push(bytes.slice(from, at));
+    from = at + needle.length;
+  }
+  parts.push(bytes.slice(from));
+  return parts;
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
+  const first = needle[0]!;
+  for (let i = hay.indexOf(first, from); i >= 0 && i <= hay.length - needle.length; i = hay.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && hay[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
+}
+
+function sameBytes(a: Uint8Array, aFrom: number, b: Uint8Array, bFrom: number, length: number): boolean {
+  for (let k = 0; k < length; k++) if (a[aFrom + k] !== b[bFrom + k]) return false;
+  return true;
+}

@@ -1,0 +1,273 @@
+/**
+ * The page path's template step (one object per request, never shared): it stands in for the
+ * origin fetch, and for the slot rewrite.
+ *
+ *  - Fresh template (by the origin's own max-age / s-maxage, Age, Date): the origin is not
+ *    asked at all — its directives say no request is needed — and the page is spliced.
+ *  - Stale within stale-while-revalidate: spliced at once; one conditional request in the
+ *    background (waitUntil) refreshes it (304) or replaces it (200).
+ *  - Stale otherwise: the origin is asked with If-None-Match / If-Modified-Since; a 304 refreshes
+ *    the template and the page is spliced; any other answer is used as it came and the old
+ *    template is dropped (a new page is never mixed with an old template).
+ *  - No template: the origin's answer streams through the rewriter as before; when it is
+ *    shareable and the URL was asked for before, a copy of its bytes builds a template in the
+ *    background (a URL seen once — a campaign link, a search — costs no extra parse).
+ *
+ * Never touched: non-GET, Range and conditional requests, paths in TEMPLATE_BYPASS, and every
+ * answer that is not a shareable 200 text/html page (304, 206, non-2xx, non-HTML, Set-Cookie,
+ * private, no-store, no-cache, Vary: *).
+ */
+import type { Config } from "../config.ts";
+import { describeError } from "../errors.ts";
+import { stripHopByHop } from "../proxy/hop-by-hop.ts";
+import type { OriginFetch } from "../proxy/origin.ts";
+import { passThroughReason } from "../proxy/rewritable.ts";
+import { rewriteSlots, type RewriteOptions, type SlotRender } from "../rewrite/slot-rewriter.ts";
+import { withinBudget } from "../timing.ts";
+import { buildTemplate } from "./build.ts";
+import { coloMatch, coloPut, coloVary } from "./colo-cache.ts";
+import { conditionalHeaders, currentAge, freshnessState, refreshedHeaders, storagePolicy } from "./http-cache.ts";
+import { splice } from "./splice.ts";
+import { templateKey, templateStore, type TemplateEntry, type TemplateStore } from "./store.ts";
+
+/** What Server-Timing says about the template (`template;desc="…"`). */
+export type TemplateState = "hit" | "miss" | "stale" | "revalidated" | "bypass";
+
+/** How long a cold isolate waits for the colo's copy before asking the origin. */
+const COLO_BUDGET_MS = 20;
+/** A URL whose answer was not shareable is not looked up in the colo again for this long. */
+const UNSHAREABLE_NOTE_MS = 60_000;
+/** Build a template on the URL's second request in this isolate (one-off URLs are not worth a parse). */
+const ADMIT_AT_SIGHTING = 2;
+
+/** Request headers that make a request conditional or partial: those go to the origin as they are. */
+const CONDITIONAL = ["range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range"];
+
+export interface TemplateOptions {
+  config: Config;
+  waitUntil: (p: Promise<unknown>) => void;
+  now: number;
+}
+
+/**
+ * @example
+ * const templates = new PageTemplates(request, { config, now, waitUntil: (p) => ctx.waitUntil(p) });
+ * const res = await templates.fetch(originFetch, originRequest(request, target));
+ * // … decide …
+ * const page = templates.rewrite(body, contentType, renders, opts);
+ * timing.add("template", templates.ms, templates.state);
+ */
+export class PageTemplates {
+  /** For Server-Timing. */
+  state: TemplateState = "bypass";
+  /** Time spent in lookups and splicing (not waiting for the origin). */
+  ms = 0;
+  /** False when the page came from a template without an origin request. */
+  askedOrigin = true;
+  readonly #request: Request;
+  readonly #opts: TemplateOptions;
+  readonly #store: TemplateStore | null;
+  readonly #url: string;
+  #served: TemplateEntry | null = null;
+
+  constructor(request: Request, opts: TemplateOptions) {
+    this.#request = request;
+    this.#opts = opts;
+    this.#url = request.url;
+    this.#store = eligible(request, opts.config) ? templateStore(opts.config.templateCacheBytes) : null;
+  }
+
+  /** Stands in for the origin fetch: the origin's answer, or the page rebuilt from a template. */
+  async fetch(originFetch: OriginFetch, upstream: Request): Promise<Response> {
+    const store = this.#store;
+    if (!store) return originFetch(upstream);
+    const started = performance.now();
+    let entry = store.get(templateKey(this.#url, store.varyOf(this.#url), this.#request.headers)) ?? null;
+    if (!entry && !store.unshareable(this.#url, this.#opts.now)) entry = await this.#fromColo(store);
+    this.ms += performance.now() - started;
+
+    if (entry) {
+      const fresh = freshnessState(entry.freshness, this.#opts.now);
+      if (fresh === "fresh") return this.#serve(entry, "hit");
+      if (fresh === "stale-while-revalidate") {
+        this.#opts.waitUntil(this.#revalidateInBackground(store, entry, originFetch, upstream));
+        return this.#serve(entry, "stale");
+      }
+      const res = await originFetch(conditional(upstream, entry));
+      if (res.status === 304) {
+        const refreshed = this.#refresh(store, entry, res);
+        if (refreshed) return this.#serve(refreshed, "revalidated");
+        store.delete(entry.key);
+        return this.#consider(store, await originFetch(upstream));
+      }
+      // Anything else is the origin's new word: the old template goes, whatever comes next.
+      store.delete(entry.key);
+      return this.#consider(store, res);
+    }
+    return this.#consider(store, await originFetch(upstream));
+  }
+
+  /**
+   * Stands in for `rewriteSlots`: the visitor's page spliced from the template when one
+   * answered, else the streaming rewrite of `body`.
+   */
+  rewrite(body: ReadableStream | null, contentType: string, renders: ReadonlyMap<string, SlotRender>, opts: RewriteOptions): Response {
+    const entry = this.#served;
+    if (!entry) return rewriteSlots(new Response(body, { headers: { "content-type": contentType } }), renders, opts);
+    const started = performance.now();
+    // The template's bytes are the body: the copy in the synthetic response is not read.
+    void body?.cancel().catch(() => {});
+    const out = splice(entry.template, renders, opts);
+    this.ms += performance.now() - started;
+    return new Response(out, { headers: { "content-type": contentType } });
+  }
+
+  /** The page as the origin's shareable 200, rebuilt from the template (Age brought up to date). */
+  #serve(entry: TemplateEntry, state: TemplateState): Response {
+    this.state = state;
+    this.#served = entry;
+    if (state !== "revalidated") this.askedOrigin = false;
+    const headers = new Headers(entry.headers as Array<[string, string]>);
+    headers.set("age", String(Math.floor(currentAge(entry.freshness, this.#opts.now))));
+    return new Response(entry.template.bytes, { status: entry.status, statusText: entry.statusText, headers });
+  }
+
+  /** The origin answered in full: note what it says, and build a template from a copy when worth it. */
+  #consider(store: TemplateStore, res: Response): Response {
+    const now = this.#opts.now;
+    if (passThroughReason(this.#request, res, this.#opts.config.maxRewriteBytes) !== null) {
+      if (res.status === 200) store.markUnshareable(this.#url, now + UNSHAREABLE_NOTE_MS);
+      return res;
+    }
+    const policy = storagePolicy(this.#request.headers, res.status, res.headers, now);
+    if (!policy.storable) {
+      store.markUnshareable(this.#url, now + UNSHAREABLE_NOTE_MS);
+      return res;
+    }
+    this.state = "miss";
+    if (store.sight(this.#url) < ADMIT_AT_SIGHTING || !res.body) return res;
+    const [visitor, copy] = res.body.tee();
+    const base = {
+      key: templateKey(this.#url, policy.vary, this.#request.headers),
+      url: this.#url,
+      vary: policy.vary,
+      status: res.status,
+      statusText: res.statusText,
+      headers: storedHeaders(res.headers),
+      validator: policy.validator,
+      freshness: policy.freshness,
+    };
+    const contentType = res.headers.get("content-type") ?? "";
+    this.#opts.waitUntil(this.#build(store, base, copy, contentType));
+    return new Response(visitor, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+
+  async #build(store: TemplateStore, base: Omit<TemplateEntry, "template">, body: ReadableStream, contentType: string): Promise<void> {
+    try {
+      const bytes = new Uint8Array(await new Response(body).arrayBuffer());
+      if (bytes.byteLength > this.#opts.config.maxRewriteBytes) return;
+      const template = await buildTemplate(bytes, contentType);
+      if (!template) {
+        // Markup the template cannot model (an unclosed slot…): this page keeps streaming.
+        store.markUnshareable(base.url, this.#opts.now + UNSHAREABLE_NOTE_MS);
+        return;
+      }
+      const entry: TemplateEntry = { ...base, template };
+      if (store.put(entry)) await coloPut(entry, Date.now());
+    } catch (err) {
+      console.error(JSON.stringify({ at: "template-build", error: describeError(err) }));
+    }
+  }
+
+  /** A 304 brings the template's headers and freshness up to date; null when it names another version. */
+  #refresh(store: TemplateStore, entry: TemplateEntry, notModified: Response): TemplateEntry | null {
+    const headers = refreshedHeaders(new Headers(entry.headers as Array<[string, string]>), notModified.headers, entry.validator);
+    if (!headers) return null;
+    const now = Date.now();
+    const policy = storagePolicy(this.#request.headers, 200, headers, now);
+    if (!policy.storable || policy.vary.join(",") !== entry.vary.join(",")) return null;
+    const refreshed: TemplateEntry = {
+      ...entry,
+      headers: storedHeaders(headers),
+      validator: policy.validator,
+      freshness: policy.freshness,
+    };
+    store.put(refreshed);
+    this.#opts.waitUntil(coloPut(refreshed, now).catch(() => {}));
+    return refreshed;
+  }
+
+  async #revalidateInBackground(store: TemplateStore, entry: TemplateEntry, originFetch: OriginFetch, upstream: Request): Promise<void> {
+    if (store.revalidating.has(entry.key)) return;
+    store.revalidating.add(entry.key);
+    try {
+      const res = await originFetch(conditional(upstream, entry));
+      if (res.status === 304) {
+        if (!this.#refresh(store, entry, res)) store.delete(entry.key);
+        return;
+      }
+      if (res.status >= 500) {
+        // The origin is struggling: keep the stale copy for the rest of its window.
+        await res.body?.cancel();
+        return;
+      }
+      store.delete(entry.key);
+      const policy = storagePolicy(this.#request.headers, res.status, res.headers, Date.now());
+      if (!policy.storable || passThroughReason(this.#request, res, this.#opts.config.maxRewriteBytes) !== null || !res.body) {
+        await res.body?.cancel();
+        return;
+      }
+      const base = {
+        key: templateKey(this.#url, policy.vary, this.#request.headers),
+        url: this.#url,
+        vary: policy.vary,
+        status: res.status,
+        statusText: res.statusText,
+        headers: storedHeaders(res.headers),
+        validator: policy.validator,
+        freshness: policy.freshness,
+      };
+      await this.#build(store, base, res.body, res.headers.get("content-type") ?? "");
+    } catch (err) {
+      console.error(JSON.stringify({ at: "template-revalidate", error: describeError(err) }));
+    } finally {
+      store.revalidating.delete(entry.key);
+    }
+  }
+
+  /** A cold isolate asks the colo (within COLO_BUDGET_MS) before the origin. */
+  async #fromColo(store: TemplateStore): Promise<TemplateEntry | null> {
+    const lookup = async () => {
+      // The URL-only key and the URL's Vary names in parallel: one round trip when the page does not vary.
+      const [plain, vary] = await Promise.all([coloMatch(this.#url), coloVary(this.#url)]);
+      if (vary.length === 0) return plain;
+      return coloMatch(templateKey(this.#url, vary, this.#request.headers));
+    };
+    const r = await withinBudget(lookup(), COLO_BUDGET_MS);
+    if (!r.ok || !r.value) return null;
+    store.put(r.value);
+    return r.value;
+  }
+}
+
+/** Only a plain GET of a path not opted out, with templates on, may use one. */
+function eligible(request: Request, config: Config): boolean {
+  if (config.templateCacheBytes <= 0 || request.method !== "GET") return false;
+  for (const h of CONDITIONAL) if (request.headers.has(h)) return false;
+  if (request.headers.get("upgrade")) return false;
+  return !config.templateBypass?.test(new URL(request.url).pathname);
+}
+
+function conditional(upstream: Request, entry: TemplateEntry): Request {
+  const headers = new Headers(upstream.headers);
+  for (const [k, v] of Object.entries(conditionalHeaders(entry.validator))) headers.set(k, v);
+  return new Request(upstream, { headers });
+}
+
+/** What a stored page keeps of the origin's headers: no hop-by-hop, no Age (recomputed), no length (the runtime sets it). */
+function storedHeaders(headers: Headers): Array<[string, string]> {
+  const h = stripHopByHop(headers, { upgrade: false });
+  h.delete("age");
+  h.delete("content-length");
+  return [...h];
+}

@@ -1,0 +1,82 @@
+/**
+ * Spliced output equals the streaming rewrite, byte for byte (and report for report): on
+ * every page of ../shared/fixtures/real-pages with slots on real elements, and on every
+ * html5lib tokenizer input around a slot, for several decision sets, with and without the
+ * client script before </body>.
+ */
+import { describe, expect, it } from "vitest";
+import { REAL_PAGES, TOKENIZER_CASES } from "../fixtures/corpus.ts";
+import { buildTemplate, decisionSets, firstDifference, sameBytes, spliced, streamed, withSlots } from "../fixtures/template.ts";
+
+const UTF8 = "text/html; charset=utf-8";
+const SCRIPT = '<script src="/__p13n/client.js" defer></script>';
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe("real pages: spliced == streamed", () => {
+  for (const [name, original] of REAL_PAGES) {
+    it(`${name}`, async () => {
+      const { page, ids } = withSlots(original, 5);
+      expect(ids.length).toBeGreaterThan(0);
+      const input = bytes(page);
+      for (const contentType of [UTF8, "text/html"]) {
+        const template = await buildTemplate(input, contentType);
+        expect(template, `${name} (${contentType}) builds a template`).not.toBeNull();
+        for (const [set, renders] of decisionSets(ids)) {
+          for (const script of [undefined, SCRIPT]) {
+            const a = await streamed(input, contentType, renders, script);
+            const b = spliced(template!, contentType, renders, script);
+            const what = `${name} ${contentType} ${set}${script ? " +script" : ""}`;
+            expect(sameBytes(a.bytes, b.bytes), `${what}: ${firstDifference(a.bytes, b.bytes)}`).toBe(true);
+            expect(b.report, what).toEqual(a.report);
+          }
+        }
+      }
+    });
+  }
+});
+
+describe("html5lib tokenizer corpus: spliced == streamed", () => {
+  const SLOT = '<div data-p13n-slot="probe">default</div>';
+  const shapes: Array<[string, (input: string) => string]> = [
+    ["slot first", (input) => SLOT + input],
+    ["slot last", (input) => input + SLOT],
+    ["input inside the slot", (input) => `<section data-p13n-slot="probe">${input}</section><div data-p13n-slot="after">x</div>`],
+  ];
+  const renderSets = [
+    new Map(),
+    new Map([["probe", { variant: "v", html: "<!--p13n-->VARIANT" }]]),
+    new Map([
+      ["probe", { variant: "v", html: "P", experiment: "e:a" }],
+      ["after", { variant: "w", html: "A" }],
+    ]),
+  ];
+  const byFile = new Map<string, typeof TOKENIZER_CASES>();
+  for (const c of TOKENIZER_CASES) byFile.set(c.file, [...(byFile.get(c.file) ?? []), c]);
+  for (const [file, cases] of byFile) {
+    it(`${file}: ${cases.length} inputs × ${shapes.length} shapes`, async () => {
+      const failures: string[] = [];
+      const built = new Map<string, number>();
+      for (const c of cases) {
+        for (const [shape, make] of shapes) {
+          const input = bytes(make(c.input));
+          const template = await buildTemplate(input, UTF8);
+          // No template is allowed (the page keeps the streaming rewrite); a wrong one is not.
+          if (!template) continue;
+          built.set(shape, (built.get(shape) ?? 0) + 1);
+          for (const renders of renderSets) {
+            for (const script of [undefined, SCRIPT]) {
+              const a = await streamed(input, UTF8, renders, script);
+              const b = spliced(template, UTF8, renders, script);
+              if (!sameBytes(a.bytes, b.bytes)) failures.push(`${c.description} [${shape}]: ${firstDifference(a.bytes, b.bytes)}`);
+              else if (JSON.stringify(a.report) !== JSON.stringify(b.report)) failures.push(`${c.description} [${shape}]: report differs`);
+            }
+          }
+        }
+      }
+      expect(failures.slice(0, 5)).toEqual([]);
+      // A slot closed before the input always gives a template; inputs that leave a slot
+      // unclosed (an open comment, a raw-text element) give none and keep the streaming rewrite.
+      expect(built.get("slot first")).toBe(cases.length);
+    }, 120_000);
+  }
+});
