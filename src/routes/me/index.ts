@@ -1,0 +1,248 @@
+/**
+ * /__p13n/me — what is known about me, my stated preferences, erase me. Answers
+ * (JSON `{ error: { code, message } }` on failure):
+ *
+ * | method | status | code | when |
+ * |--------|--------|------|------|
+ * | GET    | 200    | —    | the view as JSON; as the preference page (HTML) when the browser asks for HTML |
+ * | PUT    | 200    | —    | preferences stated (JSON body, see preferences.ts); the new view |
+ * | DELETE | 200    | —    | everything stored erased, our cookies cleared: `{ erased, cleared }` |
+ * | PUT/DELETE | 403 | CROSS_SITE | not from this site's own pages |
+ * | PUT    | 415    | UNSUPPORTED_MEDIA_TYPE | not `application/json` (so no HTML form can send it) |
+ * | PUT    | 413    | TOO_LARGE | over 4 KiB |
+ * | PUT    | 400    | MALFORMED_JSON / INVALID_PREFERENCES | not JSON / fails the schema (the message names the field) |
+ * | PUT    | 409    | NOT_STORED | topics, channels or frequency while memory is off (nothing may be stored) |
+ * | any    | 503    | STATE_UNAVAILABLE | the visitor's storage did not answer in time; nothing half-done is reported as done |
+ *
+ * Identity comes from verified cookies only (the profile's signature, the visitor id's
+ * HMAC): a visitor can only ever see or erase their own data. No visitor id is issued
+ * by a read.
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../../app-env.ts";
+import { getConfig, type Config } from "../../config.ts";
+import { readManifest } from "../../content/manifest-store.ts";
+import { describeError } from "../../errors.ts";
+import { clearHostCookie, readCookie } from "../../identity/cookies.ts";
+import { resolveIdentity, type Identity } from "../../identity/resolve.ts";
+import { issueVisitorId, VISITOR_COOKIE } from "../../identity/visitor-id.ts";
+import { CHOICE_COOKIE, choiceCookie, refuses } from "../../privacy/choice-cookie.ts";
+import { decidePrivacy } from "../../privacy/policy.ts";
+import type { ConsentClaims, PrivacyDecision } from "../../privacy/types.ts";
+import { withinBudget } from "../../timing.ts";
+import type { VisitorNamespace } from "../../visitor/access.ts";
+import { anonymousObjectName, visitorStub } from "../../visitor/key.ts";
+import { meScript, meStyle } from "./assets.ts";
+import { wantsHtml } from "./negotiate.ts";
+import { renderPage } from "./page.ts";
+import { applyPreferences, MAX_PREFERENCES_BYTES, parsePreferences, statesPreferences } from "./preferences.ts";
+import { crossSite } from "./same-origin.ts";
+import { buildView, describeHolders, holdersOf, type Holders, type MeView } from "./view.ts";
+
+type Status = 400 | 403 | 409 | 413 | 415 | 503;
+
+/** Never cached anywhere, and the answer differs by cookie and by Accept. */
+const PRIVATE = { "cache-control": "private, no-store", vary: "Accept, Cookie" };
+/** The page may run only its own script and style, and may not be framed (the erase button). */
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+function refuse(c: Context<AppEnv>, status: Status, code: string, message: string, headers: Headers = new Headers()): Response {
+  const h = new Headers(headers);
+  for (const [k, val] of Object.entries(PRIVATE)) h.set(k, val);
+  h.set("content-type", "application/json; charset=utf-8");
+  return new Response(JSON.stringify({ error: { code, message } }), { status, headers: h });
+}
+
+function namespace(c: Context<AppEnv>): VisitorNamespace {
+  return c.env.VISITOR;
+}
+
+async function manifestOf(c: Context<AppEnv>, config: Config) {
+  const read = await readManifest(c.env.CONTENT, {
+    ttlMs: config.manifestTtlMs,
+    budgetMs: config.manifestBudgetMs,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  });
+  return read.manifest;
+}
+
+async function view(c: Context<AppEnv>, config: Config, who: Identity, privacy: PrivacyDecision, holders: Holders, now: number, cookies: { visitor: boolean; choice: boolean }): Promise<MeView> {
+  const [parts, manifest] = await Promise.all([describeHolders(namespace(c), holders, config.stateWriteBudgetMs, now), manifestOf(c, config)]);
+  const site = readCookie(c.req.raw, config.consentCookie) !== undefined;
+  return buildView({ config, profile: who.profile, privacy, parts, manifest, cookies: { ...cookies, site } });
+}
+
+function present(c: Context<AppEnv>, v: MeView, headers: Headers, asHtml: boolean, status: 200 = 200): Response {
+  for (const [k, val] of Object.entries(PRIVATE)) headers.set(k, val);
+  if (asHtml) {
+    headers.set("content-type", "text/html; charset=utf-8");
+    headers.set("content-security-policy", PAGE_CSP);
+    headers.set("x-content-type-options", "nosniff");
+    headers.set("referrer-policy", "same-origin");
+    return new Response(renderPage(v), { status, headers });
+  }
+  headers.set("content-type", "application/json; charset=utf-8");
+  return new Response(JSON.stringify(v), { status, headers });
+}
+
+function cookieFlags(c: Context<AppEnv>) {
+  return { visitor: readCookie(c.req.raw, VISITOR_COOKIE) !== undefined, choice: readCookie(c.req.raw, CHOICE_COOKIE) !== undefined };
+}
+
+async function getMe(c: Context<AppEnv>): Promise<Response> {
+  const config = getConfig(c.env);
+  const now = Date.now();
+  const who = await resolveIdentity(c.req.raw, config, now, { issue: false });
+  const asHtml = c.req.query("format") !== "json" && wantsHtml(c.req.header("accept") ?? null);
+  try {
+    return present(c, await view(c, config, who, who.privacy, holdersOf(who), now, cookieFlags(c)), new Headers(), asHtml);
+  } catch (err) {
+    console.error(JSON.stringify({ at: "me.get", error: describeError(err) }));
+    return refuse(c, 503, "STATE_UNAVAILABLE", "what is stored about you could not be read just now; try again in a moment", new Headers({ "retry-after": "5" }));
+  }
+}
+
+/** The body as text, or null when over the limit. */
+async function readBody(request: Request): Promise<string | null> {
+  if (Number(request.headers.get("content-length") ?? "0") > MAX_PREFERENCES_BYTES) return null;
+  const buf = await request.arrayBuffer();
+  return buf.byteLength > MAX_PREFERENCES_BYTES ? null : new TextDecoder().decode(buf);
+}
+
+/** Erases every holder; true when all were erased. */
+async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): Promise<Array<"profile" | "anonymous">> {
+  const erased: Array<"profile" | "anonymous"> = [];
+  for (const kind of ["profile", "anonymous"] as const) {
+    const name = holders[kind];
+    if (!name) continue;
+    const r = await withinBudget(visitorStub(namespace(c), name).forget(), config.stateWriteBudgetMs);
+    if (!r.ok) throw r.error;
+    erased.push(kind);
+  }
+  return erased;
+}
+
+async function putMe(c: Context<AppEnv>): Promise<Response> {
+  const config = getConfig(c.env);
+  const request = c.req.raw;
+  const now = Date.now();
+  const why = crossSite(request);
+  if (why) return refuse(c, 403, "CROSS_SITE", `preferences change only from this site's own pages (${why})`);
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json") return refuse(c, 415, "UNSUPPORTED_MEDIA_TYPE", "send the preferences as JSON with Content-Type: application/json");
+  const text = await readBody(request);
+  if (text === null) return refuse(c, 413, "TOO_LARGE", `preferences are at most ${MAX_PREFERENCES_BYTES} bytes`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return refuse(c, 400, "MALFORMED_JSON", "the body is not JSON");
+  }
+  const parsed = parsePreferences(json);
+  if (!parsed.ok) return refuse(c, 400, "INVALID_PREFERENCES", `${parsed.path ? `${parsed.path}: ` : ""}${parsed.message}`);
+  const update = parsed.update;
+
+  const who = await resolveIdentity(request, config, now, { issue: false });
+  // The visitor's own choice, updated; the decision as it will be from the next request on.
+  const choice: ConsentClaims = { ...who.privacy.signals.visitor };
+  if (update.personalize !== undefined) choice.personalize = update.personalize;
+  if (update.track !== undefined) choice.track = update.track;
+  const privacy = decidePrivacy({ ...who.privacy.signals, visitor: choice }, config.privacy);
+  if (statesPreferences(update) && !privacy.track) {
+    return refuse(c, 409, "NOT_STORED", "memory is off, so nothing about you is stored, not even stated preferences; your account's own preferences still apply");
+  }
+
+  const headers = new Headers();
+  let holders = holdersOf(who);
+  const cookies = cookieFlags(c);
+  try {
+    if (update.track === false) {
+      // "Don't remember me": stop, and erase what is already stored.
+      await forgetAll(c, config, holders);
+      if (holders.anonymous) headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
+      holders = { profile: holders.profile, anonymous: null };
+      cookies.visitor = false;
+    } else if (statesPreferences(update)) {
+      let name = holders.profile ?? holders.anonymous;
+      if (!name) {
+        // A first visit straight to the preference page: the id that will hold the preferences.
+        if (!config.visitorSecret) return refuse(c, 503, "STATE_UNAVAILABLE", "no visitor id can be issued (VISITOR_SECRET is not set)");
+        const issued = await issueVisitorId(config.visitorSecret);
+        headers.append("set-cookie", issued.setCookie);
+        name = anonymousObjectName(issued.id);
+        holders = { profile: null, anonymous: name };
+        cookies.visitor = true;
+      }
+      const stub = visitorStub(namespace(c), name);
+      const current = await withinBudget(stub.describe({ now }), config.stateWriteBudgetMs);
+      if (!current.ok) throw current.error;
+      const written = await withinBudget(visitorStub(namespace(c), name).setPreferences(applyPreferences(current.value.statedPrefs, update), now), config.stateWriteBudgetMs);
+      if (!written.ok) throw written.error;
+    }
+  } catch (err) {
+    console.error(JSON.stringify({ at: "me.put", error: describeError(err) }));
+    return refuse(c, 503, "STATE_UNAVAILABLE", "your preferences could not be saved just now; nothing was changed, try again", new Headers({ "retry-after": "5" }));
+  }
+  if (update.personalize !== undefined || update.track !== undefined) {
+    headers.append("set-cookie", choiceCookie(choice));
+    cookies.choice = update.personalize !== undefined || update.track !== undefined;
+  }
+  try {
+    return present(c, await view(c, config, who, privacy, holders, now, cookies), headers, false);
+  } catch (err) {
+    console.error(JSON.stringify({ at: "me.put.view", error: describeError(err) }));
+    return present(c, buildView({ config, profile: who.profile, privacy, parts: [], manifest: null, cookies: { ...cookies, site: false } }), headers, false);
+  }
+}
+
+async function deleteMe(c: Context<AppEnv>): Promise<Response> {
+  const config = getConfig(c.env);
+  const request = c.req.raw;
+  const why = crossSite(request);
+  if (why) return refuse(c, 403, "CROSS_SITE", `erasure happens only from this site's own pages (${why})`);
+  const who = await resolveIdentity(request, config, Date.now(), { issue: false });
+  let erased: Array<"profile" | "anonymous">;
+  try {
+    erased = await forgetAll(c, config, holdersOf(who));
+  } catch (err) {
+    console.error(JSON.stringify({ at: "me.delete", error: describeError(err) }));
+    return refuse(c, 503, "STATE_UNAVAILABLE", "erasure did not complete; try again (it is safe to repeat)", new Headers({ "retry-after": "5" }));
+  }
+  const headers = new Headers();
+  const cleared = [VISITOR_COOKIE];
+  headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
+  // A refusal is kept: erasing must never turn tracking back on.
+  const keep = refuses(who.privacy.signals.visitor);
+  if (!keep && readCookie(request, CHOICE_COOKIE) !== undefined) {
+    headers.append("set-cookie", clearHostCookie(CHOICE_COOKIE));
+    cleared.push(CHOICE_COOKIE);
+  }
+  for (const [k, val] of Object.entries(PRIVATE)) headers.set(k, val);
+  headers.set("content-type", "application/json; charset=utf-8");
+  const body = {
+    erased,
+    cleared,
+    kept: keep ? [CHOICE_COOKIE] : [],
+    note: who.profile
+      ? `The site's own account cookie (${config.profileCookie}) is the site's: sign out to stop being recognized, or turn memory off.`
+      : "Your next page starts as a new, anonymous visitor.",
+  };
+  return new Response(JSON.stringify(body), { status: 200, headers });
+}
+
+/**
+ * Mounted at /__p13n/me.
+ *
+ * @example
+ * own.route("/me", meRoutes());
+ */
+export function meRoutes(): Hono<AppEnv> {
+  const me = new Hono<AppEnv>();
+  me.get("/", getMe);
+  me.put("/", putMe);
+  me.delete("/", deleteMe);
+  me.get("/app.js", meScript);
+  me.get("/style.css", meStyle);
+  return me;
+}

@@ -1,0 +1,69 @@
+/**
+ * What the visitor's object keeps for the preference centre: stated preferences (set,
+ * cleared, carried over on sign-in with the newer one winning), the last page's reasons
+ * (bounded), the summary it gives its visitor, and objects made before these tables
+ * existed getting them on their next write.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { SCHEMA } from "../../src/visitor/schema.ts";
+import { eventId, visitorObject } from "../fixtures/visitor.ts";
+
+const fresh = (prefix: string) => `${prefix}:${crypto.randomUUID().replace(/-/g, "")}`;
+
+describe("stated preferences in the object", () => {
+  it("are set, read back by snapshot() and describe(), and cleared with null", async () => {
+    const o = visitorObject(fresh("vid"));
+    expect(await o.setPreferences({ topics: ["yoga"], frequency: "fewer" }, Date.now())).toEqual({ statedPrefs: { topics: ["yoga"], frequency: "fewer" } });
+    expect((await o.snapshot()).statedPrefs).toEqual({ topics: ["yoga"], frequency: "fewer" });
+    const d = await o.describe();
+    expect(d).toMatchObject({ stored: true, statedPrefs: { topics: ["yoga"], frequency: "fewer" } });
+    expect(d.deleteAt).not.toBeNull();
+    await o.setPreferences(null, Date.now());
+    expect((await o.snapshot()).statedPrefs).toBeUndefined();
+  });
+
+  it("move to the profile on sign-in; the newer statement wins", async () => {
+    const vid = crypto.randomUUID().replace(/-/g, "");
+    const anon = visitorObject(`vid:${vid}`);
+    const profile = visitorObject(fresh("sub"));
+    const now = Date.now();
+    await profile.setPreferences({ topics: ["running"] }, now - 60_000);
+    await anon.record({ events: [{ type: "view", id: eventId(), at: now, path: "/", topics: [] }], now });
+    await anon.setPreferences({ topics: ["yoga"] }, now);
+    await profile.record({ events: [{ type: "view", id: eventId(), at: now, path: "/", topics: [] }], now, mergeFrom: vid });
+    expect((await profile.snapshot()).statedPrefs).toEqual({ topics: ["yoga"] });
+    expect((await anon.describe()).stored).toBe(false);
+  });
+});
+
+describe("the last page's reasons", () => {
+  it("are replaced by each page and kept within bounds", async () => {
+    const o = visitorObject(fresh("vid"));
+    const slots = Array.from({ length: 50 }, (_, i) => ({ slot: `s${i}`, variant: null, why: Array.from({ length: 10 }, () => "x".repeat(1000)) }));
+    await o.record({ events: [{ type: "view", id: eventId(), at: Date.now(), path: "/a", topics: [] }], lastPage: { path: "/a", at: 1, slots } });
+    await o.record({ events: [{ type: "view", id: eventId(), at: Date.now(), path: "/b", topics: [] }], lastPage: { path: "/b", at: 2, slots } });
+    const last = (await o.describe()).lastPage!;
+    expect(last.path).toBe("/b");
+    expect(last.slots).toHaveLength(30);
+    expect(last.slots[0]!.why).toHaveLength(6);
+    expect(last.slots[0]!.why[0]).toHaveLength(300);
+  });
+});
+
+describe("an object from before the preference centre", () => {
+  it("gets the new tables on its next write and keeps its history", async () => {
+    const name = fresh("vid");
+    const o = visitorObject(name);
+    const now = Date.now();
+    // The schema as it was: everything but the two newest tables.
+    await runInDurableObject(o, (_i, state) => {
+      for (const statement of SCHEMA.filter((s) => !/\b(prefs|last_page)\b/.test(s))) state.storage.sql.exec(statement);
+      state.storage.sql.exec("INSERT INTO visitor (id, visits, last_active) VALUES (1, 3, ?)", now);
+    });
+    expect((await o.describe()).statedPrefs).toBeNull();
+    expect((await o.snapshot()).statedPrefs).toBeUndefined();
+    await o.setPreferences({ frequency: "fewer" }, now);
+    expect(await o.describe()).toMatchObject({ visits: 3, statedPrefs: { frequency: "fewer" } });
+  });
+});
