@@ -1,5 +1,5 @@
 // Integration tests inside workerd (real KV, Durable Objects, HTMLRewriter).
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { validateContent } from "./cli/content/validate.ts";
 import { TEST_SECRETS } from "./test/fixtures/secrets.ts";
@@ -7,6 +7,9 @@ import { TEST_SECRETS } from "./test/fixtures/secrets.ts";
 // The example content, compiled the way `p13n publish` does, for the demo tests.
 const demo = await validateContent("content", { now: new Date("2026-11-23T12:00:00Z") });
 if (!demo.document) throw new Error(`content/ does not validate: ${JSON.stringify(demo.problems.slice(0, 3))}`);
+
+// The results store's schema (migrations/), applied to the test D1 by test/workerd/setup/d1.ts.
+const d1Migrations = await readD1Migrations("./migrations");
 
 // The plugin reads required secrets from process.env as well; test values only.
 Object.assign(process.env, TEST_SECRETS);
@@ -23,6 +26,7 @@ export default defineConfig({
   test: {
     name: "workerd",
     include: ["test/workerd/**/*.test.ts"],
-    provide: { demoManifest: JSON.stringify(demo.document) },
+    setupFiles: ["./test/workerd/setup/d1.ts"],
+    provide: { demoManifest: JSON.stringify(demo.document), d1Migrations },
   },
 });

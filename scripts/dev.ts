@@ -3,10 +3,12 @@
  * `npm run dev`: the demo, offline, in one command.
  *   1. make .dev.vars from .dev.vars.example (dev-only secrets) if it is missing;
  *   2. validate content/ and publish it to the local KV that wrangler dev reads;
- *   3. run `wrangler dev` on port 8787 in front of the bundled demo shop;
- *   4. while it runs, republish content/ whenever a file there changes.
- * Extra arguments go to wrangler dev (e.g. `npm run dev -- --port 8788`); `--no-watch` turns off step 4;
- * `--persist-to DIR` keeps local state (KV, Durable Objects) in DIR for both the seeding and wrangler dev.
+ *   3. apply migrations/ to the local results D1 (`wrangler d1 migrations apply RESULTS --local`);
+ *   4. run `wrangler dev` on port 8787 in front of the bundled demo shop (with --test-scheduled:
+ *      `curl "localhost:8787/__scheduled?cron=*+*+*+*+*"` runs the bandit's minute);
+ *   5. while it runs, republish content/ whenever a file there changes.
+ * Extra arguments go to wrangler dev (e.g. `npm run dev -- --port 8788`); `--no-watch` turns off step 5;
+ * `--persist-to DIR` keeps local state (KV, D1, Durable Objects) in DIR for the seeding, the migrations and wrangler dev.
  */
 import { watch } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -44,8 +46,16 @@ if (!(await publish())) {
   process.exit(1);
 }
 
+// The results store's schema, in the same local state wrangler dev will use.
+const migrated = await io.wrangler(["d1", "migrations", "apply", "RESULTS", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])], { cwd });
+if (migrated.code !== 0) {
+  io.printErr(`applying migrations/ to the local results D1 failed:\n${migrated.stderr || migrated.stdout}`);
+  process.exit(1);
+}
+
 const port = wranglerArgs.includes("--port") ? [] : ["--port", "8787"];
-const dev = io.startWrangler(["dev", ...port, ...wranglerArgs], { cwd });
+const scheduled = wranglerArgs.includes("--test-scheduled") ? [] : ["--test-scheduled"];
+const dev = io.startWrangler(["dev", ...port, ...scheduled, ...wranglerArgs], { cwd });
 
 // Ctrl-C reaches the whole process group; forwarding also covers `kill <our pid>`.
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {

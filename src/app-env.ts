@@ -11,5 +11,10 @@ export interface AppEnv {
   Variables: {
     /** Replaces the origin fetch (tests, the benchmark). */
     originFetch: OriginFetch | undefined;
+    /**
+     * True while an editor's signed preview renders this request (src/preview/): never
+     * cached, never counted — impressions and page views must not be recorded for it.
+     */
+    preview: boolean | undefined;
   };
 }

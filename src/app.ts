@@ -13,7 +13,12 @@ import { personalize } from "./personalize.ts";
 import { originFetchFor, originRequest, type OriginFetch } from "./proxy/origin.ts";
 import { originErrorPage, passThrough } from "./proxy/responses.ts";
 import { decideRoute } from "./routes/decide.ts";
+import { adminApi } from "./routes/admin/index.ts";
+import { consolePage, consoleScript, consoleStyle } from "./routes/console/index.ts";
+import { clientScript } from "./routes/client-script.ts";
+import { events } from "./routes/events.ts";
 import { healthz } from "./routes/healthz.ts";
+import { meRoutes } from "./routes/me/index.ts";
 
 export const PREFIX = "/__p13n";
 
@@ -31,7 +36,16 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
 
   const own = new Hono<AppEnv>();
   own.get("/healthz", healthz);
+  own.post("/events", events);
+  own.get("/client.js", clientScript);
   own.get("/decide", decideRoute);
+  // What is known about me, my preferences, erase me (the preference centre).
+  own.route("/me", meRoutes());
+  // Editors: the admin API (authenticated, JSON only) and the console that drives it.
+  own.route("/admin", adminApi());
+  own.get("/console", consolePage);
+  own.get("/console.js", consoleScript);
+  own.get("/console.css", consoleStyle);
   own.all("*", (c) => c.json({ error: { code: "NOT_FOUND", message: `no ${c.req.method} ${c.req.path}` } }, 404));
   app.route(PREFIX, own);
 

@@ -8,6 +8,9 @@
  */
 import * as v from "valibot";
 import { P13nError } from "./errors.ts";
+import type { ConsentCookieFormat } from "./privacy/consent-cookie.ts";
+import type { PrivacyPolicy } from "./privacy/types.ts";
+import { pathPatterns } from "./template/paths.ts";
 
 const intFrom = (fallback: number, min: number, max: number) =>
   v.pipe(
@@ -48,6 +51,41 @@ const EnvSchema = v.object({
   JWKS_BUDGET_MS: intFrom(200, 1, 5_000),
   ORIGIN_TIMEOUT_MS: intFrom(30_000, 100, 600_000),
   MAX_REWRITE_BYTES: intFrom(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  // Visitor memory (src/visitor/).
+  RETENTION_DAYS: intFrom(30, 1, 730),
+  INTEREST_HALF_LIFE_DAYS: intFrom(7, 1, 365),
+  CART_ABANDON_MINUTES: intFrom(30, 1, 10_080),
+  BEACON_RATE_PER_MIN: intFrom(120, 60, 6_000),
+  STATE_WRITE_BUDGET_MS: intFrom(2_000, 10, 30_000),
+  CLIENT_SCRIPT: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || "personalized"),
+    v.picklist(["personalized", "all", "off"], "must be personalized, all or off"),
+  ),
+  // Respect the no (src/privacy/): the site's consent cookie and the site owner's policy.
+  CONSENT_COOKIE: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || "p13n_consent"),
+    v.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/, "must be a cookie name"),
+  ),
+  CONSENT_COOKIE_FORMAT: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || "json"),
+    v.picklist(["json", "binary"], "must be json or binary"),
+  ),
+  CONSENT_DEFAULT: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || "opt-out"),
+    v.picklist(["opt-out", "opt-in"], "must be opt-out or opt-in"),
+  ),
+  NO_CONSENT_MODE: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || "context"),
+    v.picklist(["context", "none"], "must be context or none"),
+  ),
+  // Page templates (src/template/): isolate budget (0 turns templates off) and per-path opt-out.
+  TEMPLATE_CACHE_BYTES: intFrom(32 * 1024 * 1024, 0, 100 * 1024 * 1024),
+  TEMPLATE_BYPASS: v.pipe(v.optional(v.string(), ""), v.transform(pathPatterns)),
 });
 
 export type ProfileKeySource =
@@ -71,6 +109,25 @@ export interface Config {
   manifestTtlMs: number;
   originTimeoutMs: number;
   maxRewriteBytes: number;
+  /** Days of inactivity after which a visitor's object deletes itself. */
+  retentionDays: number;
+  interestHalfLifeMs: number;
+  cartAbandonMs: number;
+  /** Beacon events per visitor per minute (also the burst). */
+  beaconRatePerMin: number;
+  /** How long a beacon waits for the object's write before answering 503. */
+  stateWriteBudgetMs: number;
+  /** Which pages get the client script: those personalized anyway, every tracked page, or none. */
+  clientScript: "personalized" | "all" | "off";
+  /** The site's consent-manager cookie and how to read it (src/privacy/consent-cookie.ts). */
+  consentCookie: string;
+  consentCookieFormat: ConsentCookieFormat;
+  /** The site owner's consent policy (src/privacy/policy.ts). */
+  privacy: PrivacyPolicy;
+  /** Bytes of page templates an isolate keeps (LRU); 0: no templates, every page streams. */
+  templateCacheBytes: number;
+  /** Paths that never use templates (TEMPLATE_BYPASS), or null. */
+  templateBypass: RegExp | null;
 }
 
 const ASYMMETRIC = new Set(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]);
@@ -120,6 +177,17 @@ export function getConfig(env: Env): Config {
     manifestTtlMs: e.MANIFEST_TTL_S * 1000,
     originTimeoutMs: e.ORIGIN_TIMEOUT_MS,
     maxRewriteBytes: e.MAX_REWRITE_BYTES,
+    retentionDays: e.RETENTION_DAYS,
+    interestHalfLifeMs: e.INTEREST_HALF_LIFE_DAYS * 86_400_000,
+    cartAbandonMs: e.CART_ABANDON_MINUTES * 60_000,
+    beaconRatePerMin: e.BEACON_RATE_PER_MIN,
+    stateWriteBudgetMs: e.STATE_WRITE_BUDGET_MS,
+    clientScript: e.CLIENT_SCRIPT,
+    consentCookie: e.CONSENT_COOKIE,
+    consentCookieFormat: e.CONSENT_COOKIE_FORMAT,
+    privacy: { consentDefault: e.CONSENT_DEFAULT, noConsentMode: e.NO_CONSENT_MODE },
+    templateCacheBytes: e.TEMPLATE_CACHE_BYTES,
+    templateBypass: e.TEMPLATE_BYPASS,
   };
   cache.set(env, config);
   return config;

@@ -16,15 +16,34 @@ export type ErrorCode =
   | "MANIFEST_INVALID"
   | "KV_FAILED"
   | "JWKS_UNAVAILABLE"
-  | "REWRITE_FAILED";
+  | "REWRITE_FAILED"
+  // Editors' API (src/routes/admin/): each becomes one HTTP status there.
+  | "UNAUTHORIZED"
+  | "NOT_FOUND"
+  | "CROSS_SITE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "TOO_LARGE"
+  | "BAD_JSON"
+  | "BAD_REQUEST"
+  | "VERSION_EXISTS"
+  | "VERSION_NOT_FOUND"
+  | "NO_PREVIOUS"
+  | "KEY_TOO_LONG"
+  | "PREVIEW_UNAVAILABLE"
+  // Experiment results (src/results/, the admin API's /experiments).
+  | "EXPERIMENT_NOT_FOUND"
+  | "RESULTS_UNAVAILABLE";
 
 export class P13nError extends Error {
   readonly code: ErrorCode;
   override readonly name = "P13nError";
+  /** Where in the request the problem is (a JSON path), for the editors' API. */
+  readonly path: (string | number)[] | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; path?: (string | number)[] }) {
     super(message, options);
     this.code = code;
+    this.path = options?.path;
   }
 }
 

@@ -3,9 +3,21 @@
  * from here as the runtime requires.
  */
 import { createApp } from "./app.ts";
+import { publishAllocation } from "./results-store/scheduler.ts";
+
+export { VisitorObject } from "./visitor/object.ts";
+export { ExperimentCounter } from "./results-store/counter-object.ts";
 
 const app = createApp();
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  // The cron trigger (wrangler.toml, each minute): the bandit's allocation for the current period.
+  scheduled: (controller, env, ctx) => {
+    ctx.waitUntil(
+      publishAllocation(env, controller.scheduledTime).catch((err: unknown) => {
+        console.error(JSON.stringify({ at: "scheduled", error: String(err) }));
+      }),
+    );
+  },
 } satisfies ExportedHandler<Env>;

@@ -1,48 +1,150 @@
 /**
  * The page path, as numbered steps (DESIGN.md "Shape of the code"):
- *   1. forward the request to the origin at once;
- *   2. in parallel: who is asking (profile, visitor id), what the request says, the manifest;
+ *   1. forward the request to the origin at once (unless a page template the origin's own
+ *      Cache-Control says is still fresh answers: src/template/);
+ *   2. in parallel: who is asking (profile, visitor id), what the request says, the manifest,
+ *      and, as soon as the visitor is known, their memory (one snapshot call, within STATE_BUDGET_MS);
  *   3. wait for the origin's headers; anything not safe to rewrite passes through untouched;
- *   4. decide, purely, what fills each slot;
- *   5. stream the page through the slot rewriter;
- *   6. mark it private, and show the budget in Server-Timing.
+ *   4. decide, purely, what fills each slot (without the memory when it missed its budget);
+ *   5. stream the page through the slot rewriter, or splice it from the template (and the
+ *      client script tag before </body>);
+ *   6. mark it private, and show the budget in Server-Timing;
+ *   7. after the last byte: record the page view and served impressions (one call, waitUntil).
  * Anything that fails in 2–5 degrades to the origin's page, untouched.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { getConfig } from "./config.ts";
+import { getConfig, type Config } from "./config.ts";
 import { readManifest, type ManifestRead } from "./content/manifest-store.ts";
 import { requestContext } from "./context/request-context.ts";
-import { decide } from "./engine/decide.ts";
+import { decide, statedPrefs } from "./engine/decide.ts";
 import type { DecideResult } from "./engine/types.ts";
 import { describeError } from "./errors.ts";
 import { resolveIdentity, type Identity } from "./identity/resolve.ts";
 import { originFetchFor, originRequest } from "./proxy/origin.ts";
 import { markPersonalized, originErrorPage, passThrough } from "./proxy/responses.ts";
 import { passThroughReason } from "./proxy/rewritable.ts";
-import { rewriteSlots, type RewriteReport, type SlotRender } from "./rewrite/slot-rewriter.ts";
+import type { PageMeta } from "./rewrite/page-meta.ts";
+import { previewRoute } from "./preview/page.ts";
+import type { RewriteReport, SlotRender } from "./rewrite/slot-rewriter.ts";
+import { clientScriptTag } from "./routes/client-script.ts";
+import { PageTemplates } from "./template/page-templates.ts";
 import { ServerTiming, withinBudget } from "./timing.ts";
+import { readSnapshot, recordEvents, type StateRead } from "./visitor/access.ts";
+import { visitorObjectName } from "./visitor/key.ts";
+import { pageTopicsFromManifest, type PageTopics } from "./visitor/page-topics.ts";
+import { pageVisitEvents } from "./visitor/page-visit.ts";
+import { plainReasons } from "./privacy/plain-reasons.ts";
+import type { LastPage } from "./visitor/disclosure.ts";
+import { readAllocation } from "./results-store/allocation-store.ts";
+import { pageExposures } from "./results/exposures.ts";
+import type { RecordBatch } from "./visitor/events.ts";
+
+/** The page view is recorded when the page has streamed, or after this long at most. */
+const RECORD_GUARD_MS = 10_000;
 
 interface Inputs {
   identity: Identity;
   identityMs: number;
   manifest: ManifestRead;
+  /** The bandit's published weights (src/results/), or undefined: the manifest's weights apply. */
+  allocation: Record<string, Record<string, number>> | undefined;
+  /** The visitor's object, when remembering is allowed; null: nothing is read or written. */
+  objectName: string | null;
+  state: StateRead;
 }
 
-async function gatherInputs(c: Context<AppEnv>, now: number): Promise<Inputs> {
-  const config = getConfig(c.env);
+const NO_STATE: StateRead = { snapshot: null, status: "miss", ms: 0 };
+
+/** The visitor's snapshot, or a miss when there is nothing to ask (never throws, never over budget). */
+function readState(c: Context<AppEnv>, config: Config, identity: Identity, objectName: string | null): Promise<StateRead> {
+  const ns = c.env.VISITOR as AppEnv["Bindings"]["VISITOR"] | undefined;
+  // A just-issued anonymous id has no memory yet. Read even without personalization consent:
+  // the visitor's stated preferences are there, and the engine ignores behaviour without consent.
+  const nothingToAsk = !ns || !objectName || (identity.setCookie !== null && !identity.profile);
+  if (nothingToAsk) return Promise.resolve(NO_STATE);
+  return readSnapshot(ns, objectName, config.stateBudgetMs);
+}
+
+async function gatherInputs(c: Context<AppEnv>, config: Config, now: number): Promise<Inputs> {
   const started = performance.now();
   const identityPromise = resolveIdentity(c.req.raw, config, now).then((identity) => ({
     identity,
     ms: performance.now() - started,
   }));
+  // Started as soon as we know whose memory to read: still in parallel with the origin and KV.
+  const statePromise = identityPromise.then(({ identity }) => {
+    const objectName = visitorObjectName(identity);
+    return readState(c, config, identity, objectName).then((state) => ({ objectName, state }));
+  });
   const manifestPromise = readManifest(c.env.CONTENT, {
     ttlMs: config.manifestTtlMs,
     budgetMs: config.manifestBudgetMs,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
   });
-  const [{ identity, ms }, manifest] = await Promise.all([identityPromise, manifestPromise]);
-  return { identity, identityMs: ms, manifest };
+  // Beside the manifest, read the same way (held per isolate; never throws).
+  const allocationPromise = readAllocation(c.env.CONTENT, {
+    ttlMs: config.manifestTtlMs,
+    budgetMs: config.manifestBudgetMs,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  });
+  const [{ identity, ms }, manifest, { objectName, state }, allocation] = await Promise.all([identityPromise, manifestPromise, statePromise, allocationPromise]);
+  return { identity, identityMs: ms, manifest, allocation, objectName, state };
+}
+
+/**
+ * Records the page view and served impressions once `ended` settles (or the guard fires),
+ * in one call. Skipped after an overloaded read: never add load to an object that shed it.
+ */
+function recordAfter(
+  c: Context<AppEnv>,
+  config: Config,
+  inputs: Inputs,
+  page: {
+    path: string;
+    mapped: PageTopics | null;
+    meta: PageMeta | null;
+    report: RewriteReport | null;
+    /** Why each slot showed what it showed (built here, after the response): kept for /__p13n/me. */
+    why: () => LastPage | null;
+    /** The page's decisions, for the experiment exposures it counts (src/results/exposures.ts). */
+    decided: DecideResult | null;
+  },
+  now: number,
+  ended: Promise<void>,
+): void {
+  const name = inputs.objectName;
+  const ns = c.env.VISITOR as AppEnv["Bindings"]["VISITOR"] | undefined;
+  if (!name || !ns || inputs.state.status === "overload") return;
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  const guarded = Promise.race([ended, new Promise<void>((resolve) => (guard = setTimeout(resolve, RECORD_GUARD_MS)))]);
+  const work = guarded.then(async () => {
+    if (guard !== undefined) clearTimeout(guard);
+    const topics: PageTopics = page.mapped ?? { topics: page.meta?.topics ?? [] };
+    if (!page.mapped && page.meta?.category !== undefined) topics.category = page.meta.category;
+    const events = pageVisitEvents(page.path, topics, page.report?.rendered ?? [], inputs.manifest.manifest, now);
+    const { identity } = inputs;
+    // Signed in with an anonymous id from before: that id's history moves to the profile.
+    const mergeFrom = identity.profile && identity.visitorId && !identity.setCookie ? identity.visitorId : undefined;
+    const batch: RecordBatch = mergeFrom ? { events, now, mergeFrom } : { events, now };
+    // The reasons are a courtesy: failing to word them never costs the page view.
+    try {
+      const lastPage = page.why();
+      if (lastPage) batch.lastPage = lastPage;
+    } catch (err) {
+      console.error(JSON.stringify({ at: "record.why", error: describeError(err) }));
+    }
+    // So are the experiment exposures: the page view is recorded without them rather than not at all.
+    try {
+      const exposures = pageExposures(page.decided, page.report, inputs.manifest.manifest, inputs.allocation);
+      if (exposures.length > 0) batch.exposures = exposures;
+    } catch (err) {
+      console.error(JSON.stringify({ at: "record.exposures", error: describeError(err) }));
+    }
+    const out = await recordEvents(ns, name, batch, config.stateWriteBudgetMs);
+    if (!out.ok) console.error(JSON.stringify({ at: "record", status: out.status, error: describeError(out.error) }));
+  });
+  c.executionCtx.waitUntil(work);
 }
 
 function rendersOf(result: DecideResult): Map<string, SlotRender> {
@@ -58,6 +160,13 @@ function rendersOf(result: DecideResult): Map<string, SlotRender> {
 
 /** Hono handler for every path outside /__p13n/. */
 export async function personalize(c: Context<AppEnv>): Promise<Response> {
+  // Preview (src/preview/page.ts): an editor's signed link or cookie is served by its own path,
+  // which reads and records no visitor state. Null at once for everyone else.
+  const preview = previewRoute(c);
+  if (preview) {
+    const res = await preview;
+    if (res) return res;
+  }
   const config = getConfig(c.env);
   const request = c.req.raw;
   const publicUrl = new URL(request.url);
@@ -66,13 +175,16 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const target = { url: config.originUrl, fetcher: c.env.ORIGIN ?? c.env.DEMO_ORIGIN };
   const originFetch = c.get("originFetch") ?? originFetchFor(target);
 
-  // 1. The origin first, before any personalization work.
-  const origin = withinBudget(originFetch(originRequest(request, target)), config.originTimeoutMs);
+  // 1. The origin first, before any personalization work — unless a shared page template
+  //    (src/template/) is fresh by the origin's own Cache-Control: then no request is needed
+  //    (stale ones revalidate, in the background while stale-while-revalidate allows).
+  const templates = new PageTemplates(request, { config, now, waitUntil: (p) => c.executionCtx.waitUntil(p) });
+  const origin = withinBudget(templates.fetch(originFetch, originRequest(request, target)), config.originTimeoutMs);
 
   // 2. Meanwhile, everything personalization needs (never for HEAD, uploads, etc.).
   const personalizable = request.method === "GET";
   const inputs = personalizable
-    ? gatherInputs(c, now).then(
+    ? gatherInputs(c, config, now).then(
         (value) => ({ ok: true as const, value }),
         (error: unknown) => ({ ok: false as const, error }),
       )
@@ -85,7 +197,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     return originErrorPage(answer.reason === "timeout" ? 504 : 502);
   }
   const res = answer.value;
-  timing.add("origin", answer.ms);
+  // A fresh template answered: the origin was not asked (its Cache-Control said no need).
+  timing.add("origin", templates.askedOrigin ? answer.ms : 0, templates.askedOrigin ? undefined : "not-asked");
   if (!inputs || passThroughReason(request, res, config.maxRewriteBytes) !== null) {
     return passThrough(res, config.originUrl, publicUrl);
   }
@@ -98,22 +211,38 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const { identity, manifest } = gathered;
   timing.add("profile", gathered.identityMs, identity.profile ? "verified" : (identity.profileFailure ?? "none").toLowerCase());
   timing.add("manifest", manifest.ms, manifest.source);
+  const state = gathered.state;
+  timing.add("state", state.ms, state.status);
+  if (state.status === "error" || state.status === "overload") {
+    console.error(JSON.stringify({ at: "state", status: state.status, error: describeError(state.error) }));
+  }
 
+  const context = requestContext(request, publicUrl);
   // 4. Decide (pure). An engine error must never cost the page.
   let renders = new Map<string, SlotRender>();
-  if (manifest.manifest) {
+  let why = (): LastPage | null => null;
+  let decided: DecideResult | null = null;
+  // Without consent to track, NO_CONSENT_MODE "none" means no personalization at all.
+  if (manifest.manifest && identity.privacy.mode !== "none") {
     const t = performance.now();
     try {
       const result = decide({
         manifest: manifest.manifest,
         profile: identity.profile,
-        context: requestContext(request, publicUrl),
-        snapshot: null,
+        context,
+        snapshot: state.snapshot,
         unitId: identity.unitId,
         consent: identity.consent,
+        // The visitor's own stated preferences (preference centre) outrank the profile's.
+        statedPrefs: state.snapshot?.statedPrefs ?? null,
         now,
+        // The bandit's learned weights, for experiments with `bandit: true`; absent → the manifest's.
+        ...(gathered.allocation ? { allocation: gathered.allocation } : {}),
       });
+      decided = result;
       renders = rendersOf(result);
+      const used = { manifest: manifest.manifest, snapshot: state.snapshot, personalize: identity.consent.personalize };
+      why = () => plainReasons(publicUrl.pathname, now, { result, prefs: statedPrefs(identity.profile?.prefs, state.snapshot?.statedPrefs), ...used });
     } catch (err) {
       console.error(JSON.stringify({ at: "decide", error: describeError(err) }));
     }
@@ -122,23 +251,61 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
 
   const out = passThrough(res, config.originUrl, publicUrl);
   const headers = new Headers(out.headers);
+  timing.add("template", templates.ms, templates.state);
   headers.append("server-timing", timing.header());
+  // Crawlers get no memory: an object (and a 30-day alarm) per bot request would be waste.
+  const tracked = gathered.objectName !== null && context.device !== "bot";
+  const personalized = renders.size > 0 || identity.setCookie !== null;
+  const inject = tracked && config.clientScript !== "off" && (personalized || config.clientScript === "all");
+  // The page's category and topics: the manifest's mapping, else the page's own meta as it streams.
+  const mapped = tracked ? pageTopicsFromManifest(manifest.manifest, publicUrl.pathname) : null;
+  const meta: PageMeta | null = tracked && !mapped ? {} : null;
+  let end = (): void => {};
+  const ended = new Promise<void>((resolve) => (end = resolve));
+
+  // A control arm or a holdout shows the default: the page is still read for its slots, so
+  // that exposure counts like a treatment's (or the arms could not be compared).
+  const measured = tracked && decided !== null && decided.decisions.some((d) => d.experiment !== undefined);
+
   // Nothing visitor-specific to send: the origin's page, its caching headers intact.
-  if (renders.size === 0 && !identity.setCookie) {
-    return new Response(out.body, { status: out.status, statusText: out.statusText, headers });
+  if (!personalized && !inject) {
+    if (!meta && !measured) {
+      if (tracked) {
+        recordAfter(c, config, gathered, { path: publicUrl.pathname, mapped, meta, report: null, why, decided }, now, Promise.resolve());
+      }
+      return new Response(out.body, { status: out.status, statusText: out.statusText, headers });
+    }
+    // Read the page meta and which slots it has on the way through; not a byte changes.
+    const found: RewriteReport | null = measured ? { rendered: [], skipped: [] } : null;
+    const read = templates.rewrite(out.body, res.headers.get("content-type") ?? "", new Map(), {
+      checkMetaCharset: false,
+      ...(meta ? { pageMeta: meta } : {}),
+      ...(found ? { report: found } : {}),
+      onEnd: end,
+    });
+    headers.delete("content-length");
+    recordAfter(c, config, gathered, { path: publicUrl.pathname, mapped, meta, report: found, why, decided }, now, ended);
+    return new Response(read.body, { status: out.status, statusText: out.statusText, headers });
   }
 
-  // 5. Stream the page through the slot rewriter.
+  // 5. Fill the slots.
   const report: RewriteReport = { rendered: [], skipped: [] };
   const contentType = res.headers.get("content-type") ?? "";
-  const rewritten = rewriteSlots(new Response(out.body, { headers: { "content-type": contentType } }), renders, {
+  // From the template when one answered (spliced, no parsing), else streamed through the rewriter.
+  const rewritten = templates.rewrite(out.body, contentType, renders, {
     checkMetaCharset: !/charset=/i.test(contentType),
     report,
     onError: (slot, err) => console.error(JSON.stringify({ at: "rewrite", slot, error: describeError(err) })),
+    ...(inject ? { beforeBodyEnd: clientScriptTag() } : {}),
+    ...(meta ? { pageMeta: meta } : {}),
+    ...(tracked ? { onEnd: end } : {}),
   });
 
   // 6. Never let a shared cache keep a visitor's page.
   markPersonalized(headers);
   if (identity.setCookie) headers.append("set-cookie", identity.setCookie);
+
+  // 7. After the last byte: what was seen, in one call.
+  if (tracked) recordAfter(c, config, gathered, { path: publicUrl.pathname, mapped, meta, report, why, decided }, now, ended);
   return new Response(rewritten.body, { status: out.status, statusText: out.statusText, headers });
 }

@@ -5,5 +5,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** The example content/ compiled as `p13n publish` would, as JSON. */
     demoManifest: string;
+    /** migrations/ as read by readD1Migrations, applied to the RESULTS D1 before each test file. */
+    d1Migrations: Array<{ name: string; queries: string[] }>;
   }
 }

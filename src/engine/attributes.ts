@@ -9,7 +9,7 @@
  *
  * Keyed attributes end in `.<key>`, e.g. `profile.attrs.plan`, `context.utm.source`.
  */
-import type { Profile, RequestContext, VisitorSnapshot } from "./types.ts";
+import type { Prefs, Profile, RequestContext, VisitorSnapshot } from "./types.ts";
 import { localTime, type LocalTime } from "./timing.ts";
 
 export type AttributeKind = "segmentation" | "stated" | "context" | "time" | "behaviour";
@@ -28,6 +28,8 @@ export interface AttributeDef {
 /** Everything one rule evaluation may read. Built once per request by `makeFacts`. */
 export interface Facts {
   readonly profile: Profile | null;
+  /** Stated preferences: the visitor's own (preference centre) over the profile's, field by field. */
+  readonly prefs: Prefs | undefined;
   readonly context: RequestContext;
   readonly snapshot: VisitorSnapshot | null;
   readonly now: number;
@@ -48,8 +50,11 @@ export function makeFacts(input: {
   context: RequestContext;
   snapshot: VisitorSnapshot | null;
   now: number;
+  /** Stated preferences; the profile's when absent. */
+  prefs?: Prefs | undefined;
 }): Facts {
-  return { profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, local: undefined, segments: [] };
+  const prefs = "prefs" in input ? input.prefs : input.profile?.prefs;
+  return { profile: input.profile, prefs, context: input.context, snapshot: input.snapshot, now: input.now, local: undefined, segments: [] };
 }
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
@@ -72,9 +77,9 @@ const FIXED: Record<string, [Omit<AttributeDef, "name">, Getter]> = {
   "profile.sub": [{ kind: "segmentation", type: "string", description: "the profile's subject (test with `exists`)" }, (f) => f.profile?.sub],
   "profile.tier": [{ kind: "segmentation", type: "string", description: "customer value tier, e.g. gold" }, (f) => f.profile?.tier],
   "profile.stage": [{ kind: "segmentation", type: "string", description: "life stage", values: STAGES }, (f) => f.profile?.stage],
-  "prefs.topics": [{ kind: "stated", type: "string[]", description: "topics the visitor said they want" }, (f) => f.profile?.prefs?.topics],
-  "prefs.channels": [{ kind: "stated", type: "string[]", description: "channels the visitor prefers" }, (f) => f.profile?.prefs?.channels],
-  "prefs.frequency": [{ kind: "stated", type: "string", description: "how many promotions the visitor wants", values: FREQUENCIES }, (f) => f.profile?.prefs?.frequency],
+  "prefs.topics": [{ kind: "stated", type: "string[]", description: "topics the visitor said they want" }, (f) => f.prefs?.topics],
+  "prefs.channels": [{ kind: "stated", type: "string[]", description: "channels the visitor prefers" }, (f) => f.prefs?.channels],
+  "prefs.frequency": [{ kind: "stated", type: "string", description: "how many promotions the visitor wants", values: FREQUENCIES }, (f) => f.prefs?.frequency],
   "context.path": [{ kind: "context", type: "string", description: "URL path, e.g. /products/leggings" }, (f) => f.context.path],
   "context.device": [{ kind: "context", type: "string", description: "device class", values: DEVICES }, (f) => f.context.device],
   "context.country": [{ kind: "context", type: "string", description: "ISO 3166-1 alpha-2, upper case" }, (f) => f.context.country],

@@ -13,7 +13,7 @@
  *    suppression, cap), "fewer promotions" defers promotional ones, and the best score wins;
  *    nothing eligible → the origin's default content (variant null).
  */
-import type { Decision, DecideInput, DecideResult, ExperimentAssignment, Rejection } from "./types.ts";
+import type { Decision, DecideInput, DecideResult, ExperimentAssignment, Prefs, Rejection } from "./types.ts";
 import { makeFacts } from "./attributes.ts";
 import { compileManifest, type CompiledManifest, type CompiledSlot, type CompiledVariant } from "./compile.ts";
 import { assignExperiment, inGlobalHoldout, type ExperimentOutcome } from "./experiments.ts";
@@ -37,12 +37,13 @@ export function decide(input: DecideInput): DecideResult {
 
   // 2. Consent: the caller's policy, never against a signed profile that says no.
   const personalize = input.consent.personalize && input.profile?.consent?.personalize !== false;
-  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now });
+  const prefs = statedPrefs(input.profile?.prefs, input.statedPrefs);
+  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, prefs });
   const ctx: GateContext = {
     facts,
     personalize,
     // A stated preference: honoured with or without personalization consent.
-    fewer: input.profile?.prefs?.frequency === "fewer",
+    fewer: prefs?.frequency === "fewer",
     policy: m.policy,
   };
   const slotIds = input.slots ?? m.slotIds;
@@ -74,6 +75,18 @@ export function decide(input: DecideInput): DecideResult {
     decisions.push(claim ? decideByExperiment(slot, claim, ctx) : decideByScore(slot, ctx, notes(slot, claims.notes), input.unitId !== null));
   }
   return { decisions, holdout: false, manifestVersion };
+}
+
+/**
+ * The visitor's own stated preferences over the profile's, field by field: what they said
+ * here is newer than what the site's backend signed.
+ *
+ * @example
+ * statedPrefs({ topics: ["yoga"], frequency: "more" }, { frequency: "fewer" }); // { topics: ["yoga"], frequency: "fewer" }
+ */
+export function statedPrefs(profile: Prefs | undefined, own: Prefs | null | undefined): Prefs | undefined {
+  if (!own) return profile;
+  return { ...profile, ...own };
 }
 
 type Entered = Extract<ExperimentOutcome, { entered: true }>;
@@ -193,7 +206,7 @@ function decideByScore(slot: CompiledSlot, ctx: GateContext, preamble: string[],
     return { slot: slot.id, variant: null, html: null, reasons: [...preamble, "no eligible variant: default content"], rejected };
   }
 
-  const prefs = ctx.facts.profile?.prefs;
+  const prefs = ctx.facts.prefs;
   let best: CompiledVariant = pool[0]!;
   let bestParts: ScoreParts = scoreVariant(best.v, prefs, ctx.facts.snapshot, ctx.personalize);
   const parts: ScoreParts[] = [bestParts];

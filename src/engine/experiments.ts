@@ -44,16 +44,34 @@ export function inGlobalHoldout(holdout: Manifest["holdout"], unitId: string | n
  * armWeights(exp, { "hero-test": { a: 0.2, b: 0.8 } }); // [0.2, 0.8] when exp.bandit
  */
 export function armWeights(x: CompiledExperiment, allocation: Record<string, Record<string, number>> | undefined): number[] {
-  const manifest = x.e.arms.map((a) => a.weight);
+  return weightsInForce(x, allocation).weights;
+}
+
+/**
+ * The arm weights in force and where they come from: `learned` (the bandit's allocation)
+ * or the manifest's. Explain names the one used.
+ *
+ * @example
+ * weightsInForce(exp, { "hero-test": { a: 0.2, b: 0.8 } }); // { weights: [0.2, 0.8], learned: true } when exp.bandit
+ */
+export function weightsInForce(
+  x: CompiledExperiment,
+  allocation: Record<string, Record<string, number>> | undefined,
+): { weights: number[]; learned: boolean } {
   const learned = x.e.bandit && allocation && Object.hasOwn(allocation, x.id) ? allocation[x.id] : undefined;
   if (learned) {
     const w = x.e.arms.map((a) => {
       const n = Object.hasOwn(learned, a.id) ? learned[a.id]! : 0;
       return Number.isFinite(n) && n > 0 ? n : 0;
     });
-    if (w.some((n) => n > 0)) return w;
+    if (w.some((n) => n > 0)) return { weights: w, learned: true };
   }
-  return manifest;
+  return { weights: x.e.arms.map((a) => a.weight), learned: false };
+}
+
+/** A share as a short percentage for explain: 0.9346 → "93.5%". */
+function formatShare(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`;
 }
 
 /**
@@ -100,7 +118,7 @@ export function assignExperiment(
       detail: `experiment ${x.id} holdout (bucket ${bucket} < ${holdoutEnd})`,
     };
   }
-  const weights = armWeights(x, allocation);
+  const { weights, learned } = weightsInForce(x, allocation);
   let total = 0;
   for (const w of weights) total += w;
   if (!(total > 0)) return { entered: false, reason: "experiment", detail: `experiment ${x.id} has no arm with weight` };
@@ -118,10 +136,12 @@ export function assignExperiment(
   // Skip trailing zero-weight arms that float rounding could land on.
   while (chosen > 0 && weights[chosen] === 0) chosen--;
   const arm = x.e.arms[chosen]!;
+  // Explain names the weight in force (its share of the arm range), and whether the bandit learned it.
+  const share = weights[chosen]! / total;
   return {
     entered: true,
     assignment: { id: x.id, arm: arm.id, bucket, holdout: false },
     arm,
-    detail: `experiment ${x.id} arm ${arm.id} (bucket ${bucket})`,
+    detail: `experiment ${x.id} arm ${arm.id} (bucket ${bucket}, ${learned ? "learned" : "manifest"} weight ${formatShare(share)})`,
   };
 }

@@ -172,6 +172,11 @@ export const ExperimentSchema = v.strictObject({
   arms: v.pipe(v.array(ArmSchema), v.minLength(1)),
   /** Let the bandit reallocate weights (results issue). */
   bandit: v.optional(v.boolean(), false),
+  /**
+   * The conversion goal (a beacon's `goal`) the results report leads with and the bandit
+   * optimizes; absent: the goal with the most converted visitors.
+   */
+  goal: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, "a goal name: letters, digits, '_', '.', ':' or '-', at most 64"))),
 });
 
 /** Maps a URL path pattern to a page category and topics (for interest scoring). */

@@ -22,6 +22,8 @@ export type Slot = v.InferOutput<typeof SlotSchema>;
 export type Experiment = v.InferOutput<typeof ExperimentSchema>;
 /** Verified claims of the site's profile cookie (see DESIGN.md "Cookies"). */
 export type Profile = v.InferOutput<typeof ProfileClaimsSchema>;
+/** Stated preferences: the profile's `prefs` claim, or what the visitor set in the preference centre. */
+export type Prefs = NonNullable<Profile["prefs"]>;
 
 export type DeviceClass = "mobile" | "tablet" | "desktop" | "bot" | "unknown";
 
@@ -82,6 +84,11 @@ export interface DecideInput {
   /** Stable id for bucketing: profile `sub` when signed in, else the anonymous visitor id; null when none may be used. */
   unitId: string | null;
   consent: Consent;
+  /**
+   * The visitor's own stated preferences (the preference centre, /__p13n/me): each field
+   * present outranks the profile's `prefs` field. Usable without personalization consent.
+   */
+  statedPrefs?: Prefs | null;
   /** Epoch ms. The engine never reads the clock. */
   now: number;
   /** Only decide these slots (e.g. those found on the page); all of the manifest's when absent. */

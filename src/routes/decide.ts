@@ -13,6 +13,7 @@ import { requestContext } from "../context/request-context.ts";
 import { decide } from "../engine/decide.ts";
 import { IdSchema } from "../engine/schema.ts";
 import { resolveIdentity } from "../identity/resolve.ts";
+import { readAllocation } from "../results-store/allocation-store.ts";
 import { isEditor } from "./admin-auth.ts";
 
 const QuerySchema = v.object({
@@ -42,7 +43,8 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
     headers.set("cookie", `${config.profileCookie}=${token}`);
     request = new Request(request.url, { headers });
   }
-  const [identity, read, editor] = await Promise.all([
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  const [identity, read, editor, allocation] = await Promise.all([
     resolveIdentity(request, config, now),
     readManifest(c.env.CONTENT, {
       ttlMs: config.manifestTtlMs,
@@ -50,11 +52,15 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
       waitUntil: (p) => c.executionCtx.waitUntil(p),
     }),
     isEditor(c.req.raw, config.adminToken),
+    // The bandit's weights, as the page path uses them (explain names the weight in force).
+    readAllocation(c.env.CONTENT, { ttlMs: config.manifestTtlMs, budgetMs: config.manifestBudgetMs, waitUntil }),
   ]);
   const noStore: Record<string, string> = { "cache-control": "private, no-store" };
   // The same sticky id the page path would issue, so this channel's experiments stay sticky too.
   if (identity.setCookie) noStore["set-cookie"] = identity.setCookie;
   if (!read.manifest) return c.json({ version: null, holdout: false, decisions: [] }, 200, noStore);
+  // Respect the no: NO_CONSENT_MODE "none" and no consent to track → no personalization (default content everywhere).
+  if (identity.privacy.mode === "none") return c.json({ version: read.manifest.version, holdout: false, personalization: "none", decisions: [] }, 200, noStore);
 
   const url = new URL(c.req.url);
   const context = requestContext(request, new URL(query.output.path, url));
@@ -67,6 +73,7 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
     consent: identity.consent,
     now,
     ...(query.output.slots ? { slots: query.output.slots } : {}),
+    ...(allocation ? { allocation } : {}),
   });
   return c.json(
     {

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { getConfig } from "../config.ts";
 import { readManifest } from "../content/manifest-store.ts";
+import { templateStore } from "../template/store.ts";
 
 export async function healthz(c: Context<AppEnv>): Promise<Response> {
   const config = getConfig(c.env);
@@ -18,6 +19,8 @@ export async function healthz(c: Context<AppEnv>): Promise<Response> {
       publishedAt: read.manifest?.publishedAt ?? null,
       manifest: read.source,
       origin: config.originUrl ? config.originUrl.origin : "demo",
+      // This isolate's page templates (src/template/): how many, and the memory they hold.
+      templates: (({ size, bytes, maxBytes }) => ({ entries: size, bytes, maxBytes }))(templateStore(config.templateCacheBytes)),
     },
     200,
     { "cache-control": "no-store" },

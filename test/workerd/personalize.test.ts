@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
+import { clientScriptTag } from "../../src/routes/client-script.ts";
 import { call } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
@@ -73,12 +74,12 @@ describe("slots per profile", () => {
     expect(res.headers.get("server-timing")).toContain("err_jws_signature_verification_failed");
   });
 
-  it("leaves everything outside slots byte for byte", async () => {
+  it("leaves everything outside slots byte for byte (but the client script tag before </body>)", async () => {
     const { body } = await call(origin().fetch, "/", { headers: { cookie: await cookie({ tier: "gold", stage: "new" }) } });
     const expected = PAGE.replace(
       '<section data-p13n-slot="home-hero"><h1>Welcome to Stride</h1></section>',
       '<section data-p13n-slot="home-hero" data-p13n-variant="gold-new"><h1>Gold welcome</h1></section>',
-    );
+    ).replace("</body>", `${clientScriptTag()}</body>`);
     expect(body).toBe(expected);
   });
 });

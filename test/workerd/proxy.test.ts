@@ -5,6 +5,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createApp } from "../../src/app.ts";
+import { clientScriptTag } from "../../src/routes/client-script.ts";
 import { beforeEach, describe, expect, it } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { call } from "../fixtures/call.ts";
@@ -186,6 +187,6 @@ describe("origin failures", () => {
       seen += dec.decode(value, { stream: true });
     }
     await waitOnExecutionContext(ctx);
-    expect(seen).toBe('<html><body><p>first</p><div data-p13n-slot="hero" data-p13n-variant="all">Personal</div></body></html>');
+    expect(seen).toBe(`<html><body><p>first</p><div data-p13n-slot="hero" data-p13n-variant="all">Personal</div>${clientScriptTag()}</body></html>`);
   });
 });

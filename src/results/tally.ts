@@ -1,0 +1,97 @@
+/**
+ * The increments that flow from visitor objects through the experiment counters into D1:
+ * one delta per experiment × arm × goal × UTC day. Plain data and pure helpers, shared by
+ * the visitor object (which decides what counts), the counter object (which sums) and the
+ * D1 store (which adds).
+ */
+import type { AggregateRow } from "./stats/types.ts";
+
+/** The experiment id under which the global holdout is counted (no manifest id can start with "("). */
+export const GLOBAL_EXPERIMENT = "(global)";
+/** Arms of GLOBAL_EXPERIMENT: personalization on, or the global holdout. */
+export const GLOBAL_ARMS = { personalized: "personalized", holdout: "holdout" } as const;
+
+/** What one delta adds to one aggregate row (every field a sum). */
+export interface Delta {
+  unitsExposed: number;
+  unitsConverted: number;
+  impressions: number;
+  clicks: number;
+  conversions: number;
+  valueSum: number;
+  valueSumSq: number;
+  /** Σ of this arm's share in force at each first exposure: the SRM expectation for bandits and changed weights. */
+  expectedUnits: number;
+}
+
+/** An aggregate row as D1 stores it: the statistics' row plus the SRM expectation. */
+export interface StoredRow extends AggregateRow {
+  expectedUnits: number;
+}
+
+/** A delta for one row. `goal` is "" for exposure rows. */
+export interface TallyRow extends Delta {
+  arm: string;
+  goal: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+}
+
+export const DELTA_FIELDS = ["unitsExposed", "unitsConverted", "impressions", "clicks", "conversions", "valueSum", "valueSumSq", "expectedUnits"] as const;
+
+/** A delta of zeros, with `part` filled in. */
+export function delta(part: Partial<Delta>): Delta {
+  return { unitsExposed: 0, unitsConverted: 0, impressions: 0, clicks: 0, conversions: 0, valueSum: 0, valueSumSq: 0, expectedUnits: 0, ...part };
+}
+
+/**
+ * The UTC day of an epoch-ms time.
+ *
+ * @example
+ * utcDay(Date.parse("2026-11-23T23:59:59Z")); // "2026-11-23"
+ */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * Sums rows with the same arm, goal and day (the counter's pending table does this in SQL;
+ * this is the same for a batch before it is sent).
+ *
+ * @example
+ * sumRows([{ arm: "a", goal: "", day: "2026-11-23", ...delta({ impressions: 1 }) }, { arm: "a", goal: "", day: "2026-11-23", ...delta({ impressions: 2 }) }]);
+ * // [{ arm: "a", goal: "", day: "2026-11-23", impressions: 3, … }]
+ */
+export function sumRows(rows: readonly TallyRow[]): TallyRow[] {
+  const out = new Map<string, TallyRow>();
+  for (const r of rows) {
+    const key = `${r.arm}\u0000${r.goal}\u0000${r.day}`;
+    const held = out.get(key);
+    if (!held) {
+      out.set(key, { ...r });
+      continue;
+    }
+    for (const f of DELTA_FIELDS) held[f] += r[f];
+  }
+  return [...out.values()];
+}
+
+/**
+ * One page's exposure of a visitor to an experiment, as the page path reports it to the
+ * visitor's object: the arm the engine assigned, the experiment's slots (clicks in them count
+ * for it), and every category's share in force (arms and "holdout"), for the SRM expectation.
+ */
+export interface Exposure {
+  experiment: string;
+  arm: string;
+  slots: string[];
+  shares: Record<string, number>;
+}
+
+/** What a visitor object sends one counter: its rows, each numbered in the visitor's outbox. */
+export interface CounterDelivery {
+  /** The visitor object's outbox identity (object id and storage epoch): numbers are per source. */
+  source: string;
+  experiment: string;
+  rows: Array<TallyRow & { seq: number }>;
+}

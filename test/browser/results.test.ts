@@ -1,0 +1,124 @@
+/**
+ * The console's results view in Debian's Chromium: an experiment whose arms got a skewed
+ * share of visitors shows the sample-ratio warning before any lift, the arms' table, the SVG
+ * chart of rates with intervals per arm over time, and the uplift against the global holdout.
+ * Writes docs/results.png for the README.
+ */
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { TEST_SECRETS } from "../fixtures/secrets.ts";
+import { launchChromium } from "./support/chromium.ts";
+import { resultsSql, workerUrl } from "./support/stack.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const run = Date.now();
+const EXPERIMENT = `hero-pitch-${run}`;
+
+const manifestDoc = {
+  schema: 1,
+  version: `results-${run}`,
+  publishedAt: new Date().toISOString(),
+  holdout: { share: 0.05, salt: "global-2026" },
+  experiments: {
+    [EXPERIMENT]: {
+      slots: ["top"],
+      salt: "hero-pitch-v1",
+      holdout: 0.1,
+      goal: "purchase",
+      arms: [
+        { id: "control", weight: 1, variants: { top: null } },
+        { id: "bold", weight: 1, variants: { top: "bold" } },
+      ],
+    },
+  },
+  slots: { top: { variants: [{ id: "bold", html: "<h1>Bold hero</h1>", experimentOnly: true }] } },
+};
+
+/** Seven days of aggregates as the counters would flush them: control got more visitors than its half (SRM). */
+async function seed(): Promise<void> {
+  const insert = `INSERT INTO aggregates (experiment, arm, goal, day, units_exposed, units_converted, impressions, clicks, conversions, value_sum, value_sum_sq, expected_units)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  const start = Date.UTC(2026, 10, 17);
+  for (let d = 0; d < 7; d++) {
+    const day = new Date(start + d * 86_400_000).toISOString().slice(0, 10);
+    const n = 900 + d * 40;
+    const arms: Array<[string, number, number, number]> = [
+      // arm, units, converted, expected units
+      ["control", Math.round(n * 0.5), Math.round(n * 0.5 * 0.041), n * 0.45],
+      ["bold", Math.round(n * 0.4), Math.round(n * 0.4 * 0.052), n * 0.45],
+      ["holdout", Math.round(n * 0.1), Math.round(n * 0.1 * 0.035), n * 0.1],
+    ];
+    for (const [arm, units, converted, expected] of arms) {
+      await resultsSql(insert, [EXPERIMENT, arm, "", day, units, 0, units * 2, Math.round(units * 0.1), 0, 0, 0, expected]);
+      await resultsSql(insert, [EXPERIMENT, arm, "purchase", day, 0, converted, 0, 0, converted, 0, 0, 0]);
+    }
+    await resultsSql(insert, ["(global)", "personalized", "", day, 9_500, 0, 0, 0, 0, 0, 0, 9_500 * 0.95]);
+    await resultsSql(insert, ["(global)", "personalized", "purchase", day, 0, 430, 0, 0, 430, 0, 0, 0]);
+    await resultsSql(insert, ["(global)", "holdout", "", day, 500, 0, 0, 0, 0, 0, 0, 500 * 0.05]);
+    await resultsSql(insert, ["(global)", "holdout", "purchase", day, 0, 19, 0, 0, 19, 0, 0, 0]);
+  }
+}
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  const res = await fetch(`${workerUrl()}/__p13n/admin/publish`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TEST_SECRETS.ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ manifest: manifestDoc }),
+  });
+  expect(res.status).toBeLessThan(300);
+  await seed();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+it("shows the SRM warning first, the arms, a chart of rates with intervals over time, and the holdout uplift", async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
+  const errors: string[] = [];
+  // Script errors only (the 401s before signing in and a missing favicon are expected).
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${workerUrl()}/__p13n/console`);
+  await page.fill("#token", TEST_SECRETS.ADMIN_TOKEN);
+  await page.click("#login-form button[type=submit]");
+  await page.click(`button[aria-label="Show results of ${EXPERIMENT}"]`);
+  await page.waitForSelector(`#results-detail h3 code:text("${EXPERIMENT}")`);
+
+  const detail = page.locator("#results-detail");
+  // The warning comes before the table of lifts.
+  const warning = detail.locator(".srm-warning");
+  await expect.poll(() => warning.count()).toBe(1);
+  expect(await warning.getAttribute("role")).toBe("alert");
+  expect(await warning.textContent()).toMatch(/Sample ratio mismatch \(p < 0\.0001, below 0\.001\)/);
+  const order = await detail.evaluate((d) => Array.from(d.children).map((c) => c.className || c.tagName.toLowerCase()));
+  expect(order.indexOf("srm-warning")).toBeLessThan(order.findIndex((c) => c.startsWith("results-arms")));
+
+  // The arms' table: rates, intervals, lift against control.
+  const rows = await detail.locator("table.results-arms tbody tr").allTextContents();
+  expect(rows).toHaveLength(3);
+  expect(rows[1]).toMatch(/^bold/);
+
+  // The chart: one band and one line per arm (holdout dashed), over seven days.
+  const chart = detail.locator("svg.results-chart");
+  await expect.poll(() => chart.count()).toBe(1);
+  expect(await chart.locator("g.arm").count()).toBe(3);
+  expect(await chart.locator("g.arm[data-arm=control] polyline.rate").getAttribute("points")).toMatch(/^(\S+,\S+ ){6}\S+,\S+$/);
+  expect(await chart.locator("g.arm polygon.band").count()).toBe(3);
+  expect(await chart.locator("g.arm[data-arm=holdout] polyline").getAttribute("stroke-dasharray")).toBe("5 4");
+
+  // Does personalization pay: against the global holdout.
+  expect(await detail.locator(".uplift").textContent()).toMatch(/Personalization vs global holdout: .*uplift \+\d/);
+
+  // The list above flags it too.
+  expect(await page.locator(`#results-list tr:has(code:text("${EXPERIMENT}")) .badge.warn`).textContent()).toBe("mismatch");
+
+  await mkdir(join(ROOT, "docs"), { recursive: true });
+  await page.locator("#results").screenshot({ path: join(ROOT, "docs/results.png") });
+  expect(errors).toEqual([]);
+  await page.close();
+});
