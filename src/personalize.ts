@@ -147,6 +147,11 @@ function recordAfter(
   c.executionCtx.waitUntil(work);
 }
 
+/** A browser's top-level navigation (Fetch Metadata); absent from scripts, monitors and load tools. */
+function isNavigation(request: Request): boolean {
+  return request.headers.get("sec-fetch-dest") === "document" || request.headers.get("sec-fetch-mode") === "navigate";
+}
+
 function rendersOf(result: DecideResult): Map<string, SlotRender> {
   const renders = new Map<string, SlotRender>();
   for (const d of result.decisions) {
@@ -254,9 +259,14 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   timing.add("template", templates.ms, templates.state);
   headers.append("server-timing", timing.header());
   // Crawlers get no memory: an object (and a 30-day alarm) per bot request would be waste.
-  const tracked = gathered.objectName !== null && context.device !== "bot";
+  const trackable = gathered.objectName !== null && context.device !== "bot";
+  // A visitor seen for the first time (their id issued on this very response) gets memory only
+  // once their client shows it is a browser navigating (Sec-Fetch-Dest: document): clients that
+  // ignore cookies (monitors, scripts, load tools) would otherwise create an object per request.
+  const firstSight = identity.setCookie !== null && !identity.profile;
+  const tracked = trackable && (!firstSight || isNavigation(request));
   const personalized = renders.size > 0 || identity.setCookie !== null;
-  const inject = tracked && config.clientScript !== "off" && (personalized || config.clientScript === "all");
+  const inject = trackable && config.clientScript !== "off" && (personalized || config.clientScript === "all");
   // The page's category and topics: the manifest's mapping, else the page's own meta as it streams.
   const mapped = tracked ? pageTopicsFromManifest(manifest.manifest, publicUrl.pathname) : null;
   const meta: PageMeta | null = tracked && !mapped ? {} : null;

@@ -12,7 +12,7 @@ import { call } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
 import { profileToken } from "../fixtures/tokens.ts";
-import { beacon, eventId, fakeNamespace, newVisitor, objectError, storedEvents, visitorObject } from "../fixtures/visitor.ts";
+import { beacon, eventId, fakeNamespace, NAVIGATION, newVisitor, objectError, storedEvents, visitorObject } from "../fixtures/visitor.ts";
 
 const page = (title: string, head = "") => `<!doctype html><html><head><title>${title}</title>${head}</head><body>
 <section data-p13n-slot="home-hero"><h1>New season</h1></section>
@@ -216,7 +216,7 @@ describe("within the budget", () => {
 
   it("a new visitor is not asked for (there is nothing yet): miss", async () => {
     const { ns, calls } = fakeNamespace(() => Promise.resolve({}));
-    const { res } = await call(origin().fetch, "/", {}, { VISITOR: ns });
+    const { res } = await call(origin().fetch, "/", { headers: NAVIGATION }, { VISITOR: ns });
     expect(stateOf(res)?.[2]).toBe("miss");
     expect(calls.snapshots).toBe(0);
     expect(calls.records).toHaveLength(1);
@@ -290,5 +290,23 @@ describe("respecting the no", () => {
     const { res, body } = await call(origin().fetch, "/", { headers: { "sec-gpc": "1" } });
     expect(body).not.toContain("/__p13n/client.js");
     expect(stateOf(res)?.[2]).toBe("miss");
+  });
+});
+
+describe("a visitor's first request", () => {
+  it("creates no memory for a client that is not a browser navigating (it may never send the cookie back)", async () => {
+    const o = origin();
+    const first = await call(o.fetch, "/products/running-shoes", { headers: { "user-agent": "curl/8.5.0" } });
+    const id = /__Host-p13n_vid=([0-9a-f]{32})\./.exec(first.res.headers.get("set-cookie") ?? "")?.[1];
+    expect(id).toBeDefined();
+    expect(await storedEvents(`vid:${id}`)).toEqual([]);
+  });
+
+  it("remembers the first page of a browser navigation", async () => {
+    const o = origin();
+    const first = await call(o.fetch, "/products/running-shoes", { headers: NAVIGATION });
+    const id = /__Host-p13n_vid=([0-9a-f]{32})\./.exec(first.res.headers.get("set-cookie") ?? "")?.[1];
+    const events = await storedEvents(`vid:${id}`);
+    expect(events.map((e) => e.type)).toContain("view");
   });
 });
