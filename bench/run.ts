@@ -29,6 +29,8 @@ import { startWorkerd, workerdBinary, type WorkerdProcess } from "./lib/workerd.
 import { findWrk, nodeTool, wrkTool, type LoadTool } from "./lib/load.ts";
 import { countVariants, get, sampleTtfb } from "./lib/sample.ts";
 import { formatTable, summarize, type RoundSample } from "./lib/report.ts";
+import { formatProfile, openProfiler, summarizeProfile } from "./lib/profile.ts";
+import { createServer } from "node:net";
 import { REFERENCE, SCENARIOS, TARGETS, type Scenario, type TargetName } from "./scenarios.ts";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -229,6 +231,7 @@ async function startTarget(
   originPort: number,
   secrets: Secrets,
   kvFiles: Record<string, string>,
+  inspectorPort?: number,
 ): Promise<WorkerdProcess> {
   const dir = join(RUN, name);
   mkdirSync(dir, { recursive: true });
@@ -254,7 +257,10 @@ async function startTarget(
         bindings: [],
       },
     });
-    const doDir = join(dir, "do");
+    // Durable Object storage in memory-backed /dev/shm when there is one: on this box's disk,
+    // SQLite's fsyncs would measure the disk, not the code (production storage is not a local disk).
+    const doDir = existsSync("/dev/shm") ? join("/dev/shm", `p13n-bench-${process.pid}`, name) : join(dir, "do");
+    rmSync(doDir, { recursive: true, force: true });
     mkdirSync(doDir, { recursive: true });
     services.push({ name: "do-disk", disk: { path: doDir, writable: true } });
     main = {
@@ -279,7 +285,40 @@ async function startTarget(
   }
   const configPath = join(dir, "config.capnp");
   writeFileSync(configPath, renderConfig({ services: [main, ...services], socketService: "main", baseDir: dir }));
-  return startWorkerd(configPath, dir);
+  return startWorkerd(configPath, dir, 30_000, inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : []);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** --profile: one warm-up, then one profiled load per real-worker scenario; the top functions by self time. */
+async function profileScenarios(prepared: Prepared[], tool: LoadTool, opts: BenchOptions, inspectorPort: number): Promise<string> {
+  const out: string[] = [];
+  for (const p of prepared.filter((x) => TARGETS[x.scenario.target].bindings === "repo")) {
+    const spec = { port: p.port, paths: p.paths, headers: p.headers, connections: opts.connections, seconds: opts.seconds, bust: p.scenario.bust, ...(p.pool ? { cookies: p.pool } : {}) };
+    if (opts.warmup > 0) await tool.run({ ...spec, seconds: opts.warmup }, RUN);
+    const session = await openProfiler(inspectorPort);
+    try {
+      await session.start();
+      const r = await tool.run(spec, RUN);
+      const profile = await session.stop();
+      const file = join(RUN, `${p.scenario.name}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      out.push(`${p.scenario.name}: ${Math.round(r.rps)} req/s while profiled; ${file.slice(REPO.length + 1)}`, formatProfile(summarizeProfile(profile, 25)), "");
+      log(`profiled ${p.scenario.name}`);
+    } finally {
+      session.close();
+    }
+  }
+  return out.join("\n");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,6 +344,25 @@ interface Prepared {
   pid: number;
   paths: string[];
   headers: Record<string, string>;
+  /** Cookie header values of the scenario's visitors, rotated per request (absent: one visitor or none). */
+  pool?: string[];
+}
+
+/** A browser's first navigation: the Worker creates a new visitor's memory only for one. */
+const NAVIGATION = { "Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "none" };
+
+/** One visitor's Cookie header: their profile (sub suffixed with `i` in a pool) and the cookies a first visit set. */
+async function visitorCookies(s: Scenario, i: number | null, proc: WorkerdProcess, path: string, headers: Record<string, string>, cfg: RepoConfig, secrets: Secrets): Promise<string> {
+  const cookies: string[] = [];
+  if (s.profile) cookies.push(await profileCookie(cfg, secrets, i === null ? s.profile : { ...s.profile, sub: `${s.profile.sub}-${i}` }));
+  if (s.reuseSetCookie) {
+    const agent = new Agent({ keepAlive: false });
+    const first = await get(agent, proc.port, path, { ...headers, ...NAVIGATION, ...(cookies.length ? { Cookie: cookies.join("; ") } : {}) });
+    agent.destroy();
+    const set = first.headers["set-cookie"] ?? [];
+    for (const c of Array.isArray(set) ? set : [set]) cookies.push(c.split(";")[0]!);
+  }
+  return cookies.join("; ");
 }
 
 async function prepareScenario(
@@ -320,17 +378,16 @@ async function prepareScenario(
     "Accept-Language": "en-US,en;q=0.9",
     ...s.headers,
   };
-  const cookies: string[] = [];
-  if (s.profile) cookies.push(await profileCookie(cfg, secrets, s.profile));
   const paths = pages.map((p) => `/${s.origin}/${p.file}`);
-  if (s.reuseSetCookie) {
-    const agent = new Agent({ keepAlive: false });
-    const first = await get(agent, proc.port, paths[0]!, { ...headers, ...(cookies.length ? { Cookie: cookies.join("; ") } : {}) });
-    agent.destroy();
-    const set = first.headers["set-cookie"] ?? [];
-    for (const c of Array.isArray(set) ? set : [set]) cookies.push(c.split(";")[0]!);
+  if (s.visitors && s.visitors > 1) {
+    const pool: string[] = [];
+    for (let i = 0; i < s.visitors; i++) pool.push(await visitorCookies(s, i, proc, paths[i % paths.length]!, headers, cfg, secrets));
+    // The sanity pass and the TTFB sampler go as the pool's first visitor.
+    if (pool[0]) headers.Cookie = pool[0];
+    return { scenario: s, port: proc.port, pid: proc.pid, paths, headers, pool };
   }
-  if (cookies.length) headers.Cookie = cookies.join("; ");
+  const cookie = await visitorCookies(s, null, proc, paths[0]!, headers, cfg, secrets);
+  if (cookie) headers.Cookie = cookie;
   return { scenario: s, port: proc.port, pid: proc.pid, paths, headers };
 }
 
@@ -357,7 +414,7 @@ async function sanityPass(p: Prepared, pages: PageInfo[]): Promise<SanityResult>
 }
 
 async function measure(p: Prepared, tool: LoadTool, opts: BenchOptions, clkTck: number, round: number): Promise<RoundSample> {
-  const spec = { port: p.port, paths: p.paths, headers: p.headers, connections: opts.connections, seconds: opts.seconds, bust: p.scenario.bust };
+  const spec = { port: p.port, paths: p.paths, headers: p.headers, connections: opts.connections, seconds: opts.seconds, bust: p.scenario.bust, ...(p.pool ? { cookies: p.pool } : {}) };
   if (opts.warmup > 0) await tool.run({ ...spec, seconds: opts.warmup }, RUN);
   const cpu0 = await processCpuMs(p.pid, clkTck);
   const r = await tool.run(spec, RUN);
@@ -482,13 +539,16 @@ async function main(): Promise<void> {
   log(`origin: 127.0.0.1:${originPort}, ${pages.length} page(s); manifest: ${manifestChoice.source}`);
 
   const targets = [...new Set(scenarios.map((s) => s.target))];
+  let inspectorPort = 0;
   const procs = new Map<TargetName, WorkerdProcess>();
   for (const t of targets) {
     log(`build: ${t} (${TARGETS[t].entry}) …`);
     const modules = await buildTarget(t, cfg).catch((e: Error) => {
       throw new Error(`could not build ${t} (${TARGETS[t].entry}): ${e.message}`);
     });
-    const proc = await startTarget(t, modules, cfg, originPort, secrets, kvFiles);
+    const inspector = opts.profile && TARGETS[t].bindings === "repo" ? await freePort() : undefined;
+    if (inspector) inspectorPort = inspector;
+    const proc = await startTarget(t, modules, cfg, originPort, secrets, kvFiles, inspector);
     procs.set(t, proc);
     log(`workerd: ${t} on 127.0.0.1:${proc.port} (pid ${proc.pid})`);
   }
@@ -499,6 +559,11 @@ async function main(): Promise<void> {
     const p = await prepareScenario(s, procs.get(s.target)!, pages, cfg, secrets);
     prepared.push(p);
     sanity[s.name] = await sanityPass(p, pages);
+  }
+
+  if (opts.profile) {
+    process.stdout.write(`${await profileScenarios(prepared, tool, opts, inspectorPort)}\n`);
+    return;
   }
 
   const clkTck = clockTicks();

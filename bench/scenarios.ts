@@ -44,6 +44,12 @@ export interface Scenario {
   bust?: boolean;
   /** Make one request first and send back the cookies it set (a returning visitor). */
   reuseSetCookie?: boolean;
+  /**
+   * How many distinct visitors send the load, rotated per request (each profile `sub` gets
+   * `-<i>`; each returning visitor its own cookies). Real traffic is many visitors, each with
+   * their own Durable Object; one visitor would serialize every request on one object.
+   */
+  visitors?: number;
   /** Extra request headers (e.g. `Sec-GPC: 1`: no tracking, so no visitor state). */
   headers?: Record<string, string>;
   /** Run it when --scenarios is not given. */
@@ -52,6 +58,13 @@ export interface Scenario {
 
 /** The scenario ratios are measured against, within the same round. */
 export const REFERENCE = "passthrough";
+
+/** A phone: the demo content has a compact hero for the `mobile` segment (request context, no memory). */
+const PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
+/** Personalized from the request alone: GPC (no id, no memory) on a phone. */
+const CONTEXT_ONLY = { "Sec-GPC": "1", "User-Agent": PHONE };
+/** Visitors in a pool: enough distinct objects that no single one serializes the load. */
+const POOL = 200;
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -76,59 +89,53 @@ export const SCENARIOS: readonly Scenario[] = [
     default: false,
   },
   {
-    name: "p13n-anonymous",
+    name: "p13n-template-warm",
     target: "p13n",
-    description: "the real worker, no profile cookie",
+    description: "the real worker, personalized from the request (phone, GPC: no id, no memory), spliced from a warm template",
+    headers: CONTEXT_ONLY,
     origin: "public",
     default: true,
-  },
-  {
-    name: "p13n-personalized",
-    target: "p13n",
-    description: "the real worker, signed gold/new profile cookie: splice from a warm template, with the visitor's state (snapshot read + record)",
-    profile: { sub: "bench-visitor-1", tier: "gold", stage: "new" },
-    origin: "public",
-    default: true,
-  },
-  {
-    name: "p13n-stateless",
-    target: "p13n",
-    description: "as p13n-personalized, the profile's consent says track: false (no snapshot read, nothing recorded)",
-    profile: { sub: "bench-visitor-1", tier: "gold", stage: "new", consent: { personalize: true, track: false } },
-    origin: "public",
-    default: true,
-  },
-  {
-    name: "p13n-anonymous-stateless",
-    target: "p13n",
-    description: "no profile cookie, Sec-GPC: 1: no visitor id, no state, nothing personalized (the template served as it is)",
-    headers: { "Sec-GPC": "1" },
-    origin: "public",
-    default: false,
-  },
-  {
-    name: "p13n-returning",
-    target: "p13n",
-    description: "an anonymous visitor back with the visitor-id cookie the first answer set (state read + record)",
-    reuseSetCookie: true,
-    origin: "public",
-    default: false,
   },
   {
     name: "p13n-template-cold",
     target: "p13n",
-    description: "as p13n-stateless, a new URL per request: never a template (colo lookup, miss, streaming rewrite)",
-    profile: { sub: "bench-visitor-1", tier: "gold", stage: "new", consent: { personalize: true, track: false } },
+    description: "as p13n-template-warm, a new URL per request: never a template (colo lookup, miss, streaming rewrite)",
+    headers: CONTEXT_ONLY,
     origin: "public",
     bust: true,
     default: true,
   },
   {
-    name: "p13n-personalized-nostore",
+    name: "p13n-streaming",
     target: "p13n",
-    description: "as p13n-stateless, origin pages uncacheable (Cache-Control: no-store, no ETag): the streaming rewrite",
-    profile: { sub: "bench-visitor-1", tier: "gold", stage: "new", consent: { personalize: true, track: false } },
+    description: "as p13n-template-warm, origin pages uncacheable (Cache-Control: no-store, no ETag): the streaming rewrite",
+    headers: CONTEXT_ONLY,
     origin: "nostore",
     default: true,
+  },
+  {
+    name: "p13n-anonymous",
+    target: "p13n",
+    description: "the real worker, no cookie at all (a new id every request, no memory: not a browser navigation)",
+    origin: "public",
+    default: true,
+  },
+  {
+    name: "p13n-with-state",
+    target: "p13n",
+    description: `signed gold/new profiles (${POOL} visitors rotated): snapshot read + decide + splice + page view recorded`,
+    profile: { sub: "bench-visitor", tier: "gold", stage: "new" },
+    visitors: POOL,
+    origin: "public",
+    default: true,
+  },
+  {
+    name: "p13n-returning",
+    target: "p13n",
+    description: `anonymous visitors back with the cookie their first navigation set (${POOL} rotated): state read + record`,
+    reuseSetCookie: true,
+    visitors: POOL,
+    origin: "public",
+    default: false,
   },
 ];

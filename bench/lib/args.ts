@@ -20,6 +20,8 @@ export interface BenchOptions {
   json: boolean;
   manifest: string | null;
   verbose: boolean;
+  /** Instead of rounds: one CPU profile of each real-worker scenario, top functions by self time. */
+  profile: boolean;
   help: boolean;
 }
 
@@ -38,6 +40,8 @@ export const USAGE = `npm run bench -- [options]
   --manifest FILE     published manifest JSON to serve from KV (default: cli build, else a bench manifest)
   --json              print the result rows as a JSON array on stdout (progress goes to stderr)
   --verbose           full stack traces on failure
+  --profile           instead of rounds, a CPU profile of each real-worker scenario (workerd inspector):
+                      the functions with the most self time, and bench/.out/run/<scenario>.cpuprofile
 `;
 
 function positiveNumber(name: string, raw: string | undefined, fallback: number, integer: boolean): number {
@@ -71,6 +75,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       manifest: { type: "string" },
       json: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -89,6 +94,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     json: values.json,
     manifest: values.manifest ?? null,
     verbose: values.verbose,
+    profile: values.profile,
     help: values.help,
   };
 }

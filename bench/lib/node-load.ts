@@ -23,7 +23,9 @@ function one(): Promise<void> {
   const path = spec.paths[n % spec.paths.length]! + (spec.bust ? `?bust=${process.pid}-${n}` : "");
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port: spec.port, path, agent, headers: spec.headers, timeout: 10_000 }, (res) => {
+    const pool = spec.cookies ?? [];
+    const headers = pool.length ? { ...spec.headers, Cookie: pool[n % pool.length]! } : spec.headers;
+    const req = request({ host: "127.0.0.1", port: spec.port, path, agent, headers, timeout: 10_000 }, (res) => {
       res.on("data", (d: Buffer) => (bytes += d.length));
       res.on("end", () => {
         requests++;

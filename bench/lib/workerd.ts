@@ -21,8 +21,8 @@ export function workerdBinary(): string {
   return require("workerd").default as string;
 }
 
-export function startWorkerd(configPath: string, cwd: string, timeoutMs = 30_000): Promise<WorkerdProcess> {
-  const child = spawnTracked(workerdBinary(), ["serve", configPath, "--control-fd=3"], {
+export function startWorkerd(configPath: string, cwd: string, timeoutMs = 30_000, extraArgs: string[] = []): Promise<WorkerdProcess> {
+  const child = spawnTracked(workerdBinary(), ["serve", configPath, "--control-fd=3", ...extraArgs], {
     cwd,
     stdio: ["ignore", "pipe", "pipe", "pipe"],
   });

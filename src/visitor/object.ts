@@ -59,6 +59,18 @@ export type VisitorState = VisitorSnapshot & { statedPrefs?: Prefs };
 const DELIVERY_BUDGET_MS = 500;
 /** An outbox a counter did not take is offered again this much later (by the alarm). */
 const DELIVERY_RETRY_MS = 30_000;
+/**
+ * Experiment increments wait this long in the (durable) outbox, so one counter call carries
+ * every page a visitor sees meanwhile: a counter object is shared by all of an experiment's
+ * visitors, and one call per page view would make it the bottleneck.
+ */
+const DELIVERY_DELAY_MS = 15_000;
+/**
+ * The other tables (dedup ids, views, impressions, interests, cart) are trimmed to their
+ * bounds on every this-many writes and on the alarm: between trims one may exceed its bound
+ * by at most this many batches, and the trim's statements are not paid on every page view.
+ */
+const PRUNE_EVERY = 8;
 
 /** Recent interactions the preference centre lists. */
 const DESCRIBE_RECENT = 20;
@@ -79,6 +91,8 @@ export class VisitorObject extends DurableObject<Env> {
   #settings: Settings | undefined;
   /** This visitor's part of the experiment results (src/visitor/experiment-tally.ts). */
   #tally: ExperimentTally | undefined;
+  /** Writes since this instance last trimmed the tables (in memory: a fresh instance trims first). */
+  #writesSincePrune = 0;
 
   /** The visitor as the engine sees it, as of `now`, with their stated preferences. Reads only: never creates storage. */
   snapshot(options: SnapshotOptions = {}): VisitorState {
@@ -158,11 +172,11 @@ export class VisitorObject extends DurableObject<Env> {
       const sql = this.ctx.storage.sql;
       sql.exec("INSERT OR IGNORE INTO visitor (id, last_active) VALUES (1, ?)", now);
       for (const event of batch.events) {
-        if (sql.exec("SELECT 1 FROM seen WHERE id = ?", event.id).toArray().length > 0) {
+        // One statement both checks and remembers the id: nothing written means seen before.
+        if (sql.exec("INSERT OR IGNORE INTO seen (id, at) VALUES (?, ?)", event.id, now).rowsWritten === 0) {
           duplicates++;
           continue;
         }
-        sql.exec("INSERT INTO seen (id, at) VALUES (?, ?)", event.id, now);
         this.#apply(event, settings);
         this.#results().event(event);
         const { id, type, at, ...data } = event;
@@ -174,10 +188,12 @@ export class VisitorObject extends DurableObject<Env> {
       sql.exec("UPDATE visitor SET last_active = MAX(last_active, ?) WHERE id = 1", now);
       // Why the page showed what it showed: one row, replaced by every page (same write).
       if (batch.lastPage) sql.exec("INSERT OR REPLACE INTO last_page (id, data) VALUES (1, ?)", JSON.stringify(boundLastPage(batch.lastPage)));
-      this.#prune(now);
+      // The event history's bound is exact (what "the last 200 events" promises); the rest amortized.
+      sql.exec("DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?", MAX_EVENTS);
+      if (this.#writesSincePrune++ % PRUNE_EVERY === 0) this.#prune(now);
     });
     await this.#ensureAlarm(now);
-    await this.#deliverResults();
+    await this.#scheduleDelivery();
     return { ok: true, accepted, duplicates, merged };
   }
 
@@ -292,6 +308,7 @@ export class VisitorObject extends DurableObject<Env> {
     }
     const row = this.ctx.storage.sql.exec<{ last_active: number }>("SELECT last_active FROM visitor WHERE id = 1").toArray()[0];
     const deadline = (row?.last_active ?? 0) + this.#config().retentionMs;
+    if (row && now < deadline) this.ctx.storage.transactionSync(() => this.#prune(now));
     if (!row || now >= deadline) {
       await this.forget();
       return;
@@ -519,6 +536,14 @@ export class VisitorObject extends DurableObject<Env> {
       if (current === null || current > at) await this.ctx.storage.setAlarm(at);
     }
     return left;
+  }
+
+  /** Brings the alarm forward so pending experiment increments reach their counters soon, in one call. */
+  async #scheduleDelivery(): Promise<void> {
+    if (this.#results().pending() === 0) return;
+    const at = Date.now() + DELIVERY_DELAY_MS;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   async #ensureAlarm(now: number): Promise<void> {

@@ -4,7 +4,7 @@
  * counts; a failed flush loses nothing acknowledged; a retried flush never counts twice;
  * exposure once per visitor; the bandit's schedule publishes an allocation the engine uses.
  */
-import { runDurableObjectAlarm, runInDurableObject, createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject, createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
@@ -63,9 +63,18 @@ function counter(experiment: string): DurableObjectStub<ExperimentCounter> {
   return env.EXPERIMENT_COUNTER.get(env.EXPERIMENT_COUNTER.idFromName(experiment));
 }
 
-/** Runs each counter's flush alarm (as the runtime would at FLUSH_INTERVAL_MS). */
+/**
+ * As the runtime would: each visitor's alarm hands its outbox to the counters (batched, a
+ * few seconds after the pages), then each counter's alarm flushes to D1.
+ */
 async function flush(...experiments: string[]): Promise<void> {
+  await deliver();
   for (const x of experiments) await runDurableObjectAlarm(counter(x));
+}
+
+/** Runs every visitor object's alarm: each hands its experiment outbox to the counters. */
+async function deliver(): Promise<void> {
+  for (const id of await listDurableObjectIds(env.VISITOR)) await runDurableObjectAlarm(env.VISITOR.get(id));
 }
 
 async function report(id: string): Promise<ExperimentReport> {
@@ -217,6 +226,7 @@ describe("results: nothing acknowledged is lost, nothing counted twice", () => {
   it("a failed flush (D1 throws) keeps every acknowledged increment; the next flush brings them all", async () => {
     const { m, id } = experimentManifest();
     const per = await visitors(12, id, m);
+    await deliver();
     const failing = { prepare: () => { throw new Error("D1_ERROR: simulated outage"); }, batch: () => Promise.reject(new Error("D1_ERROR: simulated outage")) } as unknown as D1Database;
     const failed = await runInDurableObject(counter(id), (o: ExperimentCounter) => o.flush(failing));
     expect(failed.ok).toBe(false);
@@ -241,6 +251,7 @@ describe("results: nothing acknowledged is lost, nothing counted twice", () => {
   it("a flush whose answer was lost is retried by the alarm and counted once (batch watermark)", async () => {
     const { m, id } = experimentManifest();
     const per = await visitors(8, id, m);
+    await deliver();
     // D1 commits, then the answer is lost: the counter must assume failure and retry.
     const lossy = new Proxy(env.RESULTS, {
       get(target, key) {

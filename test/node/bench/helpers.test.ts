@@ -249,12 +249,20 @@ describe("scenarios", () => {
     expect(SCENARIOS.filter((s) => s.default).map((s) => s.name)).toEqual([
       "passthrough",
       "cached-passthrough",
-      "p13n-anonymous",
-      "p13n-personalized",
-      "p13n-stateless",
+      "p13n-template-warm",
       "p13n-template-cold",
-      "p13n-personalized-nostore",
+      "p13n-streaming",
+      "p13n-anonymous",
+      "p13n-with-state",
     ]);
+  });
+
+  it("spreads a with-state load over many visitors, each request carrying one visitor's cookie", () => {
+    const lua = wrkScript(["/a"], { "User-Agent": "ua" }, false, ["p=1", "p=2", "p=3"]);
+    expect(lua).toContain('{ "p=1", "p=2", "p=3" }');
+    expect(lua).toContain('h["Cookie"] = c');
+    expect(lua).toMatch(/wrk\.format\("GET", paths\[i\], h\)/);
+    expect(SCENARIOS.find((s) => s.name === "p13n-with-state")?.visitors).toBeGreaterThan(1);
   });
 
   it("cold-template URLs are new in every wrk run (wrk's math.random is unseeded)", () => {
