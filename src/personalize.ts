@@ -184,7 +184,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   //    (src/template/) is fresh by the origin's own Cache-Control: then no request is needed
   //    (stale ones revalidate, in the background while stale-while-revalidate allows).
   const templates = new PageTemplates(request, { config, now, waitUntil: (p) => c.executionCtx.waitUntil(p) });
-  const origin = withinBudget(templates.fetch(originFetch, originRequest(request, target)), config.originTimeoutMs);
+  const origin = withinBudget(templates.fetch(originFetch, () => originRequest(request, target)), config.originTimeoutMs);
 
   // 2. Meanwhile, everything personalization needs (never for HEAD, uploads, etc.).
   const personalizable = request.method === "GET";
@@ -255,7 +255,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   }
 
   const out = passThrough(res, config.originUrl, publicUrl);
-  const headers = new Headers(out.headers);
+  // A constructed Response's headers are mutable: no need for another copy.
+  const headers = out.headers;
   timing.add("template", templates.ms, templates.state);
   headers.append("server-timing", timing.header());
   // Crawlers get no memory: an object (and a 30-day alarm) per bot request would be waste.

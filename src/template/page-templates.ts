@@ -40,6 +40,20 @@ const UNSHAREABLE_NOTE_MS = 60_000;
 /** Build a template on the URL's second request in this isolate (one-off URLs are not worth a parse). */
 const ADMIT_AT_SIGHTING = 2;
 
+/**
+ * The template's bytes as a body that costs nothing unless read: a personalized page is
+ * spliced from the template instead (this body is cancelled), and `new Response(bytes)`
+ * would copy the whole page on every request.
+ */
+function lazyBody(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
 /** Request headers that make a request conditional or partial: those go to the origin as they are. */
 const CONDITIONAL = ["range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range"];
 
@@ -52,7 +66,7 @@ export interface TemplateOptions {
 /**
  * @example
  * const templates = new PageTemplates(request, { config, now, waitUntil: (p) => ctx.waitUntil(p) });
- * const res = await templates.fetch(originFetch, originRequest(request, target));
+ * const res = await templates.fetch(originFetch, () => originRequest(request, target));
  * // … decide …
  * const page = templates.rewrite(body, contentType, renders, opts);
  * timing.add("template", templates.ms, templates.state);
@@ -77,10 +91,15 @@ export class PageTemplates {
     this.#store = eligible(request, opts.config) ? templateStore(opts.config.templateCacheBytes) : null;
   }
 
-  /** Stands in for the origin fetch: the origin's answer, or the page rebuilt from a template. */
-  async fetch(originFetch: OriginFetch, upstream: Request): Promise<Response> {
+  /**
+   * Stands in for the origin fetch: the origin's answer, or the page rebuilt from a template.
+   * `makeUpstream` builds the origin request only when one is sent (a fresh template sends none).
+   */
+  async fetch(originFetch: OriginFetch, makeUpstream: () => Request): Promise<Response> {
+    let built: Request | undefined;
+    const upstream = () => (built ??= makeUpstream());
     const store = this.#store;
-    if (!store) return originFetch(upstream);
+    if (!store) return originFetch(upstream());
     const started = performance.now();
     let entry = store.get(templateKey(this.#url, store.varyOf(this.#url), this.#request.headers)) ?? null;
     if (!entry && !store.unshareable(this.#url, this.#opts.now)) entry = await this.#fromColo(store);
@@ -90,21 +109,21 @@ export class PageTemplates {
       const fresh = freshnessState(entry.freshness, this.#opts.now);
       if (fresh === "fresh") return this.#serve(entry, "hit");
       if (fresh === "stale-while-revalidate") {
-        this.#opts.waitUntil(this.#revalidateInBackground(store, entry, originFetch, upstream));
+        this.#opts.waitUntil(this.#revalidateInBackground(store, entry, originFetch, upstream()));
         return this.#serve(entry, "stale");
       }
-      const res = await originFetch(conditional(upstream, entry));
+      const res = await originFetch(conditional(upstream(), entry));
       if (res.status === 304) {
         const refreshed = this.#refresh(store, entry, res);
         if (refreshed) return this.#serve(refreshed, "revalidated");
         store.delete(entry.key);
-        return this.#consider(store, await originFetch(upstream));
+        return this.#consider(store, await originFetch(upstream()));
       }
       // Anything else is the origin's new word: the old template goes, whatever comes next.
       store.delete(entry.key);
       return this.#consider(store, res);
     }
-    return this.#consider(store, await originFetch(upstream));
+    return this.#consider(store, await originFetch(upstream()));
   }
 
   /**
@@ -129,7 +148,7 @@ export class PageTemplates {
     if (state !== "revalidated") this.askedOrigin = false;
     const headers = new Headers(entry.headers as Array<[string, string]>);
     headers.set("age", String(Math.floor(currentAge(entry.freshness, this.#opts.now))));
-    return new Response(entry.template.bytes, { status: entry.status, statusText: entry.statusText, headers });
+    return new Response(lazyBody(entry.template.bytes), { status: entry.status, statusText: entry.statusText, headers });
   }
 
   /** The origin answered in full: note what it says, and build a template from a copy when worth it. */

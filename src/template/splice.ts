@@ -10,9 +10,27 @@ import type { PageTemplate, TemplateSlot } from "./template.ts";
 
 const encoder = new TextEncoder();
 
+/**
+ * Encoded variant fragments and attribute values, by their text: a manifest has a bounded set,
+ * and encoding the same fragment again on every page is waste. Content, not visitor state;
+ * cleared whole when full (a new manifest version's strings replace the old ones).
+ */
+const encoded = new Map<string, Uint8Array>();
+const MAX_ENCODED = 4096;
+
+function encodeCached(text: string): Uint8Array {
+  let bytes = encoded.get(text);
+  if (!bytes) {
+    if (encoded.size >= MAX_ENCODED) encoded.clear();
+    bytes = encoder.encode(text);
+    encoded.set(text, bytes);
+  }
+  return bytes;
+}
+
 /** lol-html writes attribute values inside double quotes, escaping only `"`. */
 function attributeValue(value: string): Uint8Array {
-  return encoder.encode(value.includes('"') ? value.replaceAll('"', "&quot;") : value);
+  return encodeCached(value.includes('"') ? value.replaceAll('"', "&quot;") : value);
 }
 
 function taggedStart(slot: TemplateSlot, render: SlotRender): Uint8Array[] {
@@ -39,10 +57,11 @@ export function splice(template: PageTemplate, renders: ReadonlyMap<string, Slot
   let cursor = 0;
   /** End of the content being replaced: slots before it are nested in a filled slot. */
   let replacedUntil = -1;
-  let bodyEnd = opts.beforeBodyEnd ? template.bodyEnd : -1;
+  const script = opts.beforeBodyEnd ? encodeCached(opts.beforeBodyEnd) : null;
+  let bodyEnd = script ? template.bodyEnd : -1;
   const upTo = (offset: number) => {
-    if (bodyEnd >= cursor && bodyEnd <= offset) {
-      parts.push(bytes.subarray(cursor, bodyEnd), encoder.encode(opts.beforeBodyEnd));
+    if (script && bodyEnd >= cursor && bodyEnd <= offset) {
+      parts.push(bytes.subarray(cursor, bodyEnd), script);
       cursor = bodyEnd;
       bodyEnd = -1;
     }
@@ -64,7 +83,7 @@ export function splice(template: PageTemplate, renders: ReadonlyMap<string, Slot
       }
       const render = renders.get(slot.id)!;
       // Everything for this slot is computed before anything is emitted: an error keeps the default whole.
-      const pieces = [...taggedStart(slot, render), encoder.encode(render.html)];
+      const pieces = [...taggedStart(slot, render), encodeCached(render.html)];
       upTo(slot.at);
       parts.push(...pieces);
       cursor = slot.innerEnd;
