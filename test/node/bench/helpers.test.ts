@@ -13,6 +13,7 @@ import { parseProcStatCpuMs } from "../../../bench/lib/procs.ts";
 import { ruleTypeOf } from "../../../bench/lib/build.ts";
 import { benchManifest, DEFAULT_SLOTS, kvEntries, slotIdsFor } from "../../../bench/lib/manifest.ts";
 import { SCENARIOS, TARGETS, REFERENCE } from "../../../bench/scenarios.ts";
+import { summarizeProfile, type CpuProfile } from "../../../bench/lib/profile.ts";
 import { ManifestSchema } from "../../../src/engine/schema.ts";
 import { POINTER_KEY, versionKey } from "../../../src/content/keys.ts";
 
@@ -279,5 +280,31 @@ describe("scenarios", () => {
     const rules = [{ type: "Text", globs: ["**/client/*.js"] }];
     expect(ruleTypeOf("3ca4aff9e4f6fa13f101ae3d07a42942d722fd9a-p13n.browser.js", rules)).toBe("text");
     expect(ruleTypeOf("index.js", rules)).toBeNull();
+  });
+});
+
+describe("profile summary", () => {
+  // main → render → encode (3 samples); main → encode (1); main (1): 5 samples in all.
+  const profile: CpuProfile = {
+    startTime: 0,
+    endTime: 1,
+    nodes: [
+      { id: 1, callFrame: { functionName: "main", url: "index.js", lineNumber: 0, columnNumber: 0 }, hitCount: 1, children: [2, 4] },
+      { id: 2, callFrame: { functionName: "render", url: "index.js", lineNumber: 9, columnNumber: 0 }, hitCount: 0, children: [3] },
+      { id: 3, callFrame: { functionName: "encode", url: "", lineNumber: -1, columnNumber: 0 }, hitCount: 3 },
+      { id: 4, callFrame: { functionName: "encode", url: "", lineNumber: -1, columnNumber: 0 }, hitCount: 1 },
+    ],
+  };
+
+  it("sums self time per function across call sites and counts each caller's total once", () => {
+    const lines = summarizeProfile(profile, 10);
+    expect(lines[0]).toMatchObject({ name: "encode", selfPct: 80, totalPct: 80 });
+    expect(lines.find((l) => l.name === "main")).toMatchObject({ selfPct: 20, totalPct: 100 });
+    // render has no samples of its own: it is not listed by self time.
+    expect(lines.find((l) => l.name === "render")).toBeUndefined();
+  });
+
+  it("keeps only the top entries, most self time first", () => {
+    expect(summarizeProfile(profile, 1).map((l) => l.name)).toEqual(["encode"]);
   });
 });
