@@ -149,19 +149,30 @@ function profileKeys(e: v.InferOutput<typeof EnvSchema>): ProfileKeySource {
   return { kind: "none" };
 }
 
+/**
+ * Validates the Worker's string bindings against a schema; throws P13nError CONFIG_INVALID
+ * naming the first bad variable. Shared by every part that reads its own vars.
+ *
+ * @example
+ * const e = parseEnv(v.object({ BANDIT_MIN_SHARE: v.optional(v.string()) }), env);
+ */
+export function parseEnv<S extends v.GenericSchema>(schema: S, env: object): v.InferOutput<S> {
+  const parsed = v.safeParse(schema, env);
+  if (!parsed.success) {
+    const first = parsed.issues[0];
+    const key = first?.path?.map((p) => String(p.key)).join(".") ?? "?";
+    throw new P13nError("CONFIG_INVALID", `${key}: ${first?.message ?? "invalid"}`);
+  }
+  return parsed.output;
+}
+
 const cache = new WeakMap<object, Config>();
 
 /** Parses and validates env; throws P13nError CONFIG_INVALID naming the variable. */
 export function getConfig(env: Env): Config {
   const hit = cache.get(env);
   if (hit) return hit;
-  const parsed = v.safeParse(EnvSchema, env);
-  if (!parsed.success) {
-    const first = parsed.issues[0];
-    const key = first?.path?.map((p) => String(p.key)).join(".") ?? "?";
-    throw new P13nError("CONFIG_INVALID", `${key}: ${first?.message ?? "invalid"}`);
-  }
-  const e = parsed.output;
+  const e = parseEnv(EnvSchema, env);
   const config: Config = {
     originUrl: e.ORIGIN_URL ? new URL(e.ORIGIN_URL) : undefined,
     profileCookie: e.PROFILE_COOKIE,

@@ -20,7 +20,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { describeError } from "../errors.ts";
 import { applyFlush, MAX_FLUSH_ROWS } from "./d1-store.ts";
-import { DELTA_FIELDS, type CounterDelivery, type TallyRow } from "../results/tally.ts";
+import { DELTA_FIELDS, type AggregateColumns, type CounterDelivery, type TallyRow } from "../results/tally.ts";
 
 /** How long increments wait before a flush: D1 sees one transaction per experiment per interval. */
 export const FLUSH_INTERVAL_MS = 30_000;
@@ -47,18 +47,7 @@ const SCHEMA: readonly string[] = [
     PRIMARY KEY (seq, arm, goal, day)) WITHOUT ROWID`,
 ];
 
-interface RowColumns {
-  arm: string;
-  goal: string;
-  day: string;
-  units_exposed: number;
-  units_converted: number;
-  impressions: number;
-  clicks: number;
-  conversions: number;
-  value_sum: number;
-  value_sum_sq: number;
-  expected_units: number;
+interface RowColumns extends AggregateColumns {
   [k: string]: SqlStorageValue;
 }
 

@@ -4,7 +4,7 @@
  * every upsert is conditional on the counter's watermark being below the batch number, and
  * which then raises the watermark: applied once, however often it is retried.
  */
-import type { StoredRow, TallyRow } from "../results/tally.ts";
+import type { AggregateColumns, StoredRow, TallyRow } from "../results/tally.ts";
 
 export type { StoredRow } from "../results/tally.ts";
 
@@ -76,19 +76,8 @@ export async function applyFlush(db: D1Database, batch: FlushBatch, now: number)
   return true;
 }
 
-interface DbRow {
+interface DbRow extends AggregateColumns {
   experiment: string;
-  arm: string;
-  goal: string;
-  day: string;
-  units_exposed: number;
-  units_converted: number;
-  impressions: number;
-  clicks: number;
-  conversions: number;
-  value_sum: number;
-  value_sum_sq: number;
-  expected_units: number;
 }
 
 /**

@@ -6,7 +6,7 @@
  * const { periodMs, minShare } = resultsSettings(env);
  */
 import * as v from "valibot";
-import { P13nError } from "../errors.ts";
+import { parseEnv } from "../config.ts";
 
 export interface ResultsSettings {
   /** Weights stay fixed this long (BANDIT_PERIOD_MINUTES): a visitor keeps their arm within a period. */
@@ -36,12 +36,8 @@ const cache = new WeakMap<object, ResultsSettings>();
 export function resultsSettings(env: object): ResultsSettings {
   const hit = cache.get(env);
   if (hit) return hit;
-  const r = v.safeParse(Schema, env);
-  if (!r.success) {
-    const key = r.issues[0]?.path?.map((p) => String(p.key)).join(".") ?? "?";
-    throw new P13nError("CONFIG_INVALID", `${key}: ${r.issues[0]?.message ?? "invalid"}`);
-  }
-  const settings = { periodMs: r.output.BANDIT_PERIOD_MINUTES * 60_000, minShare: r.output.BANDIT_MIN_SHARE };
+  const e = parseEnv(Schema, env);
+  const settings = { periodMs: e.BANDIT_PERIOD_MINUTES * 60_000, minShare: e.BANDIT_MIN_SHARE };
   cache.set(env, settings);
   return settings;
 }

@@ -24,6 +24,21 @@ export interface Delta {
   expectedUnits: number;
 }
 
+/** An aggregate row's columns as SQL holds them (the outbox, the counter, D1): snake_case sums per arm × goal × day. */
+export interface AggregateColumns {
+  arm: string;
+  goal: string;
+  day: string;
+  units_exposed: number;
+  units_converted: number;
+  impressions: number;
+  clicks: number;
+  conversions: number;
+  value_sum: number;
+  value_sum_sq: number;
+  expected_units: number;
+}
+
 /** An aggregate row as D1 stores it: the statistics' row plus the SRM expectation. */
 export interface StoredRow extends AggregateRow {
   expectedUnits: number;

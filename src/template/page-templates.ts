@@ -26,12 +26,15 @@ import { rewriteSlots, type RewriteOptions, type SlotRender } from "../rewrite/s
 import { withinBudget } from "../timing.ts";
 import { buildTemplate } from "./build.ts";
 import { coloMatch, coloPut, coloVary } from "./colo-cache.ts";
-import { conditionalHeaders, currentAge, freshnessState, refreshedHeaders, storagePolicy } from "./http-cache.ts";
+import { conditionalHeaders, currentAge, freshnessState, refreshedHeaders, storagePolicy, type StoragePolicy } from "./http-cache.ts";
 import { splice } from "./splice.ts";
 import { templateKey, templateStore, type TemplateEntry, type TemplateStore } from "./store.ts";
 
 /** What Server-Timing says about the template (`template;desc="…"`). */
 export type TemplateState = "hit" | "miss" | "stale" | "revalidated" | "bypass";
+
+/** An origin answer a shared cache may store. */
+type Storable = Extract<StoragePolicy, { storable: true }>;
 
 /** How long a cold isolate waits for the colo's copy before asking the origin. */
 const COLO_BUDGET_MS = 20;
@@ -166,7 +169,14 @@ export class PageTemplates {
     this.state = "miss";
     if (store.sight(this.#url) < ADMIT_AT_SIGHTING || !res.body) return res;
     const [visitor, copy] = res.body.tee();
-    const base = {
+    const contentType = res.headers.get("content-type") ?? "";
+    this.#opts.waitUntil(this.#build(store, this.#entryOf(res, policy), copy, contentType));
+    return new Response(visitor, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+
+  /** What a template entry keeps of a storable origin answer (all but the parsed page). */
+  #entryOf(res: Response, policy: Storable): Omit<TemplateEntry, "template"> {
+    return {
       key: templateKey(this.#url, policy.vary, this.#request.headers),
       url: this.#url,
       vary: policy.vary,
@@ -176,9 +186,6 @@ export class PageTemplates {
       validator: policy.validator,
       freshness: policy.freshness,
     };
-    const contentType = res.headers.get("content-type") ?? "";
-    this.#opts.waitUntil(this.#build(store, base, copy, contentType));
-    return new Response(visitor, { status: res.status, statusText: res.statusText, headers: res.headers });
   }
 
   async #build(store: TemplateStore, base: Omit<TemplateEntry, "template">, body: ReadableStream, contentType: string): Promise<void> {
@@ -236,17 +243,7 @@ export class PageTemplates {
         await res.body?.cancel();
         return;
       }
-      const base = {
-        key: templateKey(this.#url, policy.vary, this.#request.headers),
-        url: this.#url,
-        vary: policy.vary,
-        status: res.status,
-        statusText: res.statusText,
-        headers: storedHeaders(res.headers),
-        validator: policy.validator,
-        freshness: policy.freshness,
-      };
-      await this.#build(store, base, res.body, res.headers.get("content-type") ?? "");
+      await this.#build(store, this.#entryOf(res, policy), res.body, res.headers.get("content-type") ?? "");
     } catch (err) {
       console.error(JSON.stringify({ at: "template-revalidate", error: describeError(err) }));
     } finally {

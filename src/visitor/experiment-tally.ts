@@ -22,7 +22,7 @@
  * await tally.deliver(env.EXPERIMENT_COUNTER, 1000);
  */
 import type { ExperimentCounter } from "../results-store/counter-object.ts";
-import { delta, utcDay, type CounterDelivery, type Delta, type Exposure, type TallyRow } from "../results/tally.ts";
+import { delta, utcDay, type AggregateColumns, type CounterDelivery, type Delta, type Exposure, type TallyRow } from "../results/tally.ts";
 import { withinBudget } from "../timing.ts";
 import type { VisitorEvent } from "./events.ts";
 
@@ -42,20 +42,9 @@ const SCHEMA: readonly string[] = [
     conversions INTEGER NOT NULL, value_sum REAL NOT NULL, value_sum_sq REAL NOT NULL, expected_units REAL NOT NULL)`,
 ];
 
-interface OutboxRow {
+interface OutboxRow extends AggregateColumns {
   seq: number;
   experiment: string;
-  arm: string;
-  goal: string;
-  day: string;
-  units_exposed: number;
-  units_converted: number;
-  impressions: number;
-  clicks: number;
-  conversions: number;
-  value_sum: number;
-  value_sum_sq: number;
-  expected_units: number;
   [k: string]: SqlStorageValue;
 }
 

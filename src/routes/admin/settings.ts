@@ -8,6 +8,7 @@
  * if (s.access) await verifyAccessJwt(token, s.access);
  */
 import * as v from "valibot";
+import { parseEnv } from "../../config.ts";
 import { P13nError } from "../../errors.ts";
 
 export interface AccessSettings {
@@ -49,12 +50,7 @@ const cache = new WeakMap<object, AdminSettings>();
 export function adminSettings(env: object): AdminSettings {
   const hit = cache.get(env);
   if (hit) return hit;
-  const r = v.safeParse(Schema, env);
-  if (!r.success) {
-    const key = r.issues[0]?.path?.map((p) => String(p.key)).join(".") ?? "?";
-    throw new P13nError("CONFIG_INVALID", `${key}: ${r.issues[0]?.message ?? "invalid"}`);
-  }
-  const e = r.output;
+  const e = parseEnv(Schema, env);
   if ((e.ACCESS_TEAM_DOMAIN === undefined) !== (e.ACCESS_AUD === undefined)) {
     throw new P13nError("CONFIG_INVALID", "ACCESS_TEAM_DOMAIN and ACCESS_AUD go together: set both, or neither");
   }
