@@ -30,18 +30,13 @@ import type { RewriteReport, SlotRender } from "./rewrite/slot-rewriter.ts";
 import { clientScriptTag } from "./routes/client-script.ts";
 import { PageTemplates } from "./template/page-templates.ts";
 import { ServerTiming, withinBudget } from "./timing.ts";
-import { readSnapshot, recordEvents, type StateRead } from "./visitor/access.ts";
+import { readSnapshot, type StateRead } from "./visitor/access.ts";
+import { recordPageAfter, type RecordContext } from "./visitor/record-page.ts";
 import { visitorObjectName } from "./visitor/key.ts";
-import { pageTopicsFromManifest, type PageTopics } from "./visitor/page-topics.ts";
-import { pageVisitEvents } from "./visitor/page-visit.ts";
+import { pageTopicsFromManifest } from "./visitor/page-topics.ts";
 import { plainReasons } from "./privacy/plain-reasons.ts";
 import type { LastPage } from "./visitor/disclosure.ts";
 import { readAllocation } from "./results-store/allocation-store.ts";
-import { pageExposures } from "./results/exposures.ts";
-import type { RecordBatch } from "./visitor/events.ts";
-
-/** The page view is recorded when the page has streamed, or after this long at most. */
-const RECORD_GUARD_MS = 10_000;
 
 interface Inputs {
   identity: Identity;
@@ -90,61 +85,6 @@ async function gatherInputs(c: Context<AppEnv>, config: Config, now: number): Pr
   });
   const [{ identity, ms }, manifest, { objectName, state }, allocation] = await Promise.all([identityPromise, manifestPromise, statePromise, allocationPromise]);
   return { identity, identityMs: ms, manifest, allocation, objectName, state };
-}
-
-/**
- * Records the page view and served impressions once `ended` settles (or the guard fires),
- * in one call. Skipped after an overloaded read: never add load to an object that shed it.
- */
-function recordAfter(
-  c: Context<AppEnv>,
-  config: Config,
-  inputs: Inputs,
-  page: {
-    path: string;
-    mapped: PageTopics | null;
-    meta: PageMeta | null;
-    report: RewriteReport | null;
-    /** Why each slot showed what it showed (built here, after the response): kept for /__p13n/me. */
-    why: () => LastPage | null;
-    /** The page's decisions, for the experiment exposures it counts (src/results/exposures.ts). */
-    decided: DecideResult | null;
-  },
-  now: number,
-  ended: Promise<void>,
-): void {
-  const name = inputs.objectName;
-  const ns = c.env.VISITOR as AppEnv["Bindings"]["VISITOR"] | undefined;
-  if (!name || !ns || inputs.state.status === "overload") return;
-  let guard: ReturnType<typeof setTimeout> | undefined;
-  const guarded = Promise.race([ended, new Promise<void>((resolve) => (guard = setTimeout(resolve, RECORD_GUARD_MS)))]);
-  const work = guarded.then(async () => {
-    if (guard !== undefined) clearTimeout(guard);
-    const topics: PageTopics = page.mapped ?? { topics: page.meta?.topics ?? [] };
-    if (!page.mapped && page.meta?.category !== undefined) topics.category = page.meta.category;
-    const events = pageVisitEvents(page.path, topics, page.report?.rendered ?? [], inputs.manifest.manifest, now);
-    const { identity } = inputs;
-    // Signed in with an anonymous id from before: that id's history moves to the profile.
-    const mergeFrom = identity.profile && identity.visitorId && !identity.setCookie ? identity.visitorId : undefined;
-    const batch: RecordBatch = mergeFrom ? { events, now, mergeFrom } : { events, now };
-    // The reasons are a courtesy: failing to word them never costs the page view.
-    try {
-      const lastPage = page.why();
-      if (lastPage) batch.lastPage = lastPage;
-    } catch (err) {
-      console.error(JSON.stringify({ at: "record.why", error: describeError(err) }));
-    }
-    // So are the experiment exposures: the page view is recorded without them rather than not at all.
-    try {
-      const exposures = pageExposures(page.decided, page.report, inputs.manifest.manifest, inputs.allocation);
-      if (exposures.length > 0) batch.exposures = exposures;
-    } catch (err) {
-      console.error(JSON.stringify({ at: "record.exposures", error: describeError(err) }));
-    }
-    const out = await recordEvents(ns, name, batch, config.stateWriteBudgetMs);
-    if (!out.ok) console.error(JSON.stringify({ at: "record", status: out.status, error: describeError(out.error) }));
-  });
-  c.executionCtx.waitUntil(work);
 }
 
 /** A browser's top-level navigation (Fetch Metadata); absent from scripts, monitors and load tools. */
@@ -273,6 +213,17 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const meta: PageMeta | null = tracked && !mapped ? {} : null;
   let end = (): void => {};
   const ended = new Promise<void>((resolve) => (end = resolve));
+  const recording: RecordContext = {
+    ns: c.env.VISITOR as AppEnv["Bindings"]["VISITOR"] | undefined,
+    objectName: gathered.objectName,
+    identity,
+    state,
+    manifest: manifest.manifest,
+    allocation: gathered.allocation,
+    budgetMs: config.stateWriteBudgetMs,
+    now,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  };
 
   // A control arm or a holdout shows the default: the page is still read for its slots, so
   // that exposure counts like a treatment's (or the arms could not be compared).
@@ -282,7 +233,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   if (!personalized && !inject) {
     if (!meta && !measured) {
       if (tracked) {
-        recordAfter(c, config, gathered, { path: publicUrl.pathname, mapped, meta, report: null, why, decided }, now, Promise.resolve());
+        recordPageAfter(recording, { path: publicUrl.pathname, mapped, meta, report: null, why, decided }, Promise.resolve());
       }
       return new Response(out.body, { status: out.status, statusText: out.statusText, headers });
     }
@@ -295,7 +246,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
       onEnd: end,
     });
     headers.delete("content-length");
-    recordAfter(c, config, gathered, { path: publicUrl.pathname, mapped, meta, report: found, why, decided }, now, ended);
+    recordPageAfter(recording, { path: publicUrl.pathname, mapped, meta, report: found, why, decided }, ended);
     return new Response(read.body, { status: out.status, statusText: out.statusText, headers });
   }
 
@@ -317,6 +268,6 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   if (identity.setCookie) headers.append("set-cookie", identity.setCookie);
 
   // 7. After the last byte: what was seen, in one call.
-  if (tracked) recordAfter(c, config, gathered, { path: publicUrl.pathname, mapped, meta, report, why, decided }, now, ended);
+  if (tracked) recordPageAfter(recording, { path: publicUrl.pathname, mapped, meta, report, why, decided }, ended);
   return new Response(rewritten.body, { status: out.status, statusText: out.statusText, headers });
 }

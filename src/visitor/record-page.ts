@@ -1,0 +1,89 @@
+/**
+ * Step 7 of the page path: after the last byte has streamed, what the visitor saw goes to
+ * their object in ONE call — the page view, the served impressions, the experiment
+ * exposures, the last page's reasons (for /__p13n/me) and, right after sign-in, the
+ * anonymous history to merge. Never on the response's path; never blocks it.
+ */
+import type { DecideResult, Manifest } from "../engine/types.ts";
+import { describeError } from "../errors.ts";
+import type { Identity } from "../identity/resolve.ts";
+import { pageExposures } from "../results/exposures.ts";
+import type { PageMeta } from "../rewrite/page-meta.ts";
+import type { RewriteReport } from "../rewrite/slot-rewriter.ts";
+import { recordEvents, type StateRead, type VisitorNamespace } from "./access.ts";
+import type { LastPage } from "./disclosure.ts";
+import type { RecordBatch } from "./events.ts";
+import type { PageTopics } from "./page-topics.ts";
+import { pageVisitEvents } from "./page-visit.ts";
+
+/** The page view is recorded when the page has streamed, or after this long at most. */
+const RECORD_GUARD_MS = 10_000;
+
+export interface PageSeen {
+  path: string;
+  /** The page's category and topics from the manifest's `pages` mapping, if one matched. */
+  mapped: PageTopics | null;
+  /** Else the page's own `p13n:` meta, filled as it streams. */
+  meta: PageMeta | null;
+  /** Which slots were rendered (null: none were read). */
+  report: RewriteReport | null;
+  /** Why each slot showed what it showed, worded only here, after the response. */
+  why: () => LastPage | null;
+  /** The page's decisions, for the experiment exposures it counts. */
+  decided: DecideResult | null;
+}
+
+export interface RecordContext {
+  ns: VisitorNamespace | undefined;
+  /** The visitor's object; null: nothing may be recorded. */
+  objectName: string | null;
+  identity: Identity;
+  /** How the page's state read went: an overloaded object is not written to on this request. */
+  state: StateRead;
+  manifest: Manifest | null;
+  allocation: Record<string, Record<string, number>> | undefined;
+  budgetMs: number;
+  now: number;
+  waitUntil: (p: Promise<unknown>) => void;
+}
+
+/**
+ * Records `page` once `ended` settles (or the guard fires), in one call.
+ *
+ * @example
+ * recordPageAfter({ ns: env.VISITOR, objectName, identity, state, manifest, allocation: undefined,
+ *   budgetMs: 2000, now, waitUntil: (p) => ctx.waitUntil(p) }, page, ended);
+ */
+export function recordPageAfter(r: RecordContext, page: PageSeen, ended: Promise<void>): void {
+  const { ns, objectName: name } = r;
+  if (!name || !ns || r.state.status === "overload") return;
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  const guarded = Promise.race([ended, new Promise<void>((resolve) => (guard = setTimeout(resolve, RECORD_GUARD_MS)))]);
+  const work = guarded.then(async () => {
+    if (guard !== undefined) clearTimeout(guard);
+    const topics: PageTopics = page.mapped ?? { topics: page.meta?.topics ?? [] };
+    if (!page.mapped && page.meta?.category !== undefined) topics.category = page.meta.category;
+    const events = pageVisitEvents(page.path, topics, page.report?.rendered ?? [], r.manifest, r.now);
+    const { identity } = r;
+    // Signed in with an anonymous id from before: that id's history moves to the profile.
+    const mergeFrom = identity.profile && identity.visitorId && !identity.setCookie ? identity.visitorId : undefined;
+    const batch: RecordBatch = mergeFrom ? { events, now: r.now, mergeFrom } : { events, now: r.now };
+    // The reasons are a courtesy: failing to word them never costs the page view.
+    try {
+      const lastPage = page.why();
+      if (lastPage) batch.lastPage = lastPage;
+    } catch (err) {
+      console.error(JSON.stringify({ at: "record.why", error: describeError(err) }));
+    }
+    // So are the experiment exposures: the page view is recorded without them rather than not at all.
+    try {
+      const exposures = pageExposures(page.decided, page.report, r.manifest, r.allocation);
+      if (exposures.length > 0) batch.exposures = exposures;
+    } catch (err) {
+      console.error(JSON.stringify({ at: "record.exposures", error: describeError(err) }));
+    }
+    const out = await recordEvents(ns, name, batch, r.budgetMs);
+    if (!out.ok) console.error(JSON.stringify({ at: "record", status: out.status, error: describeError(out.error) }));
+  });
+  r.waitUntil(work);
+}
