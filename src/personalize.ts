@@ -194,8 +194,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     timing.add("decide", performance.now() - t);
   }
 
-  const out = passThrough(res, config.originUrl, publicUrl);
-  // A constructed Response's headers are mutable: no need for another copy.
+  // A template's stored headers are already clean; a constructed Response's headers are mutable.
+  const out = templates.fromTemplate ? res : passThrough(res, config.originUrl, publicUrl);
   const headers = out.headers;
   timing.add("template", templates.ms, templates.state);
   headers.append("server-timing", timing.header());
@@ -247,7 +247,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     });
     headers.delete("content-length");
     recordPageAfter(recording, { path: publicUrl.pathname, mapped, meta, report: found, why, decided }, ended);
-    return new Response(read.body, { status: out.status, statusText: out.statusText, headers });
+    return new Response(read, { status: out.status, statusText: out.statusText, headers });
   }
 
   // 5. Fill the slots.
@@ -269,5 +269,5 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
 
   // 7. After the last byte: what was seen, in one call.
   if (tracked) recordPageAfter(recording, { path: publicUrl.pathname, mapped, meta, report, why, decided }, ended);
-  return new Response(rewritten.body, { status: out.status, statusText: out.statusText, headers });
+  return new Response(rewritten, { status: out.status, statusText: out.statusText, headers });
 }

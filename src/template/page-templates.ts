@@ -129,19 +129,24 @@ export class PageTemplates {
     return this.#consider(store, await originFetch(upstream()));
   }
 
+  /** The page came from a template: its headers are already clean (stored without hop-by-hop ones). */
+  get fromTemplate(): boolean {
+    return this.#served !== null;
+  }
+
   /**
-   * Stands in for `rewriteSlots`: the visitor's page spliced from the template when one
-   * answered, else the streaming rewrite of `body`.
+   * Stands in for `rewriteSlots`: the body of the visitor's page, spliced from the template
+   * when one answered (one buffer, no parsing), else `body` streamed through the rewriter.
    */
-  rewrite(body: ReadableStream | null, contentType: string, renders: ReadonlyMap<string, SlotRender>, opts: RewriteOptions): Response {
+  rewrite(body: ReadableStream | null, contentType: string, renders: ReadonlyMap<string, SlotRender>, opts: RewriteOptions): ReadableStream | Uint8Array | null {
     const entry = this.#served;
-    if (!entry) return rewriteSlots(new Response(body, { headers: { "content-type": contentType } }), renders, opts);
+    if (!entry) return rewriteSlots(new Response(body, { headers: { "content-type": contentType } }), renders, opts).body;
     const started = performance.now();
-    // The template's bytes are the body: the copy in the synthetic response is not read.
+    // The template's bytes are the body: the (lazy) copy in the synthetic response is not read.
     void body?.cancel().catch(() => {});
     const out = splice(entry.template, renders, opts);
     this.ms += performance.now() - started;
-    return new Response(out, { headers: { "content-type": contentType } });
+    return out;
   }
 
   /** The page as the origin's shareable 200, rebuilt from the template (Age brought up to date). */
