@@ -27,7 +27,7 @@ import { withinBudget } from "../timing.ts";
 import { buildTemplate } from "./build.ts";
 import { coloMatch, coloPut, coloVary } from "./colo-cache.ts";
 import { conditionalHeaders, currentAge, freshnessState, refreshedHeaders, storagePolicy, type StoragePolicy } from "./http-cache.ts";
-import { splice } from "./splice.ts";
+import { spliceParts } from "./splice.ts";
 import { templateKey, templateStore, type TemplateEntry, type TemplateStore } from "./store.ts";
 
 /** What Server-Timing says about the template (`template;desc="…"`). */
@@ -44,17 +44,19 @@ const UNSHAREABLE_NOTE_MS = 60_000;
 const ADMIT_AT_SIGHTING = 2;
 
 /**
- * The template's bytes as a body that costs nothing unless read: a personalized page is
- * spliced from the template instead (this body is cancelled), and `new Response(bytes)`
- * would copy the whole page on every request.
+ * The template's bytes as a body, made once per template: a Blob is a body the runtime
+ * streams without copying, where `new Response(bytes)` would copy the whole page (and a
+ * JS ReadableStream cost more still) on every request — though a personalized page is
+ * spliced from the template and never reads this body.
  */
-function lazyBody(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      controller.enqueue(bytes);
-      controller.close();
-    },
-  });
+const blobs = new WeakMap<Uint8Array, Blob>();
+function templateBody(bytes: Uint8Array): Blob {
+  let blob = blobs.get(bytes);
+  if (!blob) {
+    blob = new Blob([bytes]);
+    blobs.set(bytes, blob);
+  }
+  return blob;
 }
 
 /** Request headers that make a request conditional or partial: those go to the origin as they are. */
@@ -138,15 +140,16 @@ export class PageTemplates {
    * Stands in for `rewriteSlots`: the body of the visitor's page, spliced from the template
    * when one answered (one buffer, no parsing), else `body` streamed through the rewriter.
    */
-  rewrite(body: ReadableStream | null, contentType: string, renders: ReadonlyMap<string, SlotRender>, opts: RewriteOptions): ReadableStream | Uint8Array | null {
+  rewrite(body: ReadableStream | null, contentType: string, renders: ReadonlyMap<string, SlotRender>, opts: RewriteOptions): ReadableStream | Blob | null {
     const entry = this.#served;
     if (!entry) return rewriteSlots(new Response(body, { headers: { "content-type": contentType } }), renders, opts).body;
     const started = performance.now();
-    // The template's bytes are the body: the (lazy) copy in the synthetic response is not read.
+    // The template's bytes are the body: the synthetic response's own body is not read.
     void body?.cancel().catch(() => {});
-    const out = splice(entry.template, renders, opts);
+    const parts = spliceParts(entry.template, renders, opts);
     this.ms += performance.now() - started;
-    return out;
+    // The page unchanged is the template's own (cached) body; else one copy of the pieces.
+    return parts.length === 1 && parts[0] === entry.template.bytes ? templateBody(entry.template.bytes) : new Blob(parts);
   }
 
   /** The page as the origin's shareable 200, rebuilt from the template (Age brought up to date). */
@@ -156,7 +159,7 @@ export class PageTemplates {
     if (state !== "revalidated") this.askedOrigin = false;
     const headers = new Headers(entry.headers as Array<[string, string]>);
     headers.set("age", String(Math.floor(currentAge(entry.freshness, this.#opts.now))));
-    return new Response(lazyBody(entry.template.bytes), { status: entry.status, statusText: entry.statusText, headers });
+    return new Response(templateBody(entry.template.bytes), { status: entry.status, statusText: entry.statusText, headers });
   }
 
   /** The origin answered in full: note what it says, and build a template from a copy when worth it. */

@@ -50,9 +50,28 @@ function taggedStart(slot: TemplateSlot, render: SlotRender): Uint8Array[] {
  * const body = splice(template, new Map([["home-hero", { variant: "gold", html: "<h1>Hi</h1>" }]]), { checkMetaCharset: false });
  */
 export function splice(template: PageTemplate, renders: ReadonlyMap<string, SlotRender>, opts: RewriteOptions): Uint8Array {
+  const parts = spliceParts(template, renders, opts);
+  if (parts.length === 1) return parts[0]!;
+  let length = 0;
+  for (const p of parts) length += p.byteLength;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The visitor's page as its pieces in order: views into the template's bytes and the encoded
+ * variants. `new Blob(parts)` makes the body with one copy (a buffer, then a Response of it,
+ * would copy the page twice).
+ */
+export function spliceParts(template: PageTemplate, renders: ReadonlyMap<string, SlotRender>, opts: RewriteOptions): Uint8Array[] {
   const { bytes } = template;
   // As the streaming rewriter: nothing to fill, insert or read is the page as it came (no copy).
-  if (!needsParser(renders, opts)) return bytes;
+  if (!needsParser(renders, opts)) return [bytes];
   const parts: Uint8Array[] = [];
   let cursor = 0;
   /** End of the content being replaced: slots before it are nested in a filled slot. */
@@ -96,15 +115,6 @@ export function splice(template: PageTemplate, renders: ReadonlyMap<string, Slot
   }
   upTo(bytes.length);
 
-  let length = 0;
-  for (const p of parts) length += p.byteLength;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-
   if (opts.pageMeta) {
     if (template.pageMeta.category !== undefined) opts.pageMeta.category = template.pageMeta.category;
     if (template.pageMeta.topics !== undefined) opts.pageMeta.topics = [...template.pageMeta.topics];
@@ -116,5 +126,5 @@ export function splice(template: PageTemplate, renders: ReadonlyMap<string, Slot
       // Bookkeeping after the last byte must never cost the page.
     }
   }
-  return out;
+  return parts;
 }
