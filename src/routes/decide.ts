@@ -14,6 +14,8 @@ import { decide } from "../engine/decide.ts";
 import { IdSchema } from "../engine/schema.ts";
 import { resolveIdentity } from "../identity/resolve.ts";
 import { readAllocation } from "../results-store/allocation-store.ts";
+import { readSnapshot } from "../visitor/access.ts";
+import { visitorObjectName } from "../visitor/key.ts";
 import { isEditor } from "./admin-auth.ts";
 
 const QuerySchema = v.object({
@@ -64,11 +66,18 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
 
   const url = new URL(c.req.url);
   const context = requestContext(request, new URL(query.output.path, url));
+  // The visitor's memory and stated preferences, as the page path reads them (the same budget,
+  // the same fallback): one visitor, the same decision on every channel.
+  const objectName = visitorObjectName(identity);
+  const state =
+    objectName && !identity.setCookie ? await readSnapshot(c.env.VISITOR, objectName, config.stateBudgetMs) : null;
+  const snapshot = state?.snapshot ?? null;
   const result = decide({
     manifest: read.manifest,
     profile: identity.profile,
     context,
-    snapshot: null,
+    snapshot,
+    statedPrefs: snapshot?.statedPrefs ?? null,
     unitId: identity.unitId,
     consent: identity.consent,
     now,

@@ -43,6 +43,18 @@ describe("stated preferences change the next decision", () => {
     expect(variantOf((await page(cookie)).body, "hero")).toBe("yoga");
   });
 
+  it("reach other channels too: GET /__p13n/decide gives the same visitor the same choice", async () => {
+    const { cookie } = await newVisitor(origin());
+    const decided = async () => {
+      const { body } = await call(origin().fetch, "/__p13n/decide?slots=hero", { headers: { cookie } });
+      return (JSON.parse(body) as { decisions: Array<{ variant: string | null }> }).decisions[0]!.variant;
+    };
+    expect(await decided()).toBe("running");
+    expect((await putMe(cookie, { topics: ["yoga"] })).res.status).toBe(200);
+    expect(await decided()).toBe("yoga");
+    expect(variantOf((await page(cookie)).body, "hero")).toBe("yoga");
+  });
+
   it('frequency "fewer": the promotional variant loses through the engine', async () => {
     const { cookie } = await newVisitor(origin());
     expect(variantOf((await page(cookie)).body, "promo")).toBe("sale");
