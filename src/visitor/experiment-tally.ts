@@ -51,6 +51,9 @@ interface OutboxRow extends AggregateColumns {
 /** Rows sent to one counter in one call, at most (an RPC argument stays small). */
 const MAX_ROWS_PER_CALL = 500;
 
+/** The goal a cart checkout counts under in experiment results. */
+export const CHECKOUT_GOAL = "checkout";
+
 export class ExperimentTally {
   readonly #storage: DurableObjectStorage;
   readonly #objectId: string;
@@ -86,7 +89,15 @@ export class ExperimentTally {
 
   /** Counts an accepted event for the experiments this visitor is in (inside the caller's transaction). */
   event(event: VisitorEvent): void {
-    if (event.type !== "click" && event.type !== "conversion") return;
+    // A cart checkout is a conversion too (goal "checkout", its price the order value), as it
+    // is for the visitor's own conversion count: an experiment must see the same conversions.
+    const converted =
+      event.type === "conversion"
+        ? { goal: event.goal, value: event.value }
+        : event.type === "cart" && event.action === "checkout"
+          ? { goal: CHECKOUT_GOAL, value: event.price }
+          : null;
+    if (event.type !== "click" && !converted) return;
     if (!this.#exists()) return;
     const sql = this.#storage.sql;
     const units = sql.exec<{ experiment: string; arm: string; slots: string; at: number }>("SELECT experiment, arm, slots, at FROM xp_units").toArray();
@@ -96,17 +107,18 @@ export class ExperimentTally {
         if (parseSlots(u.slots).includes(event.slot)) this.#outbox(u.experiment, u.arm, "", day, delta({ clicks: 1 }));
         continue;
       }
-      const x = event.value ?? 0;
-      const held = sql.exec<{ total: number }>("SELECT total FROM xp_goals WHERE experiment = ? AND goal = ?", u.experiment, event.goal).toArray()[0];
+      if (!converted) continue;
+      const x = converted.value ?? 0;
+      const held = sql.exec<{ total: number }>("SELECT total FROM xp_goals WHERE experiment = ? AND goal = ?", u.experiment, converted.goal).toArray()[0];
       const before = held?.total ?? 0;
       sql.exec(
         "INSERT INTO xp_goals (experiment, goal, total) VALUES (?, ?, ?) ON CONFLICT (experiment, goal) DO UPDATE SET total = excluded.total",
         u.experiment,
-        event.goal,
+        converted.goal,
         before + x,
       );
       // (before + x)² − before² = 2·before·x + x²: Σ over rows = Σ over units of (unit total)².
-      this.#outbox(u.experiment, u.arm, event.goal, day, delta({ unitsConverted: held ? 0 : 1, conversions: 1, valueSum: x, valueSumSq: 2 * before * x + x * x }));
+      this.#outbox(u.experiment, u.arm, converted.goal, day, delta({ unitsConverted: held ? 0 : 1, conversions: 1, valueSum: x, valueSumSq: 2 * before * x + x * x }));
     }
   }
 

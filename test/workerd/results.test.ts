@@ -198,6 +198,22 @@ describe("results: many visitors through the real page path and beacon route", (
     expect(r.arms.reduce((n, a) => n + a.rate.units, 0) + (r.holdout?.units ?? 0)).toBe(1);
   });
 
+  it("a cart checkout after exposure counts as a conversion on the goal 'checkout', its price the value", async () => {
+    const { m, id } = experimentManifest();
+    await publish(env.CONTENT, m);
+    const { cookie, id: vid } = await newVisitor(origin());
+    const arm = assigned(m, vid, id).arm;
+    await beacon({ events: [{ id: eventId(), type: "cart", action: "add", sku: "leggings", price: 60 }] }, cookie);
+    expect((await beacon({ events: [{ id: eventId(), type: "cart", action: "checkout", price: 60 }] }, cookie)).res.status).toBe(200);
+    await flush(id);
+    const { res, json } = await admin("GET", `/experiments/${id}/results?goal=checkout`);
+    expect(res.status).toBe(200);
+    const r = json as unknown as ExperimentReport;
+    const converted = r.arms.reduce((n, a) => n + a.rate.converted, 0) + (r.holdout?.rate.converted ?? 0);
+    expect(converted).toBe(1);
+    if (arm) expect(r.arms.find((a) => a.id === arm)!.rate.converted).toBe(1);
+  });
+
   it("a conversion before any exposure counts for no experiment", async () => {
     const { m, id } = experimentManifest();
     await publish(env.CONTENT, m);
