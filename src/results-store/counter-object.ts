@@ -20,7 +20,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { describeError } from "../errors.ts";
 import { applyFlush, MAX_FLUSH_ROWS } from "./d1-store.ts";
-import { DELTA_FIELDS, type AggregateColumns, type CounterDelivery, type TallyRow } from "../results/tally.ts";
+import { DELTA_FIELDS, fromColumns, type AggregateColumns, type CounterDelivery, type TallyRow } from "../results/tally.ts";
 
 /** How long increments wait before a flush: D1 sees one transaction per experiment per interval. */
 export const FLUSH_INTERVAL_MS = 30_000;
@@ -139,7 +139,7 @@ export class ExperimentCounter extends DurableObject<Env> {
       ...sql.exec<RowColumns>(`SELECT arm, goal, day, ${COLUMNS} FROM pending`).toArray(),
       ...sql.exec<RowColumns>(`SELECT arm, goal, day, ${COLUMNS} FROM inflight`).toArray(),
     ];
-    return rows.map(toRow);
+    return rows.map(fromColumns);
   }
 
   /** The in-flight batch (a failed flush's, retried as it was), or a new one from pending. */
@@ -147,7 +147,7 @@ export class ExperimentCounter extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const held = sql.exec<{ seq: number }>("SELECT MIN(seq) AS seq FROM inflight").one().seq;
     if (held !== null) {
-      return { seq: held, rows: sql.exec<RowColumns>(`SELECT arm, goal, day, ${COLUMNS} FROM inflight WHERE seq = ?`, held).toArray().map(toRow) };
+      return { seq: held, rows: sql.exec<RowColumns>(`SELECT arm, goal, day, ${COLUMNS} FROM inflight WHERE seq = ?`, held).toArray().map(fromColumns) };
     }
     if (this.#pendingRows() === 0) return null;
     let seq = 0;
@@ -160,7 +160,7 @@ export class ExperimentCounter extends DurableObject<Env> {
         sql.exec("DELETE FROM pending WHERE arm = ? AND goal = ? AND day = ?", k.arm, k.goal, k.day);
       }
     });
-    return { seq, rows: sql.exec<RowColumns>(`SELECT arm, goal, day, ${COLUMNS} FROM inflight WHERE seq = ?`, seq).toArray().map(toRow) };
+    return { seq, rows: sql.exec<RowColumns>(`SELECT arm, goal, day, ${COLUMNS} FROM inflight WHERE seq = ?`, seq).toArray().map(fromColumns) };
   }
 
   #pendingRows(): number {
@@ -185,18 +185,3 @@ export class ExperimentCounter extends DurableObject<Env> {
   }
 }
 
-function toRow(r: RowColumns): TallyRow {
-  return {
-    arm: r.arm,
-    goal: r.goal,
-    day: r.day,
-    unitsExposed: r.units_exposed,
-    unitsConverted: r.units_converted,
-    impressions: r.impressions,
-    clicks: r.clicks,
-    conversions: r.conversions,
-    valueSum: r.value_sum,
-    valueSumSq: r.value_sum_sq,
-    expectedUnits: r.expected_units,
-  };
-}

@@ -4,7 +4,7 @@
  * every upsert is conditional on the counter's watermark being below the batch number, and
  * which then raises the watermark: applied once, however often it is retried.
  */
-import type { AggregateColumns, StoredRow, TallyRow } from "../results/tally.ts";
+import { fromColumns, type AggregateColumns, type StoredRow, type TallyRow } from "../results/tally.ts";
 
 export type { StoredRow } from "../results/tally.ts";
 
@@ -91,18 +91,5 @@ export async function readRows(db: D1Database, experiment?: string): Promise<Sto
     ? db.prepare("SELECT * FROM aggregates ORDER BY experiment, day, arm, goal")
     : db.prepare("SELECT * FROM aggregates WHERE experiment = ? ORDER BY day, arm, goal").bind(experiment);
   const { results } = await q.all<DbRow>();
-  return results.map((r) => ({
-    experiment: r.experiment,
-    arm: r.arm,
-    goal: r.goal,
-    day: r.day,
-    unitsExposed: r.units_exposed,
-    unitsConverted: r.units_converted,
-    impressions: r.impressions,
-    clicks: r.clicks,
-    conversions: r.conversions,
-    valueSum: r.value_sum,
-    valueSumSq: r.value_sum_sq,
-    expectedUnits: r.expected_units,
-  }));
+  return results.map((r) => ({ experiment: r.experiment, ...fromColumns(r) }));
 }

@@ -39,6 +39,28 @@ export interface AggregateColumns {
   expected_units: number;
 }
 
+/**
+ * An aggregate row read from SQL (outbox, counter or D1) as the TallyRow the code sums.
+ *
+ * @example
+ * const rows = sql.exec<AggregateColumns>("SELECT * FROM pending").toArray().map(fromColumns);
+ */
+export function fromColumns(r: AggregateColumns): TallyRow {
+  return {
+    arm: r.arm,
+    goal: r.goal,
+    day: r.day,
+    unitsExposed: r.units_exposed,
+    unitsConverted: r.units_converted,
+    impressions: r.impressions,
+    clicks: r.clicks,
+    conversions: r.conversions,
+    valueSum: r.value_sum,
+    valueSumSq: r.value_sum_sq,
+    expectedUnits: r.expected_units,
+  };
+}
+
 /** An aggregate row as D1 stores it: the statistics' row plus the SRM expectation. */
 export interface StoredRow extends AggregateRow {
   expectedUnits: number;

@@ -22,7 +22,7 @@
  * await tally.deliver(env.EXPERIMENT_COUNTER, 1000);
  */
 import type { ExperimentCounter } from "../results-store/counter-object.ts";
-import { delta, utcDay, type AggregateColumns, type CounterDelivery, type Delta, type Exposure, type TallyRow } from "../results/tally.ts";
+import { delta, fromColumns, utcDay, type AggregateColumns, type CounterDelivery, type Delta, type Exposure, type TallyRow } from "../results/tally.ts";
 import { withinBudget } from "../timing.ts";
 import type { VisitorEvent } from "./events.ts";
 
@@ -207,20 +207,7 @@ export class ExperimentTally {
 }
 
 function toTallyRow(r: OutboxRow): TallyRow & { seq: number } {
-  return {
-    seq: r.seq,
-    arm: r.arm,
-    goal: r.goal,
-    day: r.day,
-    unitsExposed: r.units_exposed,
-    unitsConverted: r.units_converted,
-    impressions: r.impressions,
-    clicks: r.clicks,
-    conversions: r.conversions,
-    valueSum: r.value_sum,
-    valueSumSq: r.value_sum_sq,
-    expectedUnits: r.expected_units,
-  };
+  return { seq: r.seq, ...fromColumns(r) };
 }
 
 function parseSlots(text: string): string[] {
