@@ -35,7 +35,7 @@ import { REFERENCE, SCENARIOS, TARGETS, type Scenario, type TargetName } from ".
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(BENCH_DIR, "..");
-const PAGES_SRC = resolve(REPO, "../shared/fixtures/real-pages");
+const PAGES_SRC = resolve(REPO, "test/fixtures/real-pages");
 const OUT = join(BENCH_DIR, ".out");
 const RUN = join(OUT, "run");
 const UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";

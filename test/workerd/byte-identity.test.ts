@@ -1,6 +1,6 @@
 /**
  * Everything outside slots reaches the browser byte for byte as the origin
- * sent it: on every real page of ../shared/fixtures/real-pages (with a slot
+ * sent it: on every real page of test/fixtures/real-pages (with a slot
  * attribute added to a real element) and every html5lib tokenizer case.
  */
 import { env } from "cloudflare:workers";

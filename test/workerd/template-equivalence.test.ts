@@ -1,6 +1,6 @@
 /**
  * Spliced output equals the streaming rewrite, byte for byte (and report for report): on
- * every page of ../shared/fixtures/real-pages with slots on real elements, and on every
+ * every page of test/fixtures/real-pages with slots on real elements, and on every
  * html5lib tokenizer input around a slot, for several decision sets, with and without the
  * client script before </body>.
  */
