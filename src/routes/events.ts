@@ -23,47 +23,13 @@ import { resolveIdentity } from "../identity/resolve.ts";
 import { recordEvents } from "../visitor/access.ts";
 import { MAX_BEACON_BYTES, parseBeacon, toVisitorEvents } from "../visitor/beacon.ts";
 import { visitorObjectName } from "../visitor/key.ts";
+import { crossSiteReason, mediaType } from "./cross-site.ts";
+import { readBody } from "./read-body.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
 
 function refuse(c: Context<AppEnv>, status: 400 | 401 | 403 | 413 | 415 | 429 | 503, code: string, message: string, headers: Record<string, string> = {}): Response {
   return c.json({ error: { code, message } }, status, { ...NO_STORE, ...headers });
-}
-
-/** Cross-origin beacons are refused: no CORS, and a same-origin script is the only sender. */
-function crossSite(request: Request): boolean {
-  const fetchSite = request.headers.get("sec-fetch-site");
-  if (fetchSite !== null && fetchSite !== "same-origin" && fetchSite !== "none") return true;
-  const origin = request.headers.get("origin");
-  if (origin === null) return false;
-  return !URL.canParse(origin) || new URL(origin).host !== new URL(request.url).host;
-}
-
-/** The body as text, or null when it is over `limit` bytes (read no further than that). */
-async function readLimited(request: Request, limit: number): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) return null;
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
 }
 
 export async function events(c: Context<AppEnv>): Promise<Response> {
@@ -72,13 +38,15 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   const now = Date.now();
 
   // 1. Cheap refusals first: where it came from, what it is, how big.
-  if (crossSite(request)) return refuse(c, 403, "CROSS_SITE", "beacons are accepted from this site's own pages only");
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const why = crossSiteReason(request);
+  if (why) return refuse(c, 403, "CROSS_SITE", `beacons are accepted from this site's own pages only (${why})`);
+  const type = mediaType(request);
   if (type !== "text/plain" && type !== "application/json") {
     return refuse(c, 415, "UNSUPPORTED_MEDIA_TYPE", "send JSON as text/plain (sendBeacon) or application/json");
   }
-  const text = await readLimited(request, MAX_BEACON_BYTES);
-  if (text === null) return refuse(c, 413, "BEACON_TOO_LARGE", `a beacon is at most ${MAX_BEACON_BYTES} bytes`);
+  const body = await readBody(request, MAX_BEACON_BYTES);
+  if (!body.ok) return refuse(c, 413, "BEACON_TOO_LARGE", `a beacon is at most ${MAX_BEACON_BYTES} bytes`);
+  const text = new TextDecoder().decode(body.bytes);
 
   // 2. Who: only the verified cookie says; an opted-out visitor is answered, never written.
   const identity = await resolveIdentity(request, config, now);
