@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { P13nError } from "./errors.ts";
 import type { ConsentCookieFormat } from "./privacy/consent-cookie.ts";
 import type { PrivacyPolicy } from "./privacy/types.ts";
+import type { Glob } from "./match/glob.ts";
 import { pathPatterns } from "./template/paths.ts";
 
 const intFrom = (fallback: number, min: number, max: number) =>
@@ -127,7 +128,7 @@ export interface Config {
   /** Bytes of page templates an isolate keeps (LRU); 0: no templates, every page streams. */
   templateCacheBytes: number;
   /** Paths that never use templates (TEMPLATE_BYPASS), or null. */
-  templateBypass: RegExp | null;
+  templateBypass: Glob | null;
 }
 
 const ASYMMETRIC = new Set(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]);

@@ -43,7 +43,7 @@ function fixFor(i: ManifestIssue, m: Manifest): string {
     case "operator":
       return "keep exactly one operator per condition; combine conditions with all: [...] or any: [...]";
     case "bad-regex":
-      return "fix the pattern (JavaScript RegExp syntax)";
+      return "fix the pattern (RE2 syntax, run in linear time: no backreferences or lookaround; see README \"Rule language\")";
     case "type":
       return "change the value or the operator so it fits the attribute";
     case "duplicate-id":

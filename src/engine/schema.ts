@@ -9,6 +9,7 @@
  * if (!result.success) console.error(v.flatten(result.issues));
  */
 import * as v from "valibot";
+import { checkPattern, MAX_PATTERN_LENGTH } from "../match/pattern.ts";
 
 /** Ids that editors write: slot, variant, segment, experiment, arm. Safe in attributes and KV keys. */
 export const IdSchema = v.pipe(
@@ -53,18 +54,15 @@ export const ConditionSchema = v.pipe(
     lt: v.optional(v.number()),
     lte: v.optional(v.number()),
     between: v.optional(v.tuple([v.number(), v.number()])),
+    /** RE2 syntax, run in linear time (src/match/pattern.ts): no backreferences or lookaround. */
     matches: v.optional(
       v.pipe(
         v.string(),
-        v.maxLength(256),
-        v.check((s) => {
-          try {
-            new RegExp(s);
-            return true;
-          } catch {
-            return false;
-          }
-        }, "not a valid regular expression"),
+        v.maxLength(MAX_PATTERN_LENGTH),
+        v.check(
+          (s) => checkPattern(s) === undefined,
+          (issue) => `not a usable regular expression: ${checkPattern(String(issue.input)) ?? "invalid"}`,
+        ),
       ),
     ),
     startsWith: v.optional(v.string()),
