@@ -58,6 +58,8 @@ const EnvSchema = v.object({
   CART_ABANDON_MINUTES: intFrom(30, 1, 10_080),
   BEACON_RATE_PER_MIN: intFrom(120, 60, 6_000),
   STATE_WRITE_BUDGET_MS: intFrom(2_000, 10, 30_000),
+  // Experiment results: the largest value one event may add (a conversion's value, a cart price); more is capped.
+  EVENT_VALUE_CAP: intFrom(100_000, 1, 1_000_000_000),
   CLIENT_SCRIPT: v.pipe(
     v.optional(v.string(), ""),
     v.transform((s) => s.trim() || "personalized"),
@@ -118,6 +120,8 @@ export interface Config {
   beaconRatePerMin: number;
   /** How long a beacon waits for the object's write before answering 503. */
   stateWriteBudgetMs: number;
+  /** The largest value one event carries into memory and results (EVENT_VALUE_CAP); more is capped to it. */
+  eventValueCap: number;
   /** Which pages get the client script: those personalized anyway, every tracked page, or none. */
   clientScript: "personalized" | "all" | "off";
   /** The site's consent-manager cookie and how to read it (src/privacy/consent-cookie.ts). */
@@ -194,6 +198,7 @@ export function getConfig(env: Env): Config {
     cartAbandonMs: e.CART_ABANDON_MINUTES * 60_000,
     beaconRatePerMin: e.BEACON_RATE_PER_MIN,
     stateWriteBudgetMs: e.STATE_WRITE_BUDGET_MS,
+    eventValueCap: e.EVENT_VALUE_CAP,
     clientScript: e.CLIENT_SCRIPT,
     consentCookie: e.CONSENT_COOKIE,
     consentCookieFormat: e.CONSENT_COOKIE_FORMAT,

@@ -68,6 +68,8 @@ function fixFor(i: ManifestIssue, m: Manifest): string {
       return "give at least one arm a weight above 0";
     case "experiment-overlap":
       return "give both experiments the same 'layer' so each visitor enters at most one";
+    case "goal":
+      return "add 'goal: <name>' to the experiment (the conversion goal it is judged on)";
     case "unreachable":
       return "add the variant to an arm in experiments.yaml, or remove 'experimentOnly'";
     default:

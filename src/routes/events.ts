@@ -3,16 +3,17 @@
  *
  * | status | code                 | when                                                        |
  * |--------|----------------------|-------------------------------------------------------------|
- * | 200    | —                    | written: `{ accepted, duplicates }` (after the object's write) |
+ * | 200    | —                    | written (after the object's write): `{ accepted, duplicates, refused, results }`, one result per event (src/routes/batch-answer.ts); an invalid event refuses only itself |
  * | 204    | —                    | the visitor does not allow tracking (GPC, consent): nothing written, header `p13n-ignored: consent` |
  * | 400    | MALFORMED_JSON       | the body is not JSON                                        |
- * | 400    | INVALID_BEACON       | the body fails the schema (the message names the field)     |
+ * | 400    | INVALID_BEACON       | the envelope fails the schema (no events, over 50, a bad page), or every event does: the message names the field; `results` when events were judged one by one |
  * | 401    | NO_VISITOR           | no verified visitor cookie (a body-supplied id is ignored)  |
  * | 403    | CROSS_SITE           | sent from another origin                                    |
  * | 413    | BEACON_TOO_LARGE     | over 64 KiB                                                 |
  * | 415    | UNSUPPORTED_MEDIA_TYPE | not text/plain or application/json                        |
  * | 429    | RATE_LIMITED         | over BEACON_RATE_PER_MIN events for this visitor (Retry-After); nothing of the batch written |
  * | 503    | STATE_OVERLOADED / STATE_TIMEOUT / STATE_UNAVAILABLE | the object did not take the write (Retry-After); resending is safe: ids are deduplicated |
+ * | 503    | CONTENT_UNAVAILABLE  | a conversion came while the manifest (its declared goals) could not be read: nothing written (Retry-After) |
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -23,6 +24,8 @@ import { resolveIdentity } from "../identity/resolve.ts";
 import { recordEvents } from "../visitor/access.ts";
 import { MAX_BEACON_BYTES, parseBeacon, toVisitorEvents } from "../visitor/beacon.ts";
 import { visitorObjectName } from "../visitor/key.ts";
+import { declaredGoals } from "../results/goals.ts";
+import { batchAnswer } from "./batch-answer.ts";
 import { crossSiteReason, mediaType } from "./cross-site.ts";
 import { readBody } from "./read-body.ts";
 
@@ -64,14 +67,26 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   }
   const parsed = parseBeacon(json);
   if (!parsed.ok) return refuse(c, 400, "INVALID_BEACON", parsed.message);
+  if (parsed.beacon.events.length === 0) {
+    // Nothing valid to write: the first event's problem as the error, every event's in `results`.
+    const answer = batchAnswer(parsed, [], undefined);
+    return c.json({ error: { code: "INVALID_BEACON", message: parsed.refused[0]!.message }, ...answer }, 400, NO_STORE);
+  }
 
-  // 4. Topics come from the manifest (held per isolate; a miss only loses topics).
+  // 4. Topics and declared goals come from the manifest (held per isolate; a miss loses topics, and counts no goal).
   const manifest = await readManifest(c.env.CONTENT, {
     ttlMs: config.manifestTtlMs,
     budgetMs: config.manifestBudgetMs,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
   });
-  const batch = { events: toVisitorEvents(parsed.beacon, manifest.manifest, now), now, rate: { perMinute: config.beaconRatePerMin } };
+  const converts = parsed.beacon.events.some((e) => e.type === "conversion" || (e.type === "cart" && e.action === "checkout"));
+  if (converts && manifest.manifest === null && manifest.source !== "none") {
+    // Which goals count is unknown just now: take nothing rather than drop a real conversion.
+    return refuse(c, 503, "CONTENT_UNAVAILABLE", "the declared goals could not be read just now; sending the events again is safe", { "retry-after": "5" });
+  }
+  const goals = declaredGoals(manifest.manifest);
+  const { events: toRecord, notes } = toVisitorEvents(parsed.beacon, manifest.manifest, now, { valueCap: config.eventValueCap, goals });
+  const batch = { events: toRecord, now, rate: { perMinute: config.beaconRatePerMin }, goals: [...goals] };
 
   // 5. Acknowledge only what the object wrote.
   const out = await recordEvents(c.env.VISITOR, name, batch, config.stateWriteBudgetMs);
@@ -83,5 +98,5 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   if (!out.result.ok) {
     return refuse(c, 429, "RATE_LIMITED", `over ${config.beaconRatePerMin} events a minute`, { "retry-after": String(out.result.retryAfterS) });
   }
-  return c.json({ accepted: out.result.accepted, duplicates: out.result.duplicates }, 200, NO_STORE);
+  return c.json(batchAnswer(parsed, notes, out.result.statuses), 200, NO_STORE);
 }

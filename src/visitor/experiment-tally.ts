@@ -7,9 +7,10 @@
  *   share in force to its expected units (the SRM expectation, right for bandits too);
  * - every page with the experiment's slot counts an impression, a click in one of its slots
  *   a click, for the unit's arm;
- * - a conversion after exposure counts for every experiment the visitor is in: a converted
- *   unit the first time per goal, the event, its value, and Σ(unit total)² kept exactly by
- *   adding 2·before·x + x² (see totalsFromRows).
+ * - a conversion after exposure on a declared goal counts for every experiment the visitor is
+ *   in: a converted unit the first time per goal, the event, its value, and Σ(unit total)² kept
+ *   exactly by adding 2·before·x + x² (see totalsFromRows); one on an undeclared goal counts only
+ *   as dropped (goal DROPPED_GOAL), so a client cannot add goals, rows or a judged metric.
  *
  * The increments go into an outbox in the same transaction as the event, so an acknowledged
  * event's increments are durable here before the beacon is answered; `deliver` then sends
@@ -22,7 +23,7 @@
  * await tally.deliver(env.EXPERIMENT_COUNTER, 1000);
  */
 import type { ExperimentCounter } from "../results-store/counter-object.ts";
-import { delta, fromColumns, utcDay, type AggregateColumns, type CounterDelivery, type Delta, type Exposure, type TallyRow } from "../results/tally.ts";
+import { delta, DROPPED_GOAL, fromColumns, utcDay, type AggregateColumns, type CounterDelivery, type Delta, type Exposure, type TallyRow } from "../results/tally.ts";
 import { withinBudget } from "../timing.ts";
 import type { VisitorEvent } from "./events.ts";
 
@@ -87,8 +88,13 @@ export class ExperimentTally {
     }
   }
 
-  /** Counts an accepted event for the experiments this visitor is in (inside the caller's transaction). */
-  event(event: VisitorEvent): void {
+  /**
+   * Counts an accepted event for the experiments this visitor is in (inside the caller's
+   * transaction). A conversion counts only on a goal the content declares (`goals`); any other
+   * goal is dropped and counted as dropped, one row per experiment, arm and day whatever the
+   * name, so invented goal names add no rows.
+   */
+  event(event: VisitorEvent, goals: ReadonlySet<string>): void {
     // A cart checkout is a conversion too (goal "checkout", its price the order value), as it
     // is for the visitor's own conversion count: an experiment must see the same conversions.
     const converted =
@@ -108,6 +114,10 @@ export class ExperimentTally {
         continue;
       }
       if (!converted) continue;
+      if (!goals.has(converted.goal)) {
+        this.#outbox(u.experiment, u.arm, DROPPED_GOAL, day, delta({ conversions: 1 }));
+        continue;
+      }
       const x = converted.value ?? 0;
       const held = sql.exec<{ total: number }>("SELECT total FROM xp_goals WHERE experiment = ? AND goal = ?", u.experiment, converted.goal).toArray()[0];
       const before = held?.total ?? 0;

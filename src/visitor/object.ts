@@ -19,7 +19,7 @@ import { campaignKey, impressionKey } from "../engine/caps.ts";
 import type { Prefs, VisitorSnapshot } from "../engine/types.ts";
 import { describeError } from "../errors.ts";
 import { boundLastPage, type Interaction, type Json, type LastPage, type VisitorDescription } from "./disclosure.ts";
-import type { RecordBatch, RecordResult, VisitorEvent } from "./events.ts";
+import type { EventStatus, RecordBatch, RecordResult, VisitorEvent } from "./events.ts";
 import { ExperimentTally } from "./experiment-tally.ts";
 import { addSignal, decayed, INTEREST_WEIGHTS, scaledInterest } from "./interest.ts";
 import { anonymousObjectName, visitorStub } from "./key.ts";
@@ -168,6 +168,8 @@ export class VisitorObject extends DurableObject<Env> {
     const settings = this.#config();
     let accepted = 0;
     let duplicates = 0;
+    const statuses: EventStatus[] = [];
+    const goals = new Set(batch.goals ?? []);
     this.ctx.storage.transactionSync(() => {
       const sql = this.ctx.storage.sql;
       sql.exec("INSERT OR IGNORE INTO visitor (id, last_active) VALUES (1, ?)", now);
@@ -175,13 +177,15 @@ export class VisitorObject extends DurableObject<Env> {
         // One statement both checks and remembers the id: nothing written means seen before.
         if (sql.exec("INSERT OR IGNORE INTO seen (id, at) VALUES (?, ?)", event.id, now).rowsWritten === 0) {
           duplicates++;
+          statuses.push("duplicate");
           continue;
         }
         this.#apply(event, settings);
-        this.#results().event(event);
+        this.#results().event(event, goals);
         const { id, type, at, ...data } = event;
         sql.exec("INSERT INTO events (id, type, at, data) VALUES (?, ?, ?, ?)", id, type, at, JSON.stringify(data));
         accepted++;
+        statuses.push("accepted");
       }
       // The page's experiment exposures: counted in this transaction, with the page view.
       if (batch.exposures) this.#results().expose(batch.exposures, now);
@@ -194,7 +198,7 @@ export class VisitorObject extends DurableObject<Env> {
     });
     await this.#ensureAlarm(now);
     await this.#scheduleDelivery();
-    return { ok: true, accepted, duplicates, merged };
+    return { ok: true, accepted, duplicates, merged, statuses };
   }
 
   /** Everything this object holds (for a merge, and for "what is known about me"). */

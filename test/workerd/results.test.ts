@@ -53,6 +53,8 @@ function experimentManifest(opts: { bandit?: boolean; globalShare?: number } = {
           ],
         },
       },
+      // Declared goals besides the experiment's own: only these count (README "Declared goals").
+      goals: ["signup", "checkout"],
       ...(opts.globalShare ? { holdout: { share: opts.globalShare, salt: `global-${id}` } } : {}),
     } as Partial<Manifest>,
   );
