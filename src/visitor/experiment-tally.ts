@@ -58,8 +58,10 @@ export const CHECKOUT_GOAL = "checkout";
 export class ExperimentTally {
   readonly #storage: DurableObjectStorage;
   readonly #objectId: string;
-  /** The tables exist (null: not looked at since start or reset). */
+  /** The unit tables exist (null: not looked at since start or reset). */
   #ready: boolean | null = null;
+  /** The outbox exists (null: not looked at since start or reset). It may outlive the unit tables (erasure, see forget()). */
+  #outboxReady: boolean | null = null;
   /** Deliveries run one at a time, so a counter sees this source's numbers in order. */
   #delivering: Promise<unknown> = Promise.resolve();
 
@@ -134,7 +136,7 @@ export class ExperimentTally {
 
   /** Increments waiting for a counter. */
   pending(): number {
-    if (!this.#exists()) return 0;
+    if (!this.#hasOutbox()) return 0;
     return this.#storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM xp_outbox").one().n;
   }
 
@@ -148,13 +150,17 @@ export class ExperimentTally {
     return run;
   }
 
-  /** Forget the cached schema state (after the object's storage was erased). */
+  /** Forget the cached schema state (after the object's storage was erased, wholly or but the outbox). */
   reset(): void {
-    this.#ready = false;
+    this.#ready = null;
+    this.#outboxReady = null;
   }
 
+  /** The tables an erasure keeps while the outbox is undelivered: anonymous counts and their numbering, nothing about the visitor. */
+  static readonly OUTBOX_TABLES: readonly string[] = ["xp_outbox", "xp_meta"];
+
   async #deliverNow(ns: CounterNamespace | undefined, budgetMs: number): Promise<{ left: number }> {
-    if (!ns || !this.#exists()) return { left: this.pending() };
+    if (!ns || !this.#hasOutbox()) return { left: this.pending() };
     const sql = this.#storage.sql;
     const rows = sql.exec<OutboxRow>("SELECT * FROM xp_outbox ORDER BY seq LIMIT ?", MAX_ROWS_PER_CALL * 4).toArray();
     if (rows.length === 0) return { left: 0 };
@@ -203,16 +209,27 @@ export class ExperimentTally {
     return this.#storage.sql.exec<{ epoch: string }>("SELECT epoch FROM xp_meta WHERE id = 1").one().epoch;
   }
 
+  #table(name: string): boolean {
+    return this.#storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
+  }
+
   #exists(): boolean {
-    this.#ready ??= this.#storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'xp_outbox'").toArray().length > 0;
+    this.#ready ??= this.#table("xp_units");
     return this.#ready;
+  }
+
+  #hasOutbox(): boolean {
+    this.#outboxReady ??= this.#table("xp_outbox");
+    return this.#outboxReady;
   }
 
   #ensure(): void {
     if (this.#exists()) return;
+    // Idempotent: after an erasure that kept the outbox, this adds the rest and keeps the epoch (numbering goes on).
     for (const s of SCHEMA) this.#storage.sql.exec(s);
     this.#storage.sql.exec("INSERT OR IGNORE INTO xp_meta (id, epoch) VALUES (1, ?)", crypto.randomUUID());
     this.#ready = true;
+    this.#outboxReady = true;
   }
 }
 

@@ -289,25 +289,50 @@ export class VisitorObject extends DurableObject<Env> {
     };
   }
 
-  /** Erases everything this object holds, now: storage, alarm, in-memory state. */
+  /**
+   * Erases this visitor, now. The rule (README "Erasure and the experiment outbox"): every
+   * personal table goes at once; the experiment outbox — anonymous counts already acknowledged
+   * to the visitor (experiment × arm × goal × day sums, no id, no path, no event) — is handed to
+   * the counters first. If a counter cannot take it now, the outbox alone stays, with the
+   * alarm, until a counter takes it (every DELIVERY_RETRY_MS); then the object is deleted
+   * entirely. So erasure never waits on a counter, and no acknowledged count is lost.
+   */
   async forget(): Promise<void> {
-    // The outbox holds anonymous counts only: hand them on (best effort) rather than lose them.
-    if (this.#hasSchema()) await this.#results().deliver(this.env.EXPERIMENT_COUNTER, DELIVERY_BUDGET_MS);
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    this.#tally?.reset();
-    this.#ready = false;
+    const tally = this.#results();
+    const left = tally.pending() > 0 ? (await tally.deliver(this.env.EXPERIMENT_COUNTER, DELIVERY_BUDGET_MS)).left : 0;
+    if (left === 0) {
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+    } else {
+      this.ctx.storage.transactionSync(() => this.#dropAllBut(ExperimentTally.OUTBOX_TABLES));
+      await this.ctx.storage.setAlarm(Date.now() + DELIVERY_RETRY_MS);
+    }
+    tally.reset();
+    this.#ready = null;
     this.#tables = null;
     this.#bucket = undefined;
+  }
+
+  /** Drops every table of this object but `keep` (SQLite's and the platform's own are not ours to drop). */
+  #dropAllBut(keep: readonly string[]): void {
+    const sql = this.ctx.storage.sql;
+    const tables = sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'")
+      .toArray()
+      .map((r) => r.name)
+      .filter((name) => !keep.includes(name));
+    for (const name of tables) sql.exec(`DROP TABLE IF EXISTS "${name.replace(/"/g, '""')}"`);
   }
 
   /** Retention: erase when inactive long enough, else look again at the deadline. Idempotent. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     // First the experiment counts a counter did not take at write time (idempotent: numbered).
-    const undelivered = this.#hasSchema() ? await this.#deliverResults() : 0;
+    const undelivered = await this.#deliverResults();
     if (!this.#hasSchema()) {
-      await this.forget();
+      // Erased (or never written): what may be left is an undelivered outbox; the retry alarm is
+      // set for it. Once it is delivered, nothing is left and the object goes entirely.
+      if (undelivered === 0) await this.forget();
       return;
     }
     const row = this.ctx.storage.sql.exec<{ last_active: number }>("SELECT last_active FROM visitor WHERE id = 1").toArray()[0];
