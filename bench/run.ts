@@ -208,7 +208,7 @@ function repoBindings(
   const durableObjects = [...classes].map(([className, enableSql]) => ({ className, uniqueKey: `bench-${className}`, enableSql }));
   const hasEntries = (v: unknown): boolean =>
     Array.isArray(v) ? v.length > 0 : v !== null && typeof v === "object" ? Object.values(v).some(hasEntries) : v !== undefined;
-  for (const key of ["r2_buckets", "d1_databases", "queues", "services", "analytics_engine_datasets", "hyperdrive", "vectorize", "ai", "workflows", "send_email", "browser", "rate_limits", "version_metadata"]) {
+  for (const key of ["r2_buckets", "d1_databases", "queues", "services", "analytics_engine_datasets", "hyperdrive", "vectorize", "ai", "workflows", "send_email", "browser", "ratelimits", "version_metadata"]) {
     if (hasEntries(cfg[key])) warn(`wrangler.toml has ${key}; the bench does not bind those yet (bench/run.ts repoBindings)`);
   }
   return { bindings, services, durableObjects };
@@ -328,7 +328,7 @@ async function profileCookie(cfg: RepoConfig, secrets: Secrets, claims: NonNulla
   const vars = (cfg.vars ?? {}) as Record<string, string>;
   const { sub, ...rest } = claims;
   const jwt = await new SignJWT(rest)
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setProtectedHeader({ alg: "HS256", typ: vars.PROFILE_TYP || "p13n-profile+jwt" })
     .setSubject(sub)
     .setIssuer(vars.PROFILE_ISSUER || "https://demo-shop.example")
     .setAudience(vars.PROFILE_AUDIENCE || "p13n-edge")

@@ -1,11 +1,14 @@
 /** GET /__p13n/healthz — liveness and the published content version. */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { getConfig } from "../config.ts";
+import { configProblem, getConfig } from "../config.ts";
 import { readManifest } from "../content/manifest-store.ts";
 import { templateStore } from "../template/store.ts";
 
 export async function healthz(c: Context<AppEnv>): Promise<Response> {
+  // A refused config: pages pass through untouched, so only this says so (the code, never the message).
+  const problem = configProblem(c.env);
+  if (problem) return c.json({ ok: false, error: { code: problem.code } }, 503, { "cache-control": "no-store" });
   const config = getConfig(c.env);
   const read = await readManifest(c.env.CONTENT, {
     ttlMs: config.manifestTtlMs,
