@@ -2,7 +2,7 @@
  * The page path, as numbered steps (DESIGN.md "Shape of the code"):
  *   1. forward the request to the origin at once (unless a page template the origin's own
  *      Cache-Control says is still fresh answers: src/template/);
- *   2. in parallel, only for a request that can become a page (src/context/page-request.ts): who
+ *   2. in parallel, only for a request that can become a page (src/proxy/page-request.ts): who
  *      is asking (profile, visitor id), what the request says, the manifest, and their memory
  *      (one snapshot call, within STATE_BUDGET_MS): for a navigation as soon as the visitor is
  *      known, for any other request once the origin's headers say HTML;
@@ -10,7 +10,8 @@
  *   4. decide, purely, what fills each slot (without the memory when it missed its budget);
  *   5. stream the page through the slot rewriter, or splice it from the template (and the
  *      client script tag before </body>);
- *   6. mark it private, and show the budget in Server-Timing;
+ *   6. mark it private (a page left as it was, while a manifest is published: no validators, so no
+ *      later visit revalidates into it), and show the budget in Server-Timing;
  *   7. after the last byte: record the page view and served impressions (one call, waitUntil).
  * Anything that fails in 2–5 degrades to the origin's page, untouched.
  */
@@ -18,7 +19,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { getConfig, type Config } from "./config.ts";
 import { readManifest, type ManifestRead } from "./content/manifest-store.ts";
-import { pageRequest, type PageRequest } from "./context/page-request.ts";
+import { pageRequest, type PageRequest } from "./proxy/page-request.ts";
 import { requestContext } from "./context/request-context.ts";
 import { decide, statedPrefs } from "./engine/decide.ts";
 import type { DecideResult } from "./engine/types.ts";
@@ -26,7 +27,8 @@ import { describeError } from "./errors.ts";
 import { newVisitorGate } from "./identity/new-visitor-limit.ts";
 import { resolveIdentity, type Identity } from "./identity/resolve.ts";
 import { originFetchFor, originRequest } from "./proxy/origin.ts";
-import { markPersonalized, originErrorPage, passThrough } from "./proxy/responses.ts";
+import { scriptNonce } from "./proxy/csp-nonce.ts";
+import { markPersonalized, markUnpersonalizedPage, originErrorPage, passThrough } from "./proxy/responses.ts";
 import { passThroughReason } from "./proxy/rewritable.ts";
 import type { PageMeta } from "./rewrite/page-meta.ts";
 import { previewRoute } from "./preview/page.ts";
@@ -136,7 +138,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const origin = withinBudget(templates.fetch(originFetch, () => originRequest(request, target)), config.originTimeoutMs);
 
   // 2. Meanwhile, everything personalization needs, only for what can become a page (never for
-  //    assets, API calls, HEAD, uploads): src/context/page-request.ts.
+  //    assets, API calls, HEAD, uploads): src/proxy/page-request.ts.
   const page = pageRequest(request);
   let saidHtml: (html: boolean) => void = () => {};
   const html = new Promise<boolean>((resolve) => (saidHtml = resolve));
@@ -245,8 +247,10 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   // that exposure counts like a treatment's (or the arms could not be compared).
   const measured = tracked && decided !== null && decided.decisions.some((d) => d.experiment !== undefined);
 
-  // Nothing visitor-specific to send: the origin's page, its caching headers intact.
+  // Nothing visitor-specific to send: the origin's page. While a manifest is published, a later
+  // visit could be personalized: no validators to revalidate into this copy (no stale defaults).
   if (!personalized && !inject) {
+    if (manifest.manifest) markUnpersonalizedPage(headers, templates.shareable);
     if (!meta && !measured) {
       if (tracked) {
         recordPageAfter(recording, { path: publicUrl.pathname, mapped, meta, report: null, why, decided }, Promise.resolve());
@@ -274,7 +278,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     checkMetaCharset: !/charset=/i.test(contentType),
     report,
     onError: (slot, err) => console.error(JSON.stringify({ at: "rewrite", slot, error: describeError(err) })),
-    ...(inject ? { beforeBodyEnd: clientScriptTag() } : {}),
+    // The page's own CSP nonce, when it has one: strict-CSP sites would block the tag otherwise.
+    ...(inject ? { beforeBodyEnd: clientScriptTag(scriptNonce(res.headers)) } : {}),
     ...(meta ? { pageMeta: meta } : {}),
     ...(tracked ? { onEnd: end } : {}),
   });
