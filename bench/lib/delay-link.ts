@@ -88,7 +88,8 @@ export interface DelayLink {
 
 /** Joins one accepted connection to a new upstream connection through two delayed pipes. */
 function join(client: Socket, target: { host: string; port: number }, oneWayMs: () => number, timers: Timers): void {
-  const upstream = createConnection(target);
+  // Half-open on both sides: one side's end travels (delayed) to the other; it does not close the link.
+  const upstream = createConnection({ ...target, allowHalfOpen: true });
   client.setNoDelay(true);
   upstream.setNoDelay(true);
   const up = new DelayedPipe(oneWayMs, (c) => upstream.write(c), () => upstream.end(), timers);
@@ -101,17 +102,16 @@ function join(client: Socket, target: { host: string; port: number }, oneWayMs: 
     client.destroy();
     upstream.destroy();
   };
+  // A reset on either side drops both; a clean end travels through the pipe like data.
   client.on("error", drop);
   upstream.on("error", drop);
-  client.on("close", () => upstream.destroySoon());
-  upstream.on("close", () => client.destroySoon());
 }
 
 /** Listens on 127.0.0.1 (a free port) and forwards every connection to `target`. */
 export function startDelayLink(target: { host: string; port: number }, timers: Timers = realTimers): Promise<DelayLink> {
   let rtt = 0;
   const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
+  const server: Server = createServer({ allowHalfOpen: true }, (client) => {
     sockets.add(client);
     client.on("close", () => sockets.delete(client));
     join(client, target, () => rtt / 2, timers);

@@ -12,7 +12,8 @@ import { parseWrkOutput, wrkScript } from "../../../bench/lib/load.ts";
 import { parseProcStatCpuMs } from "../../../bench/lib/procs.ts";
 import { ruleTypeOf } from "../../../bench/lib/build.ts";
 import { benchManifest, DEFAULT_SLOTS, kvEntries, slotIdsFor } from "../../../bench/lib/manifest.ts";
-import { SCENARIOS, TARGETS, REFERENCE } from "../../../bench/scenarios.ts";
+import { pickScenarios, SCENARIOS, TARGETS, REFERENCE, usesMemory } from "../../../bench/scenarios.ts";
+import { stateStatus } from "../../../bench/lib/sample.ts";
 import { summarizeProfile, type CpuProfile } from "../../../bench/lib/profile.ts";
 import { ManifestSchema } from "../../../src/engine/schema.ts";
 import { POINTER_KEY, versionKey } from "../../../src/content/keys.ts";
@@ -210,6 +211,16 @@ describe("wrk script and summary", () => {
   });
 });
 
+describe("stateStatus", () => {
+  it("reads the state read's status from a Server-Timing header", () => {
+    expect(stateStatus('origin;dur=3.0, state;dur=25.0;desc="timeout", decide;dur=1.0')).toBe("timeout");
+    expect(stateStatus(['profile;dur=0.0;desc="verified"', 'state;dur=1.0;desc="hit"'])).toBe("hit");
+    expect(stateStatus("state;dur=1.0")).toBe("");
+    expect(stateStatus("statement;dur=1.0, origin;dur=2")).toBeNull();
+    expect(stateStatus(undefined)).toBeNull();
+  });
+});
+
 describe("parseProcStatCpuMs", () => {
   it("reads utime+stime past a comm field with spaces and parens", () => {
     const stat = "4242 (work (er) d) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 12 0 1000 0 0";
@@ -264,6 +275,25 @@ describe("scenarios", () => {
     expect(lua).toContain('h["Cookie"] = c');
     expect(lua).toMatch(/wrk\.format\("GET", paths\[i\], h\)/);
     expect(SCENARIOS.find((s) => s.name === "p13n-with-state")?.visitors).toBeGreaterThan(1);
+  });
+
+  it("has a far-object twin of with-state: same load, its own visitors, objects 50 ms away", () => {
+    const near = SCENARIOS.find((s) => s.name === "p13n-with-state")!;
+    const far = SCENARIOS.find((s) => s.name === "p13n-with-state-far")!;
+    expect(far).toMatchObject({ target: near.target, origin: near.origin, visitors: near.visitors, objectRttMs: 50 });
+    expect(far.profile?.tier).toBe(near.profile?.tier);
+    expect(far.profile?.sub).not.toBe(near.profile?.sub);
+    expect(near.objectRttMs ?? 0).toBe(0);
+    expect(usesMemory(far)).toBe(true);
+    expect(usesMemory(SCENARIOS.find((s) => s.name === "p13n-returning")!)).toBe(true);
+    expect(usesMemory(SCENARIOS.find((s) => s.name === "p13n-template-warm")!)).toBe(false);
+  });
+
+  it("are picked by name, all, or the defaults; an unknown name is refused", () => {
+    expect(pickScenarios([]).every((s) => s.default)).toBe(true);
+    expect(pickScenarios(["all"])).toHaveLength(SCENARIOS.length);
+    expect(pickScenarios(["p13n-with-state-far", "passthrough"]).map((s) => s.name)).toEqual(["passthrough", "p13n-with-state-far"]);
+    expect(() => pickScenarios(["nope"])).toThrow(/unknown scenario/);
   });
 
   it("cold-template URLs are new in every wrk run (wrk's math.random is unseeded)", () => {
