@@ -113,15 +113,8 @@ async function rounds(prepared: readonly Prepared[], deps: MeasureDeps, opts: Be
   return samples;
 }
 
-async function main(): Promise<void> {
-  const opts = parseBenchArgs(process.argv.slice(2));
-  if (opts.help) return void process.stdout.write(USAGE);
-  installCleanup();
-  process.once("exit", removeStorage);
-  const started = Date.now();
-  const scenarios = pickScenarios(opts.scenarios);
-  if (!scenarios.some((s) => s.name === REFERENCE)) warn(`${REFERENCE} is not among the scenarios: no ratios`);
-
+/** Steps 1–2: what the run serves (wrangler.toml, manifest, KV maps, pages) and its secrets. */
+async function setUp(opts: BenchOptions) {
   rmSync(RUN, { recursive: true, force: true });
   mkdirSync(RUN, { recursive: true });
   const cfg = await readRepoConfig(REPO);
@@ -130,24 +123,42 @@ async function main(): Promise<void> {
   const pages = preparePages(opts.pages, slotIds, join(REPO, "test/fixtures/real-pages"), PAGES);
   charsetWarnings(pages).forEach(warn);
   const kvFiles = await writeKvFiles(cfg, choice.manifest, { repo: REPO, run: RUN });
-  const secrets = benchSecrets(cfg);
-  const tool = loadTool(opts);
+  return { cfg, choice, slotIds, pages, kvFiles, secrets: benchSecrets(cfg) };
+}
 
-  const origin = await startNodeServer(join(BENCH_DIR, "origin.ts"), ["--dir", PAGES]);
-  log(`origin: 127.0.0.1:${origin.port}, ${pages.length} page(s); manifest: ${choice.source}`);
-  const targets = [...new Set(scenarios.map((s) => s.target))];
-  const ctx = { repo: REPO, benchDir: BENCH_DIR, out: OUT, run: RUN, cfg, originPort: origin.port, secrets, kvFiles, inspect: opts.profile };
-  const running = await startTargets(targets, ctx, log, warn);
-  const useLink = linkFor(running);
+type Run = Awaited<ReturnType<typeof setUp>>;
 
+/** Step 4: each scenario's visitors and headers (at its own object round trip), then its sanity pass. */
+async function prepareAll(scenarios: readonly Scenario[], running: Running, run: Run, useLink: (s: Scenario) => Promise<void>) {
   const prepared: Prepared[] = [];
   const sanity: Record<string, SanityResult> = {};
   for (const s of scenarios) {
     await useLink(s);
-    const p = await prepareScenario(s, running.procs.get(s.target)!, pages, { cfg, secrets });
+    const p = await prepareScenario(s, running.procs.get(s.target)!, run.pages, run);
     prepared.push(p);
-    sanity[s.name] = await sanityPass(p, pages, PAGES, warn);
+    sanity[s.name] = await sanityPass(p, run.pages, PAGES, warn);
   }
+  return { prepared, sanity };
+}
+
+async function main(): Promise<void> {
+  const opts = parseBenchArgs(process.argv.slice(2));
+  if (opts.help) return void process.stdout.write(USAGE);
+  installCleanup();
+  process.once("exit", removeStorage);
+  const started = Date.now();
+  const scenarios = pickScenarios(opts.scenarios);
+  if (!scenarios.some((s) => s.name === REFERENCE)) warn(`${REFERENCE} is not among the scenarios: no ratios`);
+  const run = await setUp(opts);
+  const tool = loadTool(opts);
+
+  const origin = await startNodeServer(join(BENCH_DIR, "origin.ts"), ["--dir", PAGES]);
+  log(`origin: 127.0.0.1:${origin.port}, ${run.pages.length} page(s); manifest: ${run.choice.source}`);
+  const targets = [...new Set(scenarios.map((s) => s.target))];
+  const ctx = { repo: REPO, benchDir: BENCH_DIR, out: OUT, run: RUN, ...run, originPort: origin.port, inspect: opts.profile };
+  const running = await startTargets(targets, ctx, log, warn);
+  const useLink = linkFor(running);
+  const { prepared, sanity } = await prepareAll(scenarios, running, run, useLink);
   if (opts.profile) {
     process.stdout.write(`${await profileScenarios(prepared, { tool, opts, scratch: RUN, inspectors: running.inspectors, useLink, log })}\n`);
     return;
@@ -172,15 +183,15 @@ async function main(): Promise<void> {
       workerdVersion: execFileSync(workerdBinary(), ["--version"], { encoding: "utf8" }).trim(),
       loadTool: tool.name,
       opts,
-      manifestSource: choice.source,
-      manifestSlots: Object.keys(choice.manifest.slots),
-      slotIds,
+      manifestSource: run.choice.source,
+      manifestSlots: Object.keys(run.choice.manifest.slots),
+      slotIds: run.slotIds,
       reference: REFERENCE,
       rows,
       objectRtts: Object.fromEntries(scenarios.filter((s) => s.objectRttMs).map((s) => [s.name, s.objectRttMs!])),
       decide,
       held,
-      pages,
+      pages: run.pages,
       sanity,
       tookS: Math.round((Date.now() - started) / 1000),
     }),
