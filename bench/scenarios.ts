@@ -8,6 +8,9 @@
  * URL per request, so never a template), the streaming rewrite (`origin: "nostore"`); with and
  * without visitor state (issue 5: a profile's or a returning visitor's memory; a profile whose
  * consent claim says `track: false` is personalized without state).
+ *
+ * Issue 17: the objects run in their own process (bench/lib/topology.ts); `objectRttMs` puts
+ * them far away (p13n-with-state-far: another colo's object, 50 ms round trip).
  */
 
 export interface Target {
