@@ -13,6 +13,7 @@ import { processCpuMs } from "./procs.ts";
 import type { RoundSample } from "./report.ts";
 import { sampleTtfb } from "./sample.ts";
 import type { Prepared } from "./visitors.ts";
+import { usesMemory } from "../scenarios.ts";
 
 export interface MeasureDeps {
   tool: LoadTool;
@@ -44,8 +45,18 @@ export function clockTicks(): number {
   }
 }
 
+/** The load for a scenario; state reads are counted under load only where there is memory to read. */
 export function loadSpec(p: Prepared, opts: MeasureDeps["opts"]): LoadSpec {
-  return { port: p.port, paths: p.paths, headers: p.headers, connections: opts.connections, seconds: opts.seconds, bust: p.scenario.bust, ...(p.pool ? { cookies: p.pool } : {}) };
+  return {
+    port: p.port,
+    paths: p.paths,
+    headers: p.headers,
+    connections: opts.connections,
+    seconds: opts.seconds,
+    bust: p.scenario.bust,
+    ...(p.pool ? { cookies: p.pool } : {}),
+    ...(usesMemory(p.scenario) ? { countStates: true } : {}),
+  };
 }
 
 const perRequest = (a: number | null, b: number | null, requests: number): number | null =>
@@ -76,6 +87,7 @@ export async function measureOnce(p: Prepared, deps: MeasureDeps, round: number)
     doCpuMs: perRequest(before.objects, after.objects, r.requests),
     doCalls: perRequest(before.calls, after.calls, r.requests),
     states: t.states,
+    ...(r.states ? { loadStates: r.states } : {}),
     bytesPerReq: r.requests > 0 ? r.bytes / r.requests : 0,
     errors: r.errors,
     requests: r.requests,

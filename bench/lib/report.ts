@@ -25,6 +25,8 @@ export interface RoundSample {
   doCalls?: number | null;
   /** Visitor-state read statuses of the sampled responses (Server-Timing `state`), counted. */
   states?: Record<string, number>;
+  /** The same, counted over the measured load (scenarios with visitor memory only). */
+  loadStates?: Record<string, number>;
   bytesPerReq: number;
   errors: number;
   requests: number;
@@ -50,6 +52,8 @@ export interface Row {
   do_calls: number | null;
   /** How the sampled responses' state reads went: "hit", "timeout 40%"…; null when none reports one. */
   state: string | null;
+  /** The same over the measured load (scenarios with visitor memory only): do reads keep up under load? */
+  state_load: string | null;
 }
 
 /**
@@ -99,6 +103,7 @@ export function summarize(
       do_cpu_ms: round(pick((s) => s.doCpuMs ?? null), 3),
       do_calls: round(pick((s) => s.doCalls ?? null), 2),
       state: stateSummary(mine.map((s) => s.states)),
+      state_load: stateSummary(mine.map((s) => s.loadStates)),
     };
   });
 }
@@ -117,6 +122,7 @@ const COLUMNS: { key: keyof Row; title: string; digits?: number }[] = [
   { key: "kb_per_resp", title: "KB/resp", digits: 1 },
   { key: "slots_filled", title: "slots", digits: 1 },
   { key: "state", title: "state" },
+  { key: "state_load", title: "state@load" },
   { key: "errors", title: "errors", digits: 0 },
 ];
 

@@ -209,6 +209,19 @@ describe("wrk script and summary", () => {
     expect(r).toEqual({ requests: 30000, durationS: 10, rps: 3000, bytes: 300000000, p50Ms: 2.5, p99Ms: 12, errors: 3 });
     expect(() => parseWrkOutput("nothing")).toThrow(/no summary/);
   });
+
+  it("counts state reads under load only when asked (wrk then parses every response)", () => {
+    const plain = wrkScript(["/a"], {}, false);
+    expect(plain).not.toMatch(/^response = function/m);
+    expect(plain).not.toContain("setup = function");
+    const counting = wrkScript(["/a"], {}, false, [], true);
+    expect(counting).toMatch(/^response = function/m);
+    expect(counting).toContain('string.match(v, \'state;[^,]*desc="([^"]*)"\')');
+    expect(counting).toContain('t:get("states")');
+    const r = parseWrkOutput('BENCH_JSON {"requests":10,"duration_us":1000000,"bytes":10,"p50_us":1,"p99_us":2,"errors":0,"states":{"hit":7,"timeout":3}}');
+    expect(r.states).toEqual({ hit: 7, timeout: 3 });
+    expect(parseWrkOutput('BENCH_JSON {"requests":10,"duration_us":1000000,"bytes":10,"p50_us":1,"p99_us":2,"errors":0}').states).toBeUndefined();
+  });
 });
 
 describe("stateStatus", () => {

@@ -12,7 +12,7 @@ const rows = summarize(
   [
     sample(1, "passthrough", 1000),
     sample(1, "p13n-with-state", 400, { doCpuMs: 1.2, doCalls: 2, states: { hit: 30 } }),
-    sample(1, "p13n-with-state-far", 300, { ttfbMs: 27, doCpuMs: 1.1, doCalls: 2, states: { timeout: 30 } }),
+    sample(1, "p13n-with-state-far", 300, { ttfbMs: 27, doCpuMs: 1.1, doCalls: 2, states: { timeout: 30 }, loadStates: { timeout: 2900, hit: 100 } }),
   ],
   ["passthrough", "p13n-with-state", "p13n-with-state-far"],
   "passthrough",
@@ -25,7 +25,8 @@ describe("jsonReport", () => {
     expect(out.map((r) => r.scenario)).toEqual(["passthrough", "p13n-with-state", "p13n-with-state-far", "decide"]);
     expect(out.at(-1)).toEqual({ scenario: "decide", decisions_per_s: 4321 });
     expect(out[1]).toMatchObject({ cpu_ms: 0.3, do_cpu_ms: 1.2, do_calls: 2, state: "hit" });
-    expect(out[0]).toMatchObject({ do_cpu_ms: null, do_calls: null, state: null });
+    expect(out[0]).toMatchObject({ do_cpu_ms: null, do_calls: null, state: null, state_load: null });
+    expect(out[2]).toMatchObject({ state: "timeout", state_load: "timeout 96%" });
   });
 
   it("has no decide row when the micro-benchmark did not run or failed", () => {
@@ -86,7 +87,8 @@ describe("textReport", () => {
     const header = lines.find((l) => l.startsWith("scenario"))!;
     expect(header).toMatch(/CPU ms\/req\s+DO CPU ms\s+DO calls/);
     expect(header).toMatch(/state/);
-    expect(lines.find((l) => l.startsWith("p13n-with-state-far"))).toMatch(/1\.100\s+2\.00.*timeout/);
+    expect(lines.find((l) => l.startsWith("p13n-with-state-far"))).toMatch(/1\.100\s+2\.00.*timeout\s+timeout 96%/);
+    expect(header).toMatch(/state\s+state@load/);
   });
 
   it("says which scenarios reached far objects, and prints the decide line and the pages", () => {
