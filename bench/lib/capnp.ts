@@ -120,12 +120,14 @@ function binding(b: BindingSpec): string {
   return `(name = ${str(b.name)}, durableObjectNamespace = (className = ${str(b.durableObjectNamespace)}))`;
 }
 
+/** workerd resolves `embed` paths relative to the config file. */
+const embedPath = (p: string, baseDir: string | undefined) => (baseDir && isAbsolute(p) ? relative(baseDir, p) : p);
+
 function worker(w: WorkerSpec, indent: string, baseDir: string | undefined): string {
   const inner = `${indent}  `;
-  const embedPath = (p: string) => (baseDir && isAbsolute(p) ? relative(baseDir, p) : p);
   const lines = [
     `modules = ${list(
-      w.modules.map((m) => `(name = ${str(m.name)}, ${m.type} = embed ${str(embedPath(m.path))})`),
+      w.modules.map((m) => `(name = ${str(m.name)}, ${m.type} = embed ${str(embedPath(m.path, baseDir))})`),
       inner,
     )}`,
     `compatibilityDate = ${str(w.compatibilityDate)}`,
@@ -163,8 +165,7 @@ function httpOptions(capnpConnectHost: string | undefined): string {
 }
 
 function extensions(mods: readonly ExtensionModuleSpec[], baseDir: string | undefined): string {
-  const embedPath = (p: string) => (baseDir && isAbsolute(p) ? relative(baseDir, p) : p);
-  const items = mods.map((m) => `(name = ${str(m.name)}, esModule = embed ${str(embedPath(m.path))}, internal = ${m.internal})`);
+  const items = mods.map((m) => `(name = ${str(m.name)}, esModule = embed ${str(embedPath(m.path, baseDir))}, internal = ${m.internal})`);
   return `\n  extensions = [(modules = ${list(items, "  ")})],`;
 }
 
