@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { P13nError } from "./errors.ts";
 import type { ConsentCookieFormat } from "./privacy/consent-cookie.ts";
 import type { PrivacyPolicy } from "./privacy/types.ts";
+import { globList, type GlobList } from "./template/globs.ts";
 import { pathPatterns } from "./template/paths.ts";
 
 const intFrom = (fallback: number, min: number, max: number) =>
@@ -86,6 +87,15 @@ const EnvSchema = v.object({
   // Page templates (src/template/): isolate budget (0 turns templates off) and per-path opt-out.
   TEMPLATE_CACHE_BYTES: intFrom(32 * 1024 * 1024, 0, 100 * 1024 * 1024),
   TEMPLATE_BYPASS: v.pipe(v.optional(v.string(), ""), v.transform(pathPatterns)),
+  // Paths whose pages are shareable on the origin's max-age / Expires alone (the site owner says
+  // so; else only `public` or `s-maxage` makes a page shareable), and cookies that do not change
+  // a page (a request carrying any other cookie never uses a template).
+  TEMPLATE_PATHS: v.pipe(v.optional(v.string(), ""), v.transform(globList)),
+  TEMPLATE_IGNORE_COOKIES: v.pipe(
+    v.optional(v.string(), ""),
+    v.check((s) => !/[=;]/.test(s), "must list cookie names or * patterns, comma-separated"),
+    v.transform(globList),
+  ),
 });
 
 export type ProfileKeySource =
@@ -128,6 +138,10 @@ export interface Config {
   templateCacheBytes: number;
   /** Paths that never use templates (TEMPLATE_BYPASS), or null. */
   templateBypass: RegExp | null;
+  /** Paths the site owner declares shareable on a bare max-age or Expires (TEMPLATE_PATHS), or null. */
+  templatePaths: GlobList | null;
+  /** Cookies that do not change a page (TEMPLATE_IGNORE_COOKIES): a request with only these and ours may use a template. */
+  templateIgnoreCookies: GlobList | null;
 }
 
 const ASYMMETRIC = new Set(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]);
@@ -199,6 +213,8 @@ export function getConfig(env: Env): Config {
     privacy: { consentDefault: e.CONSENT_DEFAULT, noConsentMode: e.NO_CONSENT_MODE },
     templateCacheBytes: e.TEMPLATE_CACHE_BYTES,
     templateBypass: e.TEMPLATE_BYPASS,
+    templatePaths: e.TEMPLATE_PATHS,
+    templateIgnoreCookies: e.TEMPLATE_IGNORE_COOKIES,
   };
   cache.set(env, config);
   return config;

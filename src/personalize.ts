@@ -8,7 +8,8 @@
  *   4. decide, purely, what fills each slot (without the memory when it missed its budget);
  *   5. stream the page through the slot rewriter, or splice it from the template (and the
  *      client script tag before </body>);
- *   6. mark it private, and show the budget in Server-Timing;
+ *   6. mark it private (a page left as it was, while a manifest is published: no validators, so no
+ *      later visit revalidates into it), and show the budget in Server-Timing;
  *   7. after the last byte: record the page view and served impressions (one call, waitUntil).
  * Anything that fails in 2–5 degrades to the origin's page, untouched.
  */
@@ -22,7 +23,8 @@ import type { DecideResult } from "./engine/types.ts";
 import { describeError } from "./errors.ts";
 import { resolveIdentity, type Identity } from "./identity/resolve.ts";
 import { originFetchFor, originRequest } from "./proxy/origin.ts";
-import { markPersonalized, originErrorPage, passThrough } from "./proxy/responses.ts";
+import { scriptNonce } from "./proxy/csp-nonce.ts";
+import { markPersonalized, markUnpersonalizedPage, originErrorPage, passThrough } from "./proxy/responses.ts";
 import { passThroughReason } from "./proxy/rewritable.ts";
 import type { PageMeta } from "./rewrite/page-meta.ts";
 import { previewRoute } from "./preview/page.ts";
@@ -229,8 +231,10 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   // that exposure counts like a treatment's (or the arms could not be compared).
   const measured = tracked && decided !== null && decided.decisions.some((d) => d.experiment !== undefined);
 
-  // Nothing visitor-specific to send: the origin's page, its caching headers intact.
+  // Nothing visitor-specific to send: the origin's page. While a manifest is published, a later
+  // visit could be personalized: no validators to revalidate into this copy (no stale defaults).
   if (!personalized && !inject) {
+    if (manifest.manifest) markUnpersonalizedPage(headers, templates.shareable);
     if (!meta && !measured) {
       if (tracked) {
         recordPageAfter(recording, { path: publicUrl.pathname, mapped, meta, report: null, why, decided }, Promise.resolve());
@@ -258,7 +262,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     checkMetaCharset: !/charset=/i.test(contentType),
     report,
     onError: (slot, err) => console.error(JSON.stringify({ at: "rewrite", slot, error: describeError(err) })),
-    ...(inject ? { beforeBodyEnd: clientScriptTag() } : {}),
+    // The page's own CSP nonce, when it has one: strict-CSP sites would block the tag otherwise.
+    ...(inject ? { beforeBodyEnd: clientScriptTag(scriptNonce(res.headers)) } : {}),
     ...(meta ? { pageMeta: meta } : {}),
     ...(tracked ? { onEnd: end } : {}),
   });
