@@ -1,8 +1,8 @@
 /**
  * Whole-string wildcard patterns (`*` matches any run of characters, everything else is
  * literal), matched in time linear in the pattern plus the input. Every wildcard list of the
- * product goes through here: the manifest's page mappings (`pages[].pattern`) and
- * `TEMPLATE_BYPASS`.
+ * product goes through here: the manifest's page mappings (`pages[].pattern`), and through
+ * src/template/globs.ts `TEMPLATE_BYPASS`, `TEMPLATE_PATHS` and `TEMPLATE_IGNORE_COOKIES`.
  *
  * Why not a RegExp: `*` compiled to `.*` backtracks, polynomially in the number of stars
  * (`/blog/*-*-*.html` took 154 ms on one 800-character path). Here the pattern is split at
@@ -94,12 +94,12 @@ export function compileGlob(pattern: string): Glob {
  * bypass?.test("/checkout/pay"); // true
  * bypass?.test("/search?q=x");   // false: the whole string must match
  */
-export function compileGlobList(list: string): Glob | null {
-  const globs = list
+export function compileGlobList(list: string): (Glob & { patterns: readonly string[] }) | null {
+  const patterns = list
     .split(/[\s,]+/)
     .map((p) => p.trim())
-    .filter((p) => p.length > 0)
-    .map(compileGlob);
-  if (globs.length === 0) return null;
-  return { pattern: globs.map((g) => g.pattern).join(", "), test: (input, meter) => globs.some((g) => g.test(input, meter)) };
+    .filter((p) => p.length > 0);
+  if (patterns.length === 0) return null;
+  const globs = patterns.map(compileGlob);
+  return { pattern: patterns.join(", "), patterns, test: (input, meter) => globs.some((g) => g.test(input, meter)) };
 }

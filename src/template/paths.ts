@@ -4,7 +4,7 @@
  * path patterns matched against the whole path; `*` matches any run of characters, in
  * linear time (src/match/glob.ts: the one wildcard matcher).
  */
-import { compileGlobList, type Glob } from "../match/glob.ts";
+import { globList, type GlobList } from "./globs.ts";
 
 /**
  * One matcher for the whole list, or null when it is empty.
@@ -14,6 +14,6 @@ import { compileGlobList, type Glob } from "../match/glob.ts";
  * bypass?.test("/checkout/pay"); // true
  * bypass?.test("/search?q=x");   // false: the query is not part of the path
  */
-export function pathPatterns(list: string): Glob | null {
-  return compileGlobList(list);
+export function pathPatterns(list: string): GlobList | null {
+  return globList(list);
 }

@@ -2,7 +2,9 @@
  * What every admin request passes before a handler sees it:
  * 1. not cross-site (the one policy of every body route, src/routes/cross-site.ts):
  *    no other site's page can drive the API even if a credential were ambient;
- * 2. an editor's credential (bearer token or Access JWT, src/routes/admin-auth.ts);
+ * 2. an editor's credential (bearer token or Access JWT, src/routes/admin-auth.ts), then
+ *    the Worker's own config: refused, it answers 500 CONFIG_INVALID with the fix (only
+ *    editors see the message);
  * 3. a body, when there is one, declared `application/json`: a plain HTML form
  *    (urlencoded, multipart, text/plain) is refused before it is read.
  *
@@ -11,6 +13,7 @@
  */
 import type { Context, Next } from "hono";
 import type { AppEnv } from "../../app-env.ts";
+import { configProblem } from "../../config.ts";
 import { P13nError } from "../../errors.ts";
 import { checkEditor } from "../admin-auth.ts";
 import { crossSiteReason, mediaType } from "../cross-site.ts";
@@ -23,6 +26,9 @@ export async function adminGuard(c: Context<AppEnv>, next: Next): Promise<Respon
     if (crossSite) throw new P13nError("CROSS_SITE", `cross-site requests are refused (${crossSite})`);
     const who = await checkEditor(c.req.raw, adminSettings(c.env));
     if (!who.ok) throw new P13nError("UNAUTHORIZED", who.message);
+    // The Worker refuses its config (pages pass through untouched): an editor is told why and how to fix it.
+    const problem = configProblem(c.env);
+    if (problem) throw problem;
     const method = c.req.method;
     if (method !== "GET" && method !== "HEAD" && mediaType(c.req.raw) !== "application/json") {
       throw new P13nError("UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with Content-Type: application/json");
