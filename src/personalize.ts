@@ -261,6 +261,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     const found: RewriteReport | null = measured ? { rendered: [], skipped: [] } : null;
     const read = templates.rewrite(out.body, res.headers.get("content-type") ?? "", new Map(), {
       checkMetaCharset: false,
+      fallbackBytes: config.maxRewriteBytes,
+      onError: (slot, err) => console.error(JSON.stringify({ at: "rewrite", slot, error: describeError(err) })),
       ...(meta ? { pageMeta: meta } : {}),
       ...(found ? { report: found } : {}),
       onEnd: end,
@@ -277,6 +279,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const rewritten = templates.rewrite(out.body, contentType, renders, {
     checkMetaCharset: !/charset=/i.test(contentType),
     report,
+    fallbackBytes: config.maxRewriteBytes,
     onError: (slot, err) => console.error(JSON.stringify({ at: "rewrite", slot, error: describeError(err) })),
     // The page's own CSP nonce, when it has one: strict-CSP sites would block the tag otherwise.
     ...(inject ? { beforeBodyEnd: clientScriptTag(scriptNonce(res.headers)) } : {}),

@@ -2,8 +2,11 @@
  * Streams an HTML response through HTMLRewriter and replaces the inner
  * content of each `[data-p13n-slot]` element that has something to render.
  * Bytes outside slots are not touched. Every handler is wrapped: an error in
- * one slot keeps that slot's default content and never breaks the stream.
+ * one slot keeps that slot's default content and never breaks the stream; an
+ * error of the parser itself passes the rest of the page through as it came
+ * (./fail-open.ts).
  */
+import { failOpen } from "./fail-open.ts";
 import { PAGE_META_SELECTOR, PageMetaHandler, type PageMeta } from "./page-meta.ts";
 import { metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, slotSkipReason, tagSlot } from "./slot-rules.ts";
 
@@ -35,7 +38,15 @@ export interface RewriteOptions {
   pageMeta?: PageMeta;
   /** Called once the whole document went through (the page view is recorded then). */
   onEnd?: () => void;
+  /**
+   * The most origin bytes held to fall back on if the parser fails mid-page (./fail-open.ts);
+   * default FALLBACK_BYTES. The page path passes MAX_REWRITE_BYTES.
+   */
+  fallbackBytes?: number;
 }
+
+/** Default bound on what is held to fall back on: past lol-html's own limit on a buffered tag (about 3 MiB). */
+export const FALLBACK_BYTES = 5 * 1024 * 1024;
 
 class SlotHandler implements HTMLRewriterElementContentHandlers {
   /** Depth of replaced slots we are inside (their content, nested slots included, is gone). */
@@ -62,12 +73,17 @@ class SlotHandler implements HTMLRewriterElementContentHandlers {
         return;
       }
       const render = this.#renders.get(slot)!;
+      // The end tag first: an element lol-html gives none (`<svg><g data-p13n-slot="x"/>`) throws
+      // here, before anything changed, so the slot keeps its default whole (no variant claimed
+      // for content that was never replaced) and the slots after it are not taken for nested.
+      let replacing = false;
+      el.onEndTag(() => {
+        if (replacing) this.#insideReplaced--;
+      });
       tagSlot(el, render);
       el.setInnerContent(render.html, { html: true });
+      replacing = true;
       this.#insideReplaced++;
-      el.onEndTag(() => {
-        this.#insideReplaced--;
-      });
       this.#opts.report?.rendered.push({ slot, variant: render.variant });
     } catch (err) {
       this.#opts.report?.skipped.push({ slot, reason: "error" });
@@ -147,16 +163,19 @@ export function rewriteSlots(response: Response, renders: ReadonlyMap<string, Sl
   if (opts.beforeBodyEnd) rewriter = rewriter.on("body", new BodyEndHandler(opts.beforeBodyEnd));
   if (opts.pageMeta) rewriter = rewriter.on(PAGE_META_SELECTOR, new PageMetaHandler(opts.pageMeta));
   const onEnd = opts.onEnd;
-  if (onEnd) {
-    rewriter = rewriter.onDocument({
-      end() {
-        try {
-          onEnd();
-        } catch {
-          // Bookkeeping after the last byte must never error the stream.
-        }
-      },
-    });
-  }
-  return rewriter.transform(response);
+  const ended = () => {
+    try {
+      onEnd?.();
+    } catch {
+      // Bookkeeping after the last byte must never error the stream.
+    }
+  };
+  if (onEnd) rewriter = rewriter.onDocument({ end: ended });
+  if (!response.body) return rewriter.transform(response);
+  const body = failOpen(response.body, (input) => rewriter.transform(new Response(input, { headers: response.headers })).body!, {
+    retainBytes: opts.fallbackBytes ?? FALLBACK_BYTES,
+    onFail: (err) => opts.onError?.("(parser)", err),
+    onRawEnd: ended,
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

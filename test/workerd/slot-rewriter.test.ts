@@ -1,11 +1,25 @@
 /**
  * The slot rewriter on its own: what it replaces, what it refuses to touch,
- * and that an error in one slot costs only that slot.
+ * that an error in one slot costs only that slot, and that an error of the
+ * parser itself mid-page still delivers the whole page.
  */
 import { describe, expect, it } from "vitest";
 import { rewriteSlots, type RewriteReport, type SlotRender } from "../../src/rewrite/slot-rewriter.ts";
 
-async function rewrite(html: string, renders: ReadonlyMap<string, SlotRender>, contentType = "text/html; charset=utf-8") {
+/** The page as an origin sends it: in chunks of `size` bytes. */
+function inChunks(page: string, size = 16 * 1024): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(page);
+  let at = 0;
+  return new ReadableStream({
+    pull(ctrl) {
+      if (at >= bytes.length) return ctrl.close();
+      ctrl.enqueue(bytes.slice(at, at + size));
+      at += size;
+    },
+  });
+}
+
+async function rewrite(html: string | ReadableStream<Uint8Array>, renders: ReadonlyMap<string, SlotRender>, contentType = "text/html; charset=utf-8") {
   const report: RewriteReport = { rendered: [], skipped: [] };
   const errors: string[] = [];
   const res = rewriteSlots(new Response(html, { headers: { "content-type": contentType } }), renders, {
@@ -92,11 +106,34 @@ describe("slot rewriter", () => {
     expect((await rewrite(utf8, R({ a: "A" }), "text/html")).out).toContain('data-p13n-variant="a-v">A</div>');
   });
 
-  it("handles a multi-megabyte attribute split across chunks", async () => {
+  it("handles multi-megabyte attributes split across chunks (16 KiB, as an origin sends them)", async () => {
+    const huge = "x".repeat(2 * 1024 * 1024);
+    const page = `<div data-big="${huge}"></div><div data-p13n-slot="a" title="${huge}">x</div><p title="${huge}">end</p>`;
+    const { out, errors } = await rewrite(inChunks(page), R({ a: "A" }));
+    expect(errors).toEqual([]);
+    expect(out).toBe(`<div data-big="${huge}"></div><div data-p13n-slot="a" title="${huge}" data-p13n-variant="a-v">A</div><p title="${huge}">end</p>`);
+  });
+
+  it("a start tag past the parser's own buffer (3 MiB): the page arrives whole, slots after it keep their defaults", async () => {
     const huge = "x".repeat(3 * 1024 * 1024);
-    const page = `<div data-big="${huge}"></div><div data-p13n-slot="a">x</div><p title="${huge}">end</p>`;
-    const { out } = await rewrite(page, R({ a: "A" }));
-    expect(out).toBe(`<div data-big="${huge}"></div><div data-p13n-slot="a" data-p13n-variant="a-v">A</div><p title="${huge}">end</p>`);
+    const page = `<div data-p13n-slot="a">x</div><div data-big="${huge}"></div><div data-p13n-slot="b">y</div><p>end</p>`;
+    const { out, errors } = await rewrite(inChunks(page), R({ a: "A", b: "B" }));
+    expect(errors).toHaveLength(1);
+    expect(out).toBe(page.replace('<div data-p13n-slot="a">x</div>', '<div data-p13n-slot="a" data-p13n-variant="a-v">A</div>'));
+  });
+
+  it("ambiguous markup that makes the strict parser bail (<select><xmp><script>): the page arrives whole", async () => {
+    const page = `<div data-p13n-slot="a">x</div>${"<p>filler</p>".repeat(200)}<select><xmp><script>"use strict";</script></select><div data-p13n-slot="b">y</div><p>end</p>`;
+    const { out, errors } = await rewrite(inChunks(page, 512), R({ a: "A", b: "B" }));
+    expect(errors).toHaveLength(1);
+    expect(out).toBe(page.replace('<div data-p13n-slot="a">x</div>', '<div data-p13n-slot="a" data-p13n-variant="a-v">A</div>'));
+  });
+
+  it("a slot the parser gives no end tag (<svg><g data-p13n-slot/>) keeps its default, and the next slot is filled", async () => {
+    const page = '<svg><g data-p13n-slot="a"/></svg><div data-p13n-slot="b">y</div>';
+    const { out, errors } = await rewrite(page, R({ a: "A", b: "B" }));
+    expect(errors).toEqual(["a"]);
+    expect(out).toBe('<svg><g data-p13n-slot="a"/></svg><div data-p13n-slot="b" data-p13n-variant="b-v">B</div>');
   });
 
   it("inserts HTML before </body> when asked", async () => {
