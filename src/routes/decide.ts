@@ -70,9 +70,11 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
   const context = requestContext(request, new URL(query.output.path, url));
   // The visitor's memory and stated preferences, as the page path reads them (the same budget,
   // the same fallback): one visitor, the same decision on every channel.
+  // Nothing to read only for an anonymous id issued by this very request; a verified profile's
+  // object exists whatever the visitor-id cookie says (an email renderer sends no such cookie).
   const objectName = visitorObjectName(identity);
-  const state =
-    objectName && !identity.setCookie ? await readSnapshot(c.env.VISITOR, objectName, config.stateBudgetMs) : null;
+  const justIssued = identity.setCookie !== null && !identity.profile;
+  const state = objectName && !justIssued ? await readSnapshot(c.env.VISITOR, objectName, config.stateBudgetMs) : null;
   const snapshot = state?.snapshot ?? null;
   const result = decide({
     manifest: read.manifest,

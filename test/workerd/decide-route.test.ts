@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { call } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
+import { putMe } from "../fixtures/me.ts";
 import { fixtureOrigin } from "../fixtures/origin.ts";
 import { TEST_SECRETS } from "../fixtures/secrets.ts";
 import { profileToken } from "../fixtures/tokens.ts";
@@ -69,5 +70,14 @@ describe("GET /__p13n/decide", () => {
     expect(json).toMatchObject({ error: { code: "BAD_QUERY" } });
     const bad = await decideJson("?slots=<script>");
     expect(bad.res.status).toBe(400);
+  });
+
+  it("an email renderer's profile token (no visitor-id cookie) is decided with that member's stated preferences, as their pages are", async () => {
+    await publish(env.CONTENT, manifest({ hero: [{ id: "yoga", html: "Yoga", audience: { attr: "prefs.topics", contains: "yoga" } }] }, { version: "stated" }));
+    invalidateManifest(env.CONTENT);
+    const token = await profileToken({ claims: { sub: `member-${crypto.randomUUID()}` } });
+    expect((await putMe(`p13n_profile=${token}`, { topics: ["yoga"] })).res.status).toBe(200);
+    const { json } = await decideJson("?slots=hero", { "x-p13n-profile": token });
+    expect(json.decisions).toEqual([{ slot: "hero", variant: "yoga", html: "Yoga" }]);
   });
 });
