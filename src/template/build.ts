@@ -71,11 +71,17 @@ export async function buildTemplate(bytes: Uint8Array, contentType: string): Pro
       found.push(entry);
       el.before(mark("A", i), { html: true });
       if (!entry.fillable) return;
+      try {
+        // First, as the streaming rewriter does: an element lol-html gives no end tag
+        // (`<svg><g data-p13n-slot="x"/>`) throws here; it stays unclosed, so no template.
+        el.onEndTag((end) => {
+          entry.closed = true;
+          end.before(mark("C", i), { html: true });
+        });
+      } catch {
+        return;
+      }
       el.prepend(mark("B", i), { html: true });
-      el.onEndTag((end) => {
-        entry.closed = true;
-        end.before(mark("C", i), { html: true });
-      });
     },
   });
   rewriter = rewriter.on("body", {
