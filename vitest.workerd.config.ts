@@ -17,7 +17,8 @@ Object.assign(process.env, TEST_SECRETS);
 export default defineConfig({
   plugins: [
     cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
+      // [env.dev]: the demo shop bound, local ids (wrangler.toml). Production (the top level) never has the demo.
+      wrangler: { configPath: "./wrangler.toml", environment: "dev" },
       miniflare: {
         bindings: { ...TEST_SECRETS },
       },

@@ -24,6 +24,13 @@ export interface ContentStore {
   list?(prefix: string): Promise<Array<{ name: string; metadata?: unknown }>>;
 }
 
+/**
+ * The wrangler.toml environment local development runs (`wrangler dev --env dev`): its
+ * KV, D1 and Durable Objects are local and keyed by its own ids, so every local command
+ * names it, or it would read and write the production bindings' local copies instead.
+ */
+export const DEV_ENV = "dev";
+
 export interface LocalKvOptions {
   cwd: string;
   /** The KV binding in wrangler.toml (default CONTENT). */
@@ -37,7 +44,7 @@ const NOT_FOUND = "Value not found";
 
 export function localKvStore(io: Io, opts: LocalKvOptions): ContentStore {
   const binding = opts.binding ?? "CONTENT";
-  const common = ["--binding", binding, "--local", ...(opts.persistTo ? ["--persist-to", opts.persistTo] : [])];
+  const common = ["--binding", binding, "--local", "--env", DEV_ENV, ...(opts.persistTo ? ["--persist-to", opts.persistTo] : [])];
   const fail = (what: string, r: { code: number; stderr: string; stdout: string }): Error =>
     new Error(`wrangler ${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`);
   return {

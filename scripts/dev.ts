@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { createIo } from "../cli/io.ts";
 import { ensureDevVars, DEV_VARS, DEV_VARS_EXAMPLE } from "../cli/dev-vars.ts";
 import { validateAndReport } from "../cli/commands/validate.ts";
-import { localKvStore } from "../cli/local-kv.ts";
+import { DEV_ENV, localKvStore } from "../cli/local-kv.ts";
 import { publishManifest } from "../cli/publish.ts";
 
 const cwd = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -47,7 +47,7 @@ if (!(await publish())) {
 }
 
 // The results store's schema, in the same local state wrangler dev will use.
-const migrated = await io.wrangler(["d1", "migrations", "apply", "RESULTS", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])], { cwd });
+const migrated = await io.wrangler(["d1", "migrations", "apply", "RESULTS", "--local", "--env", DEV_ENV, ...(persistTo ? ["--persist-to", persistTo] : [])], { cwd });
 if (migrated.code !== 0) {
   io.printErr(`applying migrations/ to the local results D1 failed:\n${migrated.stderr || migrated.stdout}`);
   process.exit(1);
@@ -55,7 +55,7 @@ if (migrated.code !== 0) {
 
 const port = wranglerArgs.includes("--port") ? [] : ["--port", "8787"];
 const scheduled = wranglerArgs.includes("--test-scheduled") ? [] : ["--test-scheduled"];
-const dev = io.startWrangler(["dev", ...port, ...scheduled, ...wranglerArgs], { cwd });
+const dev = io.startWrangler(["dev", "--env", DEV_ENV, ...port, ...scheduled, ...wranglerArgs], { cwd });
 
 // Ctrl-C reaches the whole process group; forwarding also covers `kill <our pid>`.
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {

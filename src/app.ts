@@ -19,6 +19,7 @@ import { clientScript } from "./routes/client-script.ts";
 import { events } from "./routes/events.ts";
 import { healthz } from "./routes/healthz.ts";
 import { meRoutes } from "./routes/me/index.ts";
+import { logEvent } from "./observability/log.ts";
 
 export const PREFIX = "/__p13n";
 
@@ -52,7 +53,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.all("*", personalize);
 
   app.onError((err, c) => {
-    console.error(JSON.stringify({ at: "app", path: c.req.path, error: describeError(err) }));
+    logEvent("error", "app", "UNHANDLED", { path: c.req.path, error: describeError(err) });
     const code = err instanceof P13nError ? err.code : "INTERNAL";
     if (c.req.path.startsWith(`${PREFIX}/`)) return c.json({ error: { code, message: "internal error" } }, 500);
     // The page path fails open: if anything above the origin fetch threw, still serve the origin.

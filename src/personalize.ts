@@ -37,6 +37,7 @@ import { pageTopicsFromManifest } from "./visitor/page-topics.ts";
 import { plainReasons } from "./privacy/plain-reasons.ts";
 import type { LastPage } from "./visitor/disclosure.ts";
 import { readAllocation } from "./results-store/allocation-store.ts";
+import { logEvent } from "./observability/log.ts";
 
 interface Inputs {
   identity: Identity;
@@ -138,7 +139,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   // 3. The origin's answer decides whether there is anything to do.
   const answer = await origin;
   if (!answer.ok) {
-    console.error(JSON.stringify({ at: "origin", reason: answer.reason, error: describeError(answer.error) }));
+    logEvent("error", "origin", answer.reason === "timeout" ? "ORIGIN_TIMEOUT" : "ORIGIN_UNREACHABLE", { reason: answer.reason, error: describeError(answer.error) });
     return originErrorPage(answer.reason === "timeout" ? 504 : 502);
   }
   const res = answer.value;
@@ -149,7 +150,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   }
   const settled = await inputs;
   if (!settled.ok) {
-    console.error(JSON.stringify({ at: "inputs", error: describeError(settled.error) }));
+    logEvent("error", "inputs", "INPUTS_FAILED", { error: describeError(settled.error) });
     return passThrough(res, config.originUrl, publicUrl);
   }
   const gathered = settled.value;
@@ -159,7 +160,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const state = gathered.state;
   timing.add("state", state.ms, state.status);
   if (state.status === "error" || state.status === "overload") {
-    console.error(JSON.stringify({ at: "state", status: state.status, error: describeError(state.error) }));
+    logEvent("error", "state", `STATE_${state.status.toUpperCase()}`, { status: state.status, error: describeError(state.error) });
   }
 
   const context = requestContext(request, publicUrl);
@@ -189,7 +190,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
       const used = { manifest: manifest.manifest, snapshot: state.snapshot, personalize: identity.consent.personalize };
       why = () => plainReasons(publicUrl.pathname, now, { result, prefs: statedPrefs(identity.profile?.prefs, state.snapshot?.statedPrefs), ...used });
     } catch (err) {
-      console.error(JSON.stringify({ at: "decide", error: describeError(err) }));
+      logEvent("error", "decide", "DECIDE_FAILED", { error: describeError(err) });
     }
     timing.add("decide", performance.now() - t);
   }
@@ -257,7 +258,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const rewritten = templates.rewrite(out.body, contentType, renders, {
     checkMetaCharset: !/charset=/i.test(contentType),
     report,
-    onError: (slot, err) => console.error(JSON.stringify({ at: "rewrite", slot, error: describeError(err) })),
+    onError: (slot, err) => logEvent("error", "rewrite", "REWRITE_FAILED", { slot, error: describeError(err) }),
     ...(inject ? { beforeBodyEnd: clientScriptTag() } : {}),
     ...(meta ? { pageMeta: meta } : {}),
     ...(tracked ? { onEnd: end } : {}),

@@ -29,6 +29,7 @@ import { coloMatch, coloPut, coloVary } from "./colo-cache.ts";
 import { conditionalHeaders, currentAge, freshnessState, refreshedHeaders, storagePolicy, type StoragePolicy } from "./http-cache.ts";
 import { spliceParts } from "./splice.ts";
 import { templateKey, templateStore, type TemplateEntry, type TemplateStore } from "./store.ts";
+import { logEvent } from "../observability/log.ts";
 
 /** What Server-Timing says about the template (`template;desc="…"`). */
 export type TemplateState = "hit" | "miss" | "stale" | "revalidated" | "bypass";
@@ -209,7 +210,7 @@ export class PageTemplates {
       const entry: TemplateEntry = { ...base, template };
       if (store.put(entry)) await coloPut(entry, Date.now());
     } catch (err) {
-      console.error(JSON.stringify({ at: "template-build", error: describeError(err) }));
+      logEvent("error", "template-build", "TEMPLATE_BUILD_FAILED", { error: describeError(err) });
     }
   }
 
@@ -253,7 +254,7 @@ export class PageTemplates {
       }
       await this.#build(store, this.#entryOf(res, policy), res.body, res.headers.get("content-type") ?? "");
     } catch (err) {
-      console.error(JSON.stringify({ at: "template-revalidate", error: describeError(err) }));
+      logEvent("error", "template-revalidate", "TEMPLATE_REVALIDATE_FAILED", { error: describeError(err) });
     } finally {
       store.revalidating.delete(entry.key);
     }

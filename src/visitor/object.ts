@@ -40,6 +40,7 @@ import {
   type VisitorHistory,
   type VisitorRow,
 } from "./schema.ts";
+import { logEvent } from "../observability/log.ts";
 
 /** An alarm is never set closer than this: a long-idle object that wakes up gets a grace hour. */
 const MIN_ALARM_DELAY_MS = 3_600_000;
@@ -440,7 +441,7 @@ export class VisitorObject extends DurableObject<Env> {
       if (history.visitor) await other.forget();
       return true;
     } catch (err) {
-      console.error(JSON.stringify({ at: "visitor.merge", error: describeError(err) }));
+      logEvent("error", "visitor.merge", "MERGE_FAILED", { error: describeError(err) });
       return false;
     }
   }
@@ -571,7 +572,7 @@ export class VisitorObject extends DurableObject<Env> {
         this.#settings = { retentionMs: c.retentionDays * 86_400_000, halfLifeMs: c.interestHalfLifeMs, cartAbandonMs: c.cartAbandonMs };
       } catch (err) {
         // A config error elsewhere (say, a bad PROFILE_ALG) must not stop retention.
-        console.error(JSON.stringify({ at: "visitor.config", error: describeError(err) }));
+        logEvent("error", "visitor.config", "CONFIG_INVALID", { error: describeError(err) });
         this.#settings = DEFAULTS;
       }
     }

@@ -85,7 +85,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const originPort = await listen(origin);
   const harness = createTestHarness({
     root: ROOT,
-    workers: [{ configPath: "./wrangler.toml", vars: { ORIGIN_URL: `http://127.0.0.1:${originPort}`, MANIFEST_TTL_S: "1" }, secrets: { ...TEST_SECRETS } }],
+    workers: [{ configPath: "./wrangler.toml", env: "dev", vars: { ORIGIN_URL: `http://127.0.0.1:${originPort}`, MANIFEST_TTL_S: "1" }, secrets: { ...TEST_SECRETS } }],
   });
   const { url } = await harness.listen();
   const worker = harness.getWorker<{ CONTENT: { put(key: string, value: string): Promise<void> }; RESULTS: D1Like }>();
