@@ -3,6 +3,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { validateContent } from "./cli/content/validate.ts";
 import { TEST_SECRETS } from "./test/fixtures/secrets.ts";
+import { zoneOriginOutbound } from "./test/fixtures/zone-origin.ts";
 
 // The example content, compiled the way `p13n publish` does, for the demo tests.
 const demo = await validateContent("content", { now: new Date("2026-11-23T12:00:00Z") });
@@ -21,6 +22,9 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml", environment: "dev" },
       miniflare: {
         bindings: { ...TEST_SECRETS },
+        // The Worker's own outgoing fetches: *.zone-origin.test answers as a zone's origin
+        // (test/workerd/zone-origin.test.ts); anything else goes to the network as before.
+        outboundService: zoneOriginOutbound,
       },
     }),
   ],

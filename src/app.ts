@@ -11,6 +11,7 @@ import type { AppEnv } from "./app-env.ts";
 import { describeError, P13nError } from "./errors.ts";
 import { personalize } from "./personalize.ts";
 import { originFetchFor, originRequest, type OriginFetch } from "./proxy/origin.ts";
+import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts";
 import { originErrorPage, passThrough } from "./proxy/responses.ts";
 import { decideRoute } from "./routes/decide.ts";
 import { adminApi } from "./routes/admin/index.ts";
@@ -68,6 +69,8 @@ async function fallbackToOrigin(request: Request, env: AppEnv["Bindings"], origi
   try {
     const url = env.ORIGIN_URL ? new URL(env.ORIGIN_URL) : undefined;
     const target = { url, fetcher: env.ORIGIN ?? env.DEMO_ORIGIN };
+    const misconfigured = originProblem(request, target);
+    if (misconfigured) return misconfiguredOriginPage(misconfigured);
     const res = await (originFetch ?? originFetchFor(target))(originRequest(request, target));
     return passThrough(res, url, new URL(request.url));
   } catch {

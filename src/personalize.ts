@@ -22,6 +22,7 @@ import type { DecideResult } from "./engine/types.ts";
 import { describeError } from "./errors.ts";
 import { resolveIdentity, type Identity } from "./identity/resolve.ts";
 import { originFetchFor, originRequest } from "./proxy/origin.ts";
+import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts";
 import { markPersonalized, originErrorPage, passThrough } from "./proxy/responses.ts";
 import { passThroughReason } from "./proxy/rewritable.ts";
 import type { PageMeta } from "./rewrite/page-meta.ts";
@@ -119,6 +120,9 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const timing = new ServerTiming();
   const now = Date.now();
   const target = { url: config.originUrl, fetcher: c.env.ORIGIN ?? c.env.DEMO_ORIGIN };
+  // A loop, or an ORIGIN_URL naming this very host: a page that names the fix, never a forward.
+  const misconfigured = originProblem(request, target);
+  if (misconfigured) return misconfiguredOriginPage(misconfigured);
   const originFetch = c.get("originFetch") ?? originFetchFor(target);
 
   // 1. The origin first, before any personalization work — unless a shared page template
