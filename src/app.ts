@@ -21,6 +21,7 @@ import { events } from "./routes/events.ts";
 import { healthz } from "./routes/healthz.ts";
 import { meRoutes } from "./routes/me/index.ts";
 import { logEvent } from "./observability/log.ts";
+import { pageMetrics } from "./observability/metrics.ts";
 
 export const PREFIX = "/__p13n";
 
@@ -51,7 +52,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   own.all("*", (c) => c.json({ error: { code: "NOT_FOUND", message: `no ${c.req.method} ${c.req.path}` } }, 404));
   app.route(PREFIX, own);
 
-  app.all("*", personalize);
+  // Every page-path request is counted (src/observability/): outcome, decisions, fallbacks, budgets.
+  app.all("*", pageMetrics, personalize);
 
   app.onError((err, c) => {
     logEvent("error", "app", "UNHANDLED", { path: c.req.path, error: describeError(err) });

@@ -30,7 +30,8 @@ import { previewRoute } from "./preview/page.ts";
 import type { RewriteReport, SlotRender } from "./rewrite/slot-rewriter.ts";
 import { clientScriptTag } from "./routes/client-script.ts";
 import { PageTemplates } from "./template/page-templates.ts";
-import { ServerTiming, withinBudget } from "./timing.ts";
+import { withinBudget } from "./timing.ts";
+import { observe, pageTiming } from "./observability/metrics.ts";
 import { readSnapshot, type StateRead } from "./visitor/access.ts";
 import { recordPageAfter, type RecordContext } from "./visitor/record-page.ts";
 import { visitorObjectName } from "./visitor/key.ts";
@@ -117,7 +118,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const config = getConfig(c.env);
   const request = c.req.raw;
   const publicUrl = new URL(request.url);
-  const timing = new ServerTiming();
+  // Shared with the request's metrics (src/observability/), which read the same entries.
+  const timing = pageTiming(c);
   const now = Date.now();
   const target = { url: config.originUrl, fetcher: c.env.ORIGIN ?? c.env.DEMO_ORIGIN };
   // A loop, or an ORIGIN_URL naming this very host: a page that names the fix, never a forward.
@@ -143,6 +145,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   // 3. The origin's answer decides whether there is anything to do.
   const answer = await origin;
   if (!answer.ok) {
+    timing.add("origin", answer.ms, answer.reason);
     logEvent("error", "origin", answer.reason === "timeout" ? "ORIGIN_TIMEOUT" : "ORIGIN_UNREACHABLE", { reason: answer.reason, error: describeError(answer.error) });
     return originErrorPage(answer.reason === "timeout" ? 504 : 502);
   }
@@ -154,6 +157,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   }
   const settled = await inputs;
   if (!settled.ok) {
+    timing.add("inputs", 0, "error");
     logEvent("error", "inputs", "INPUTS_FAILED", { error: describeError(settled.error) });
     return passThrough(res, config.originUrl, publicUrl);
   }
@@ -190,13 +194,14 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
         ...(gathered.allocation ? { allocation: gathered.allocation } : {}),
       });
       decided = result;
+      observe(c)?.decided(result);
       renders = rendersOf(result);
       const used = { manifest: manifest.manifest, snapshot: state.snapshot, personalize: identity.consent.personalize };
       why = () => plainReasons(publicUrl.pathname, now, { result, prefs: statedPrefs(identity.profile?.prefs, state.snapshot?.statedPrefs), ...used });
     } catch (err) {
       logEvent("error", "decide", "DECIDE_FAILED", { error: describeError(err) });
     }
-    timing.add("decide", performance.now() - t);
+    timing.add("decide", performance.now() - t, decided === null ? "error" : undefined);
   }
 
   // A template's stored headers are already clean; a constructed Response's headers are mutable.

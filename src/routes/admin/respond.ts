@@ -30,6 +30,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   KV_FAILED: 503,
   EXPERIMENT_NOT_FOUND: 404,
   RESULTS_UNAVAILABLE: 503,
+  METRICS_UNAVAILABLE: 503,
 };
 
 /** Never cached, never sniffed: admin answers are per-editor JSON. */
