@@ -14,6 +14,7 @@ import { diffCommand, diffUsage } from "./commands/diff.ts";
 import { previewCommand, previewUsage } from "./commands/preview.ts";
 import { rollbackCommand, rollbackUsage, versionsCommand, versionsUsage } from "./commands/versions.ts";
 import { resultsCommand, resultsUsage } from "./commands/results.ts";
+import { statsCommand, statsUsage } from "./commands/stats.ts";
 import { UsageError, type Command, type CommandContext } from "./commands/context.ts";
 
 const COMMANDS: Record<string, [Command, string]> = {
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, [Command, string]> = {
   rollback: [rollbackCommand, rollbackUsage],
   preview: [previewCommand, previewUsage],
   results: [resultsCommand, resultsUsage],
+  stats: [statsCommand, statsUsage],
   token: [tokenCommand, tokenUsage],
   attributes: [attributesCommand, attributesUsage],
 };
