@@ -50,7 +50,7 @@ const NOT_FOUND = "Value not found";
 export function localKvStore(io: Io, opts: LocalKvOptions): ContentStore {
   const binding = opts.binding ?? "CONTENT";
   const common = opts.remote
-    ? ["--binding", binding, "--remote"]
+    ? ["--binding", binding, "--remote", "--env="]
     : ["--binding", binding, "--local", "--env", DEV_ENV, ...(opts.persistTo ? ["--persist-to", opts.persistTo] : [])];
   const run = { cwd: opts.cwd, ...(opts.remote ? { online: true } : {}) };
   const fail = (what: string, r: { code: number; stderr: string; stdout: string }): Error =>

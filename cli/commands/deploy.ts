@@ -54,9 +54,9 @@ export const deployCommand: Command = async (argv, ctx) => {
     if (dry) {
       plan.push(
         `3. publish content version ${doc.version} (${slots} slots) to the production KV (binding CONTENT), unless the live version has the same content:`,
-        `     npx wrangler kv key get ${POINTER_KEY} --binding CONTENT --remote --text`,
-        `     npx wrangler kv key put ${versionKey(doc.version)} --path <manifest.json> --binding CONTENT --remote --metadata <summary>`,
-        `     npx wrangler kv key put ${POINTER_KEY} --path <pointer.json> --binding CONTENT --remote`,
+        `     npx wrangler kv key get ${POINTER_KEY} --binding CONTENT --remote --env= --text`,
+        `     npx wrangler kv key put ${versionKey(doc.version)} --path <manifest.json> --binding CONTENT --remote --env= --metadata <summary>`,
+        `     npx wrangler kv key put ${POINTER_KEY} --path <pointer.json> --binding CONTENT --remote --env=`,
       );
     } else {
       io.printErr("3. publishing content/ to the production KV…");
@@ -66,13 +66,14 @@ export const deployCommand: Command = async (argv, ctx) => {
     }
   }
   if (dry) {
-    plan.push("4. deploy the Worker (wrangler.toml's top level; no demo assets):", "     npx wrangler deploy");
+    plan.push("4. deploy the Worker (wrangler.toml's top level; no demo assets):", "     npx wrangler deploy --env=");
     io.print(["p13n deploy --dry-run: checks passed; the plan (nothing is called, published or deployed)", "", ...plan].join("\n"));
     plan = [];
     return 0;
   }
   io.printErr("4. wrangler deploy…");
-  const r = await io.wrangler(["deploy"], { cwd, online: true });
+  // --env= : wrangler.toml's top level, explicitly (it has a dev environment too).
+  const r = await io.wrangler(["deploy", "--env="], { cwd, online: true });
   if (r.code !== 0) {
     io.printErr(`✗ wrangler deploy failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim().split("\n").slice(-12).join("\n")}`);
     return 1;

@@ -100,11 +100,11 @@ function printPlan(io: Io, p: Plan): void {
     `     PROFILE_ISSUER = "${p.issuer}"`,
     `     PROFILE_AUDIENCE = "${p.audience}"`,
     "5. Apply migrations/ to the D1 database:",
-    `     ${shell(["d1", "migrations", "apply", "RESULTS", "--remote"])}`,
+    `     ${shell(["d1", "migrations", "apply", "RESULTS", "--remote", "--env="])}`,
     `6. Secrets (${p.rotate ? "all replaced: --rotate-secrets" : "those already set are kept"}):`,
-    `     ${shell(["secret", "list"])}`,
-    ...REQUIRED_SECRETS.map((n) => `     ${shell(["secret", "put", n])}   ← $P13N_${n}${process.env[`P13N_${n}`] ? " (set)" : " (not set: 32 random bytes, saved to " + SECRETS_FILE + ")"}`),
-    `     ${shell(["secret", "put", "METRICS_API_TOKEN"])}   ← $P13N_METRICS_API_TOKEN${process.env.P13N_METRICS_API_TOKEN ? " (set)" : " (not set: skipped)"}`,
+    `     ${shell(["secret", "list", "--env="])}`,
+    ...REQUIRED_SECRETS.map((n) => `     ${shell(["secret", "put", n, "--env="])}   ← $P13N_${n}${process.env[`P13N_${n}`] ? " (set)" : " (not set: 32 random bytes, saved to " + SECRETS_FILE + ")"}`),
+    `     ${shell(["secret", "put", "METRICS_API_TOKEN", "--env="])}   ← $P13N_METRICS_API_TOKEN${process.env.P13N_METRICS_API_TOKEN ? " (set)" : " (not set: skipped)"}`,
     "",
     "Then: npm run deploy",
   ];
@@ -215,11 +215,11 @@ export const initCommand: Command = async (argv, ctx) => {
   io.printErr(`  wrangler.toml: ${plan.route ? `route ${plan.route.pattern}` : "no route"}, origin ${plan.origin || "the zone's own"}`);
 
   step(5, "applying migrations/ to the D1 database…");
-  const migrated = await run(["d1", "migrations", "apply", "RESULTS", "--remote"]);
+  const migrated = await run(["d1", "migrations", "apply", "RESULTS", "--remote", "--env="]);
   if (migrated.code !== 0) throw failed("applying the migrations", migrated);
 
   step(6, "secrets…");
-  const listed = await run(["secret", "list"]);
+  const listed = await run(["secret", "list", "--env="]);
   // Before the first deploy the Worker does not exist yet: no secrets (secret put creates it).
   const present = new Set(listed.code === 0 ? secretNames(listed.stdout) : []);
   const generated: string[] = [];
@@ -239,12 +239,12 @@ export const initCommand: Command = async (argv, ctx) => {
       source = "generated";
       generated.push(`${name}=${value}`);
     }
-    const put = await io.wrangler(["secret", "put", name], { cwd, online: true, input: value });
+    const put = await io.wrangler(["secret", "put", name, "--env="], { cwd, online: true, input: value });
     if (put.code !== 0) throw failed(`setting ${name}`, put);
     io.printErr(`  ${name}: set (${source})`);
   }
   if (process.env.P13N_METRICS_API_TOKEN && (!present.has("METRICS_API_TOKEN") || plan.rotate)) {
-    const put = await io.wrangler(["secret", "put", "METRICS_API_TOKEN"], { cwd, online: true, input: process.env.P13N_METRICS_API_TOKEN });
+    const put = await io.wrangler(["secret", "put", "METRICS_API_TOKEN", "--env="], { cwd, online: true, input: process.env.P13N_METRICS_API_TOKEN });
     if (put.code !== 0) throw failed("setting METRICS_API_TOKEN", put);
     io.printErr("  METRICS_API_TOKEN: set ($P13N_METRICS_API_TOKEN)");
   }

@@ -55,7 +55,7 @@ function account(initial: { kv?: boolean; d1?: boolean; secrets?: boolean } = {}
     if (cmd === "d1 list --json") return ok(state.d1 ? out.d1ListWith : out.d1ListEmpty);
     if (cmd === "d1 create p13n-results") return (state.d1 = true), ok(out.d1Create);
     if (cmd === "d1 migrations apply") return ok(out.migrationsApplied);
-    if (cmd === "secret list") return state.secrets ? ok(out.secretListAll) : { code: 1, stdout: "", stderr: out.secretListNotFound };
+    if (cmd.startsWith("secret list")) return state.secrets ? ok(out.secretListAll) : { code: 1, stdout: "", stderr: out.secretListNotFound };
     if (cmd.startsWith("secret put")) return ok(out.secretPut(args[2]!));
     if (cmd === "kv key get") return ok(state.kvKeys.get(args[3]!) ?? out.kvValueNotFound);
     if (cmd === "kv key put") return ok("");
@@ -100,10 +100,10 @@ describe("p13n init --dry-run", () => {
       'routes = [{ pattern = "www.shop.example/*", zone_name = "shop.example" }]',
       'ORIGIN_URL = ""   (the zone\'s own origin)',
       'PROFILE_ISSUER = "https://www.shop.example"',
-      "npx wrangler d1 migrations apply RESULTS --remote",
-      "npx wrangler secret list",
-      "npx wrangler secret put PROFILE_SECRET",
-      "npx wrangler secret put ADMIN_TOKEN",
+      "npx wrangler d1 migrations apply RESULTS --remote --env=",
+      "npx wrangler secret list --env=",
+      "npx wrangler secret put PROFILE_SECRET --env=",
+      "npx wrangler secret put ADMIN_TOKEN --env=",
     ]) {
       expect(plan).toContain(line);
     }
@@ -138,11 +138,11 @@ describe("p13n init", () => {
       "d1 list --json",
       "d1 create p13n-results",
       "d1 list --json",
-      "d1 migrations apply RESULTS --remote",
-      "secret list",
-      "secret put PROFILE_SECRET",
-      "secret put VISITOR_SECRET",
-      "secret put ADMIN_TOKEN",
+      "d1 migrations apply RESULTS --remote --env=",
+      "secret list --env=",
+      "secret put PROFILE_SECRET --env=",
+      "secret put VISITOR_SECRET --env=",
+      "secret put ADMIN_TOKEN --env=",
     ]);
     expect(fake.calls.every((c) => c.online)).toBe(true);
     // Strong random secrets, each different, sent on standard input (never on the command line).
@@ -162,7 +162,7 @@ describe("p13n init", () => {
     const again = recordingIo(acct.respond);
     expect(await runCli(INIT, { io: again.io, cwd: dir }), again.err()).toBe(0);
     expect(await toml()).toBe(first);
-    expect(again.calls.map((c) => c.args.slice(0, 3).join(" "))).toEqual(["whoami --json", "kv namespace list", "d1 list --json", "d1 migrations apply", "secret list"]);
+    expect(again.calls.map((c) => c.args.slice(0, 3).join(" "))).toEqual(["whoami --json", "kv namespace list", "d1 list --json", "d1 migrations apply", "secret list --env="]);
     expect(again.err()).toContain("PROFILE_SECRET: kept (already set)");
   });
 
@@ -205,8 +205,8 @@ describe("npm run deploy", () => {
     expect(fake.calls).toEqual([]);
     expect(fake.err()).toContain("ok: p13n-edge, route www.shop.example/*, origin the zone's own");
     expect(fake.out()).toMatch(/publish content version \S+ \(4 slots\) to the production KV/);
-    expect(fake.out()).toContain("npx wrangler kv key put manifest/current --path <pointer.json> --binding CONTENT --remote");
-    expect(fake.out()).toContain("npx wrangler deploy");
+    expect(fake.out()).toContain("npx wrangler kv key put manifest/current --path <pointer.json> --binding CONTENT --remote --env=");
+    expect(fake.out()).toContain("npx wrangler deploy --env=");
   });
 
   it("refuses the repository's own config as it is: placeholder ids, no route — each with its fix", async () => {
@@ -245,11 +245,11 @@ describe("npm run deploy", () => {
     const fake = recordingIo(acct.respond);
     expect(await runCli(["deploy"], { io: fake.io, cwd: dir }), fake.err()).toBe(0);
     const commands = fake.calls.map((c) => c.args);
-    expect(commands[0]).toEqual(["kv", "key", "get", "manifest/current", "--binding", "CONTENT", "--remote", "--text"]);
+    expect(commands[0]).toEqual(["kv", "key", "get", "manifest/current", "--binding", "CONTENT", "--remote", "--env=", "--text"]);
     expect(commands[1]?.slice(0, 4)).toEqual(["kv", "key", "put", expect.stringMatching(/^manifest\/versions\//)]);
     expect(commands[1]).toContain("--remote");
     expect(commands[2]?.slice(0, 4)).toEqual(["kv", "key", "put", "manifest/current"]);
-    expect(commands[3]).toEqual(["deploy"]);
+    expect(commands[3]).toEqual(["deploy", "--env="]);
     expect(fake.calls.every((c) => c.online)).toBe(true);
     expect(fake.out()).toContain(`version ${out.VERSION_ID}`);
     expect(fake.out()).toContain("curl -s https://www.shop.example/__p13n/healthz");
