@@ -26,6 +26,9 @@ const origin = fixtureOrigin({
   },
 });
 
+/** A generous state budget: a loaded machine must not turn a snapshot read into a state_over_budget fallback. */
+const CALM = { STATE_BUDGET_MS: "5000" };
+
 /** An Analytics Engine dataset that keeps what is written. */
 function recordingDataset() {
   const points: AnalyticsEngineDataPoint[] = [];
@@ -53,7 +56,7 @@ beforeEach(async () => {
 describe("what each request writes", () => {
   it("a personalized page: one page point, one per slot, the budgets; no fallback", async () => {
     const ae = recordingDataset();
-    await call(origin.fetch, "/", { headers: await gold() }, { METRICS: ae.dataset });
+    await call(origin.fetch, "/", { headers: await gold() }, { ...CALM, METRICS: ae.dataset });
     const page = ae.points.find((p) => p.indexes?.[0] === "page");
     expect(page?.blobs).toEqual(["page", "personalized", "metrics-1", "200"]);
     // double1 is the count; then total, origin, profile, manifest, state, decide, template, state read, KV read.
@@ -67,14 +70,14 @@ describe("what each request writes", () => {
   it("a refused profile: the default page and a profile_refused fallback", async () => {
     const ae = recordingDataset();
     const token = tamperSignature(await profileToken({ claims: { tier: "gold" } }));
-    await call(origin.fetch, "/", { headers: { ...GPC, cookie: `p13n_profile=${token}` } }, { METRICS: ae.dataset });
+    await call(origin.fetch, "/", { headers: { ...GPC, cookie: `p13n_profile=${token}` } }, { ...CALM, METRICS: ae.dataset });
     expect(ae.points.find((p) => p.indexes?.[0] === "page")?.blobs?.[1]).toBe("default");
     expect(ae.points.filter((p) => p.indexes?.[0] === "fallback").map((p) => p.blobs?.[1])).toEqual(["profile_refused"]);
   });
 
   it("a page its origin keeps private streams through the rewriter: a template_bypass", async () => {
     const ae = recordingDataset();
-    await call(origin.fetch, "/private", { headers: GPC }, { METRICS: ae.dataset });
+    await call(origin.fetch, "/private", { headers: GPC }, { ...CALM, METRICS: ae.dataset });
     expect(ae.points.filter((p) => p.indexes?.[0] === "fallback").map((p) => p.blobs?.[1])).toEqual(["template_bypass"]);
   });
 
@@ -82,14 +85,14 @@ describe("what each request writes", () => {
     await env.CONTENT.delete("manifest/current");
     invalidateManifest(env.CONTENT);
     const ae = recordingDataset();
-    await call(origin.fetch, "/", { headers: GPC }, { METRICS: ae.dataset });
+    await call(origin.fetch, "/", { headers: GPC }, { ...CALM, METRICS: ae.dataset });
     expect(ae.points.filter((p) => p.indexes?.[0] === "fallback").map((p) => p.blobs?.[1])).toContain("manifest_miss");
   });
 
   it("an image passes through; a dead origin is an origin_error", async () => {
     const ae = recordingDataset();
-    await call(origin.fetch, "/logo.png", { headers: GPC }, { METRICS: ae.dataset });
-    const down = await call(origin.fetch, "/down", { headers: GPC }, { METRICS: ae.dataset });
+    await call(origin.fetch, "/logo.png", { headers: GPC }, { ...CALM, METRICS: ae.dataset });
+    const down = await call(origin.fetch, "/down", { headers: GPC }, { ...CALM, METRICS: ae.dataset });
     expect(down.res.status).toBe(502);
     expect(ae.points.filter((p) => p.indexes?.[0] === "page").map((p) => p.blobs?.[1])).toEqual(["passthrough", "error"]);
     expect(ae.points.filter((p) => p.indexes?.[0] === "fallback").map((p) => p.blobs?.[1])).toEqual(["origin_error"]);
@@ -97,7 +100,7 @@ describe("what each request writes", () => {
 
   it("a dataset that throws never costs the page", async () => {
     const broken = { writeDataPoint: () => { throw new Error("AE down"); } } as unknown as AnalyticsEngineDataset;
-    const { res, body } = await call(origin.fetch, "/", { headers: await gold() }, { METRICS: broken });
+    const { res, body } = await call(origin.fetch, "/", { headers: await gold() }, { ...CALM, METRICS: broken });
     expect(res.status).toBe(200);
     expect(body).toContain('data-p13n-variant="gold"');
   });
@@ -106,10 +109,10 @@ describe("what each request writes", () => {
 describe("GET /__p13n/admin/stats", () => {
   it("reads back the local run: requests, personalized share, decisions, fallbacks, budgets", async () => {
     const before = await stats();
-    for (let i = 0; i < 3; i++) await call(origin.fetch, "/", { headers: await gold() });
-    await call(origin.fetch, "/", { headers: GPC });
-    await call(origin.fetch, "/", { headers: { ...GPC, cookie: `p13n_profile=${tamperSignature(await profileToken())}` } });
-    await call(origin.fetch, "/logo.png", { headers: GPC });
+    for (let i = 0; i < 3; i++) await call(origin.fetch, "/", { headers: await gold() }, CALM);
+    await call(origin.fetch, "/", { headers: GPC }, CALM);
+    await call(origin.fetch, "/", { headers: { ...GPC, cookie: `p13n_profile=${tamperSignature(await profileToken())}` } }, CALM);
+    await call(origin.fetch, "/logo.png", { headers: GPC }, CALM);
     const after = await stats();
     expect(after.source).toBe("local");
     expect(after.requests - before.requests).toBe(6);
