@@ -65,7 +65,8 @@ export function recordPage(env: object, m: PageMetrics, nowMs: number): void {
   try {
     const dataset = (env as MetricsBindings).METRICS;
     if (dataset) writePageMetrics(dataset, m);
-    if (metricsSettings(env).store === "local") localMetrics().add(m, nowMs);
+    // A plain read, not the validated settings: this runs on every request.
+    if ((env as { METRICS_STORE?: unknown }).METRICS_STORE === "local") localMetrics().add(m, nowMs);
   } catch (err) {
     logEvent("warn", "metrics", "METRICS_WRITE_FAILED", { error: describeError(err) });
   }
