@@ -42,10 +42,12 @@ const OFFLINE_ARGS = [
 ];
 
 /**
- * @sparticuz/chromium's recommended flags, minus those that switch off web security: the
- * tests check what a real browser enforces (CSP, sandboxed frames, same-origin requests).
+ * @sparticuz/chromium's recommended flags, minus those that switch off web security (the
+ * tests check what a real browser enforces: CSP, sandboxed frames, same-origin requests), and
+ * minus its one-process mode (needed on AWS Lambda only): there, closing one browser context
+ * closes the whole browser, and the tests open several per browser.
  */
-const WEAKENING = /^--(disable-web-security|allow-running-insecure-content|disable-site-isolation-trials)$/;
+const LEFT_OUT = /^--(disable-web-security|allow-running-insecure-content|disable-site-isolation-trials|single-process|no-zygote)$/;
 
 async function bundled(): Promise<ChromiumChoice> {
   const { default: Sparticuz, inflate } = await import("@sparticuz/chromium");
@@ -58,7 +60,7 @@ async function bundled(): Promise<ChromiumChoice> {
   const env: Record<string, string> = { LD_LIBRARY_PATH: [libs, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":") };
   // Without a system fontconfig, the fonts the package ships.
   if (!existsSync("/etc/fonts/fonts.conf")) env.FONTCONFIG_PATH = join(dirname(executablePath), "fonts");
-  const args = [...Sparticuz.args.filter((a) => !WEAKENING.test(a)), ...OFFLINE_ARGS];
+  const args = [...Sparticuz.args.filter((a) => !LEFT_OUT.test(a)), ...OFFLINE_ARGS];
   return { source: "bundled", executablePath, args, env };
 }
 
