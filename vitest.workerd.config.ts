@@ -1,6 +1,7 @@
 // Integration tests inside workerd (real KV, Durable Objects, HTMLRewriter).
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
 import { validateContent } from "./cli/content/validate.ts";
 import { TEST_SECRETS } from "./test/fixtures/secrets.ts";
 import { zoneOriginOutbound } from "./test/fixtures/zone-origin.ts";
@@ -11,6 +12,11 @@ if (!demo.document) throw new Error(`content/ does not validate: ${JSON.stringif
 
 // The results store's schema (migrations/), applied to the test D1 by test/workerd/setup/d1.ts.
 const d1Migrations = await readD1Migrations("./migrations");
+
+// The new-visitor limit as wrangler.toml declares it (the platform reads it from there only),
+// so the attacker tests assert the limit a deploy gets.
+const newVisitors = unstable_readConfig({ config: "./wrangler.toml" }).ratelimits.find((r: { name: string }) => r.name === "NEW_VISITORS");
+if (!newVisitors) throw new Error("wrangler.toml has no NEW_VISITORS [[ratelimits]] binding");
 
 // The plugin reads required secrets from process.env as well; test values only.
 Object.assign(process.env, TEST_SECRETS);
@@ -32,6 +38,6 @@ export default defineConfig({
     name: "workerd",
     include: ["test/workerd/**/*.test.ts"],
     setupFiles: ["./test/workerd/setup/d1.ts"],
-    provide: { demoManifest: JSON.stringify(demo.document), d1Migrations },
+    provide: { demoManifest: JSON.stringify(demo.document), d1Migrations, newVisitorLimit: newVisitors.simple },
   },
 });

@@ -8,6 +8,9 @@
  * URL per request, so never a template), the streaming rewrite (`origin: "nostore"`); with and
  * without visitor state (issue 5: a profile's or a returning visitor's memory; a profile whose
  * consent claim says `track: false` is personalized without state).
+ *
+ * Issue 17: the objects run in their own process (bench/lib/topology.ts); `objectRttMs` puts
+ * them far away (p13n-with-state-far: another colo's object, 50 ms round trip).
  */
 
 export interface Target {
@@ -50,6 +53,12 @@ export interface Scenario {
    * their own Durable Object; one visitor would serialize every request on one object.
    */
   visitors?: number;
+  /**
+   * Round trip between the edge and the visitors' objects, ms (the object link's delay,
+   * half each way). Absent: 0, the objects on the next machine. Production's objects may
+   * sit in another colo than the one serving the page.
+   */
+  objectRttMs?: number;
   /** Extra request headers (e.g. `Sec-GPC: 1`: no tracking, so no visitor state). */
   headers?: Record<string, string>;
   /** Run it when --scenarios is not given. */
@@ -65,6 +74,10 @@ const PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKi
 const CONTEXT_ONLY = { "Sec-GPC": "1", "User-Agent": PHONE };
 /** Visitors in a pool: enough distinct objects that no single one serializes the load. */
 const POOL = 200;
+/** A far object: another colo's, a continent away. */
+const FAR_RTT_MS = 50;
+/** Signed gold/new profiles, one object each. */
+const GOLD_PROFILE = { sub: "bench-visitor", tier: "gold", stage: "new" } as const;
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -124,10 +137,20 @@ export const SCENARIOS: readonly Scenario[] = [
     name: "p13n-with-state",
     target: "p13n",
     description: `signed gold/new profiles (${POOL} visitors rotated): snapshot read + decide + splice + page view recorded`,
-    profile: { sub: "bench-visitor", tier: "gold", stage: "new" },
+    profile: GOLD_PROFILE,
     visitors: POOL,
     origin: "public",
     default: true,
+  },
+  {
+    name: "p13n-with-state-far",
+    target: "p13n",
+    description: `as p13n-with-state, the objects ${FAR_RTT_MS} ms away (round trip): does the page wait for memory, or lose it?`,
+    profile: { ...GOLD_PROFILE, sub: "bench-far-visitor" },
+    visitors: POOL,
+    objectRttMs: FAR_RTT_MS,
+    origin: "public",
+    default: false,
   },
   {
     name: "p13n-returning",
@@ -139,3 +162,17 @@ export const SCENARIOS: readonly Scenario[] = [
     default: false,
   },
 ];
+
+/** The scenario reads or writes a visitor's memory (a signed profile, or a returning visitor's cookie). */
+export function usesMemory(s: Scenario): boolean {
+  return s.profile !== undefined || s.reuseSetCookie === true;
+}
+
+/** The scenarios `--scenarios` names (none: the defaults; "all": every one), in table order. */
+export function pickScenarios(names: readonly string[], all: readonly Scenario[] = SCENARIOS): Scenario[] {
+  if (names.length === 0) return all.filter((s) => s.default);
+  if (names.length === 1 && names[0] === "all") return [...all];
+  const unknown = names.filter((n) => !all.some((s) => s.name === n));
+  if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(", ")}; known: ${all.map((s) => s.name).join(", ")}`);
+  return all.filter((s) => names.includes(s.name));
+}

@@ -1,6 +1,6 @@
 /**
  * Test profile cookies, signed the way the site's own backend would sign them:
- * HS256 with PROFILE_SECRET, issuer and audience from wrangler.toml.
+ * HS256 with PROFILE_SECRET, issuer, audience and `typ` from wrangler.toml.
  *
  * @example
  * const jwt = await mintProfileToken({ sub: "demo-gold-new", tier: "gold", stage: "new", ttlSeconds: 3600,
@@ -27,6 +27,8 @@ export interface TokenRequest {
   ttlSeconds: number;
   issuer: string;
   audience: string;
+  /** The `typ` header the Worker requires (PROFILE_TYP); its default when absent. */
+  typ?: string;
   /** Epoch ms (default: now). */
   now?: number;
 }
@@ -46,7 +48,7 @@ export async function mintProfileToken(req: TokenRequest, secret: string): Promi
     ...(req.attrs && Object.keys(req.attrs).length ? { attrs: req.attrs } : {}),
   };
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setProtectedHeader({ alg: "HS256", typ: req.typ ?? DEFAULT_PROFILE_SETTINGS.typ })
     .setSubject(req.sub)
     .setIssuer(req.issuer)
     .setAudience(req.audience)
@@ -59,19 +61,22 @@ export interface ProfileSettings {
   cookie: string;
   issuer: string;
   audience: string;
+  typ: string;
 }
 
 export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = {
   cookie: "p13n_profile",
   issuer: "https://demo-shop.example",
   audience: "p13n-edge",
+  // The Worker's default PROFILE_TYP (src/config.ts DEFAULT_PROFILE_TYP).
+  typ: "p13n-profile+jwt",
 };
 
 /**
- * Cookie name, issuer and audience as the local Worker checks them: wrangler.toml's
+ * Cookie name, issuer, audience and typ as the local Worker checks them: wrangler.toml's
  * `[env.dev.vars]` when the file has a dev environment (what `npm run dev` runs; vars are
  * not inherited by an environment, so a missing one takes the Worker's default), else its
- * `[vars]`. A line-level read of three plain string keys, not a TOML parser.
+ * `[vars]`. A line-level read of four plain string keys, not a TOML parser.
  */
 export async function readProfileSettings(cwd: string): Promise<ProfileSettings> {
   let toml = "";
@@ -87,5 +92,6 @@ export async function readProfileSettings(cwd: string): Promise<ProfileSettings>
     cookie: get("PROFILE_COOKIE") ?? DEFAULT_PROFILE_SETTINGS.cookie,
     issuer: get("PROFILE_ISSUER") ?? DEFAULT_PROFILE_SETTINGS.issuer,
     audience: get("PROFILE_AUDIENCE") ?? DEFAULT_PROFILE_SETTINGS.audience,
+    typ: get("PROFILE_TYP") ?? DEFAULT_PROFILE_SETTINGS.typ,
   };
 }

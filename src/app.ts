@@ -8,6 +8,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
+import { reportConfigProblem } from "./config.ts";
 import { describeError, P13nError } from "./errors.ts";
 import { personalize } from "./personalize.ts";
 import { originFetchFor, originRequest, type OriginFetch } from "./proxy/origin.ts";
@@ -56,7 +57,9 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.all("*", pageMetrics, personalize);
 
   app.onError((err, c) => {
-    logEvent("error", "app", "UNHANDLED", { path: c.req.path, error: describeError(err) });
+    // A refused config (src/config.ts) is logged once per isolate, not once per page.
+    if (err instanceof P13nError && err.code === "CONFIG_INVALID") reportConfigProblem(err);
+    else logEvent("error", "app", "UNHANDLED", { path: c.req.path, error: describeError(err) });
     const code = err instanceof P13nError ? err.code : "INTERNAL";
     if (c.req.path.startsWith(`${PREFIX}/`)) return c.json({ error: { code, message: "internal error" } }, 500);
     // The page path fails open: if anything above the origin fetch threw, still serve the origin.

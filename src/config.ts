@@ -10,7 +10,9 @@ import * as v from "valibot";
 import { P13nError } from "./errors.ts";
 import type { ConsentCookieFormat } from "./privacy/consent-cookie.ts";
 import type { PrivacyPolicy } from "./privacy/types.ts";
+import { globList, type GlobList } from "./template/globs.ts";
 import { pathPatterns } from "./template/paths.ts";
+import { logEvent } from "./observability/log.ts";
 
 const intFrom = (fallback: number, min: number, max: number) =>
   v.pipe(
@@ -35,6 +37,13 @@ const EnvSchema = v.object({
   PROFILE_COOKIE: v.pipe(v.optional(v.string(), ""), v.transform((s) => s.trim() || "p13n_profile")),
   PROFILE_ISSUER: optionalString,
   PROFILE_AUDIENCE: optionalString,
+  // The profile token's `typ` header (RFC 8725 §3.11 explicit typing): another JWT signed
+  // with the same key (a session, an email link) is never taken for a profile.
+  PROFILE_TYP: v.pipe(
+    v.optional(v.string(), ""),
+    v.transform((s) => s.trim() || DEFAULT_PROFILE_TYP),
+    v.regex(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126})?$/, "must be a media type such as p13n-profile+jwt"),
+  ),
   PROFILE_JWKS_URL: v.pipe(
     optionalString,
     v.check((s) => s === undefined || s.startsWith("https://"), "must be an https:// URL"),
@@ -86,7 +95,19 @@ const EnvSchema = v.object({
   // Page templates (src/template/): isolate budget (0 turns templates off) and per-path opt-out.
   TEMPLATE_CACHE_BYTES: intFrom(32 * 1024 * 1024, 0, 100 * 1024 * 1024),
   TEMPLATE_BYPASS: v.pipe(v.optional(v.string(), ""), v.transform(pathPatterns)),
+  // Paths whose pages are shareable on the origin's max-age / Expires alone (the site owner says
+  // so; else only `public` or `s-maxage` makes a page shareable), and cookies that do not change
+  // a page (a request carrying any other cookie never uses a template).
+  TEMPLATE_PATHS: v.pipe(v.optional(v.string(), ""), v.transform(globList)),
+  TEMPLATE_IGNORE_COOKIES: v.pipe(
+    v.optional(v.string(), ""),
+    v.check((s) => !/[=;]/.test(s), "must list cookie names or * patterns, comma-separated"),
+    v.transform(globList),
+  ),
 });
+
+/** The `typ` a profile token must carry unless PROFILE_TYP says otherwise. */
+export const DEFAULT_PROFILE_TYP = "p13n-profile+jwt";
 
 export type ProfileKeySource =
   | { kind: "secret"; alg: "HS256" | "HS384" | "HS512"; secret: string }
@@ -97,8 +118,11 @@ export type ProfileKeySource =
 export interface Config {
   originUrl: URL | undefined;
   profileCookie: string;
+  /** Required (with the audience) whenever a profile key is configured: the config refuses otherwise. */
   profileIssuer: string | undefined;
   profileAudience: string | undefined;
+  /** The profile token's `typ` header, normalized (lower case, no `application/`). */
+  profileTyp: string;
   profileMaxAgeS: number;
   profileKeys: ProfileKeySource;
   jwksBudgetMs: number;
@@ -128,6 +152,10 @@ export interface Config {
   templateCacheBytes: number;
   /** Paths that never use templates (TEMPLATE_BYPASS), or null. */
   templateBypass: RegExp | null;
+  /** Paths the site owner declares shareable on a bare max-age or Expires (TEMPLATE_PATHS), or null. */
+  templatePaths: GlobList | null;
+  /** Cookies that do not change a page (TEMPLATE_IGNORE_COOKIES): a request with only these and ours may use a template. */
+  templateIgnoreCookies: GlobList | null;
 }
 
 const ASYMMETRIC = new Set(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]);
@@ -150,6 +178,33 @@ function profileKeys(e: v.InferOutput<typeof EnvSchema>): ProfileKeySource {
 }
 
 /**
+ * A profile key without an issuer and an audience would take any token the site signs with
+ * that key (a session, a password-reset link) for a profile: refused, naming the fix.
+ */
+function requireIssuerAndAudience(e: v.InferOutput<typeof EnvSchema>, keys: ProfileKeySource): void {
+  if (keys.kind === "none") return;
+  const missing = [e.PROFILE_ISSUER ? null : "PROFILE_ISSUER", e.PROFILE_AUDIENCE ? null : "PROFILE_AUDIENCE"].filter((x) => x !== null);
+  if (missing.length === 0) return;
+  const source = keys.kind === "secret" ? "PROFILE_SECRET" : keys.kind === "jwks-inline" ? "PROFILE_JWKS" : "PROFILE_JWKS_URL";
+  throw new P13nError(
+    "CONFIG_INVALID",
+    `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} required when a profile key is configured (${source}): ` +
+      `set ${missing.join(" and ")} in wrangler.toml [vars] to the \`iss\` and \`aud\` your backend signs into the profile cookie`,
+  );
+}
+
+/**
+ * A JWS `typ` compared as RFC 7515 §4.1.9 says: case-insensitively, "application/" optional.
+ *
+ * @example
+ * normalizeTyp("application/P13N-Profile+JWT"); // "p13n-profile+jwt"
+ */
+export function normalizeTyp(typ: string): string {
+  const t = typ.trim().toLowerCase();
+  return t.startsWith("application/") && !t.slice("application/".length).includes("/") ? t.slice("application/".length) : t;
+}
+
+/**
  * Validates the Worker's string bindings against a schema; throws P13nError CONFIG_INVALID
  * naming the first bad variable. Shared by every part that reads its own vars.
  *
@@ -166,20 +221,69 @@ export function parseEnv<S extends v.GenericSchema>(schema: S, env: object): v.I
   return parsed.output;
 }
 
-const cache = new WeakMap<object, Config>();
+/** Per env object (stable for an isolate's life): the config, or why it was refused. */
+const cache = new WeakMap<object, Config | P13nError>();
 
 /** Parses and validates env; throws P13nError CONFIG_INVALID naming the variable. */
 export function getConfig(env: Env): Config {
   const hit = cache.get(env);
+  if (hit instanceof P13nError) throw hit;
   if (hit) return hit;
+  let config: Config;
+  try {
+    config = buildConfig(env);
+  } catch (err) {
+    if (err instanceof P13nError) cache.set(env, err);
+    throw err;
+  }
+  cache.set(env, config);
+  return config;
+}
+
+/** Messages already logged by this isolate: a refused config is one error in the log, not one per request. */
+const reported = new Set<string>();
+
+/**
+ * Logs a refused config once per isolate. What "refuse to start" means for a Worker that
+ * must not take the site down with it: every page passes through untouched, `/__p13n/healthz`
+ * answers 503 with the code, the admin API 500 with the message.
+ */
+export function reportConfigProblem(err: P13nError): void {
+  if (reported.has(err.message)) return;
+  reported.add(err.message);
+  logEvent("error", "config", "CONFIG_INVALID", { error: `${err.code}: ${err.message}` });
+}
+
+/**
+ * Null when the config is valid, else the refusal (logged once).
+ *
+ * @example
+ * const problem = configProblem(c.env);
+ * if (problem) return c.json({ ok: false, error: { code: problem.code } }, 503);
+ */
+export function configProblem(env: Env): P13nError | null {
+  try {
+    getConfig(env);
+    return null;
+  } catch (err) {
+    if (!(err instanceof P13nError)) throw err;
+    reportConfigProblem(err);
+    return err;
+  }
+}
+
+function buildConfig(env: Env): Config {
   const e = parseEnv(EnvSchema, env);
+  const keys = profileKeys(e);
+  requireIssuerAndAudience(e, keys);
   const config: Config = {
     originUrl: e.ORIGIN_URL ? new URL(e.ORIGIN_URL) : undefined,
     profileCookie: e.PROFILE_COOKIE,
     profileIssuer: e.PROFILE_ISSUER,
     profileAudience: e.PROFILE_AUDIENCE,
+    profileTyp: normalizeTyp(e.PROFILE_TYP),
     profileMaxAgeS: e.PROFILE_MAX_AGE_S,
-    profileKeys: profileKeys(e),
+    profileKeys: keys,
     jwksBudgetMs: e.JWKS_BUDGET_MS,
     visitorSecret: e.VISITOR_SECRET,
     adminToken: e.ADMIN_TOKEN,
@@ -199,7 +303,8 @@ export function getConfig(env: Env): Config {
     privacy: { consentDefault: e.CONSENT_DEFAULT, noConsentMode: e.NO_CONSENT_MODE },
     templateCacheBytes: e.TEMPLATE_CACHE_BYTES,
     templateBypass: e.TEMPLATE_BYPASS,
+    templatePaths: e.TEMPLATE_PATHS,
+    templateIgnoreCookies: e.TEMPLATE_IGNORE_COOKIES,
   };
-  cache.set(env, config);
   return config;
 }

@@ -2,13 +2,16 @@
  * The page path, as numbered steps (DESIGN.md "Shape of the code"):
  *   1. forward the request to the origin at once (unless a page template the origin's own
  *      Cache-Control says is still fresh answers: src/template/);
- *   2. in parallel: who is asking (profile, visitor id), what the request says, the manifest,
- *      and, as soon as the visitor is known, their memory (one snapshot call, within STATE_BUDGET_MS);
+ *   2. in parallel, only for a request that can become a page (src/proxy/page-request.ts): who
+ *      is asking (profile, visitor id), what the request says, the manifest, and their memory
+ *      (one snapshot call, within STATE_BUDGET_MS): for a navigation as soon as the visitor is
+ *      known, for any other request once the origin's headers say HTML;
  *   3. wait for the origin's headers; anything not safe to rewrite passes through untouched;
  *   4. decide, purely, what fills each slot (without the memory when it missed its budget);
  *   5. stream the page through the slot rewriter, or splice it from the template (and the
  *      client script tag before </body>);
- *   6. mark it private, and show the budget in Server-Timing;
+ *   6. mark it private (a page left as it was, while a manifest is published: no validators, so no
+ *      later visit revalidates into it), and show the budget in Server-Timing;
  *   7. after the last byte: record the page view and served impressions (one call, waitUntil).
  * Anything that fails in 2–5 degrades to the origin's page, untouched.
  */
@@ -16,14 +19,17 @@ import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { getConfig, type Config } from "./config.ts";
 import { readManifest, type ManifestRead } from "./content/manifest-store.ts";
+import { pageRequest, type PageRequest } from "./proxy/page-request.ts";
 import { requestContext } from "./context/request-context.ts";
 import { decide, statedPrefs } from "./engine/decide.ts";
 import type { DecideResult } from "./engine/types.ts";
 import { describeError } from "./errors.ts";
+import { newVisitorGate } from "./identity/new-visitor-limit.ts";
 import { resolveIdentity, type Identity } from "./identity/resolve.ts";
 import { originFetchFor, originRequest } from "./proxy/origin.ts";
 import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts";
-import { markPersonalized, originErrorPage, passThrough } from "./proxy/responses.ts";
+import { scriptNonce } from "./proxy/csp-nonce.ts";
+import { markPersonalized, markUnpersonalizedPage, originErrorPage, passThrough } from "./proxy/responses.ts";
 import { passThroughReason } from "./proxy/rewritable.ts";
 import type { PageMeta } from "./rewrite/page-meta.ts";
 import { previewRoute } from "./preview/page.ts";
@@ -64,15 +70,25 @@ function readState(c: Context<AppEnv>, config: Config, identity: Identity, objec
   return readSnapshot(ns, objectName, config.stateBudgetMs);
 }
 
-async function gatherInputs(c: Context<AppEnv>, config: Config, now: number): Promise<Inputs> {
+/**
+ * `html` settles once the origin's headers are in: true when the answer is a page that will be
+ * rewritten. A navigation does not wait for it; any other request spends nothing on the
+ * visitor (no memory read, no new id) before it.
+ */
+async function gatherInputs(c: Context<AppEnv>, config: Config, now: number, page: PageRequest, html: Promise<boolean>): Promise<Inputs> {
   const started = performance.now();
-  const identityPromise = resolveIdentity(c.req.raw, config, now).then((identity) => ({
+  const isPage = page === "navigation" ? Promise.resolve(true) : html;
+  const gate = newVisitorGate(c.env.NEW_VISITORS, c.req.raw);
+  // A new visitor id is counted against the client's limit (src/identity/new-visitor-limit.ts).
+  const issue = () => isPage.then((yes) => yes && gate());
+  const identityPromise = resolveIdentity(c.req.raw, config, now, { issue }).then((identity) => ({
     identity,
     ms: performance.now() - started,
   }));
-  // Started as soon as we know whose memory to read: still in parallel with the origin and KV.
-  const statePromise = identityPromise.then(({ identity }) => {
+  // Started as soon as we know whose memory to read (and that it is a page): still in parallel with KV.
+  const statePromise = Promise.all([identityPromise, isPage]).then(([{ identity }, yes]) => {
     const objectName = visitorObjectName(identity);
+    if (!yes) return { objectName, state: NO_STATE };
     return readState(c, config, identity, objectName).then((state) => ({ objectName, state }));
   });
   const manifestPromise = readManifest(c.env.CONTENT, {
@@ -88,11 +104,6 @@ async function gatherInputs(c: Context<AppEnv>, config: Config, now: number): Pr
   });
   const [{ identity, ms }, manifest, { objectName, state }, allocation] = await Promise.all([identityPromise, manifestPromise, statePromise, allocationPromise]);
   return { identity, identityMs: ms, manifest, allocation, objectName, state };
-}
-
-/** A browser's top-level navigation (Fetch Metadata); absent from scripts, monitors and load tools. */
-function isNavigation(request: Request): boolean {
-  return request.headers.get("sec-fetch-dest") === "document" || request.headers.get("sec-fetch-mode") === "navigate";
 }
 
 function rendersOf(result: DecideResult): Map<string, SlotRender> {
@@ -133,10 +144,13 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const templates = new PageTemplates(request, { config, now, waitUntil: (p) => c.executionCtx.waitUntil(p) });
   const origin = withinBudget(templates.fetch(originFetch, () => originRequest(request, target)), config.originTimeoutMs);
 
-  // 2. Meanwhile, everything personalization needs (never for HEAD, uploads, etc.).
-  const personalizable = request.method === "GET";
-  const inputs = personalizable
-    ? gatherInputs(c, config, now).then(
+  // 2. Meanwhile, everything personalization needs, only for what can become a page (never for
+  //    assets, API calls, HEAD, uploads): src/proxy/page-request.ts.
+  const page = pageRequest(request);
+  let saidHtml: (html: boolean) => void = () => {};
+  const html = new Promise<boolean>((resolve) => (saidHtml = resolve));
+  const inputs = page
+    ? gatherInputs(c, config, now, page, html).then(
         (value) => ({ ok: true as const, value }),
         (error: unknown) => ({ ok: false as const, error }),
       )
@@ -145,6 +159,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   // 3. The origin's answer decides whether there is anything to do.
   const answer = await origin;
   if (!answer.ok) {
+    saidHtml(false);
     timing.add("origin", answer.ms, answer.reason);
     logEvent("error", "origin", answer.reason === "timeout" ? "ORIGIN_TIMEOUT" : "ORIGIN_UNREACHABLE", { reason: answer.reason, error: describeError(answer.error) });
     return originErrorPage(answer.reason === "timeout" ? 504 : 502);
@@ -152,7 +167,9 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const res = answer.value;
   // A fresh template answered: the origin was not asked (its Cache-Control said no need).
   timing.add("origin", templates.askedOrigin ? answer.ms : 0, templates.askedOrigin ? undefined : "not-asked");
-  if (!inputs || passThroughReason(request, res, config.maxRewriteBytes) !== null) {
+  const rewritable = passThroughReason(request, res, config.maxRewriteBytes) === null;
+  saidHtml(rewritable);
+  if (!inputs || !rewritable) {
     return passThrough(res, config.originUrl, publicUrl);
   }
   const settled = await inputs;
@@ -211,11 +228,12 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   headers.append("server-timing", timing.header());
   // Crawlers get no memory: an object (and a 30-day alarm) per bot request would be waste.
   const trackable = gathered.objectName !== null && context.device !== "bot";
-  // A visitor seen for the first time (their id issued on this very response) gets memory only
-  // once their client shows it is a browser navigating (Sec-Fetch-Dest: document): clients that
-  // ignore cookies (monitors, scripts, load tools) would otherwise create an object per request.
+  // A visitor seen for the first time (their id issued on this very response) costs no object:
+  // memory starts when they come back with the signed cookie (their next page, or a beacon from
+  // this one). No header proves a browser, and a client that ignores cookies would otherwise
+  // create an object per request.
   const firstSight = identity.setCookie !== null && !identity.profile;
-  const tracked = trackable && (!firstSight || isNavigation(request));
+  const tracked = trackable && !firstSight;
   const personalized = renders.size > 0 || identity.setCookie !== null;
   const inject = trackable && config.clientScript !== "off" && (personalized || config.clientScript === "all");
   // The page's category and topics: the manifest's mapping, else the page's own meta as it streams.
@@ -239,8 +257,10 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   // that exposure counts like a treatment's (or the arms could not be compared).
   const measured = tracked && decided !== null && decided.decisions.some((d) => d.experiment !== undefined);
 
-  // Nothing visitor-specific to send: the origin's page, its caching headers intact.
+  // Nothing visitor-specific to send: the origin's page. While a manifest is published, a later
+  // visit could be personalized: no validators to revalidate into this copy (no stale defaults).
   if (!personalized && !inject) {
+    if (manifest.manifest) markUnpersonalizedPage(headers, templates.shareable);
     if (!meta && !measured) {
       if (tracked) {
         recordPageAfter(recording, { path: publicUrl.pathname, mapped, meta, report: null, why, decided }, Promise.resolve());
@@ -268,7 +288,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     checkMetaCharset: !/charset=/i.test(contentType),
     report,
     onError: (slot, err) => logEvent("error", "rewrite", "REWRITE_FAILED", { slot, error: describeError(err) }),
-    ...(inject ? { beforeBodyEnd: clientScriptTag() } : {}),
+    // The page's own CSP nonce, when it has one: strict-CSP sites would block the tag otherwise.
+    ...(inject ? { beforeBodyEnd: clientScriptTag(scriptNonce(res.headers)) } : {}),
     ...(meta ? { pageMeta: meta } : {}),
     ...(tracked ? { onEnd: end } : {}),
   });

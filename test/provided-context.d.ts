@@ -7,5 +7,7 @@ declare module "vitest" {
     demoManifest: string;
     /** migrations/ as read by readD1Migrations, applied to the RESULTS D1 before each test file. */
     d1Migrations: Array<{ name: string; queries: string[] }>;
+    /** wrangler.toml's NEW_VISITORS rate limit: new visitor ids per client address per period (seconds). */
+    newVisitorLimit: { limit: number; period: number };
   }
 }

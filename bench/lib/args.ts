@@ -34,7 +34,7 @@ export const USAGE = `npm run bench -- [options]
   --warmup S          unmeasured load before each measurement (default 2)
   --connections C     concurrent keep-alive connections (default 10)
   --pages a,b|all     real pages to rotate through (default ${DEFAULT_PAGES.join(",")})
-  --scenarios a,b     scenarios to run (default: passthrough,p13n-anonymous,p13n-personalized)
+  --scenarios a,b|all scenarios to run (default: those marked default in bench/scenarios.ts)
   --ttfb-samples N    sequential requests per TTFB sample (default 30)
   --load auto|wrk|node  load generator (default auto: wrk when on PATH)
   --manifest FILE     published manifest JSON to serve from KV (default: cli build, else a bench manifest)

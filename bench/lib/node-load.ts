@@ -5,6 +5,7 @@
  */
 import { Agent, request } from "node:http";
 import type { LoadResult, LoadSpec } from "./load.ts";
+import { stateStatus } from "./sample.ts";
 import { percentile } from "./stats.ts";
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as LoadSpec;
@@ -15,6 +16,7 @@ let requests = 0;
 let bytes = 0;
 let errors = 0;
 let next = 0;
+const states: Record<string, number> = {};
 const start = performance.now();
 const end = start + spec.seconds * 1000;
 
@@ -26,6 +28,8 @@ function one(): Promise<void> {
     const pool = spec.cookies ?? [];
     const headers = pool.length ? { ...spec.headers, Cookie: pool[n % pool.length]! } : spec.headers;
     const req = request({ host: "127.0.0.1", port: spec.port, path, agent, headers, timeout: 10_000 }, (res) => {
+      const state = spec.countStates ? stateStatus(res.headers["server-timing"]) : null;
+      if (state !== null) states[state] = (states[state] ?? 0) + 1;
       res.on("data", (d: Buffer) => (bytes += d.length));
       res.on("end", () => {
         requests++;
@@ -62,5 +66,6 @@ const result: LoadResult = {
   p50Ms: percentile(latencies, 0.5) ?? NaN,
   p99Ms: percentile(latencies, 0.99) ?? NaN,
   errors,
+  ...(spec.countStates ? { states } : {}),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -17,8 +17,16 @@ export interface RoundSample {
   p99Ms: number;
   ttfbMs: number | null;
   ttlbMs: number | null;
-  /** workerd CPU (utime+stime) per request served, ms; null when /proc is unreadable. */
+  /** The serving workerd's CPU (utime+stime) per request served, ms; null when /proc is unreadable. */
   cpuMs: number | null;
+  /** The objects' workerd CPU per request served, ms (real worker only; absent or null otherwise). */
+  doCpuMs?: number | null;
+  /** Stub calls the objects answered per request served (real worker only). */
+  doCalls?: number | null;
+  /** Visitor-state read statuses of the sampled responses (Server-Timing `state`), counted. */
+  states?: Record<string, number>;
+  /** The same, counted over the measured load (scenarios with visitor memory only). */
+  loadStates?: Record<string, number>;
   bytesPerReq: number;
   errors: number;
   requests: number;
@@ -38,6 +46,31 @@ export interface Row {
   slots_filled: number | null;
   errors: number;
   rounds: number;
+  /** CPU of the objects' process per request (the Durable Objects' own work, elsewhere in production). */
+  do_cpu_ms: number | null;
+  /** Stub calls that reached the objects per request (snapshot reads, records, …). */
+  do_calls: number | null;
+  /** How the sampled responses' state reads went: "hit", "timeout 40%"…; null when none reports one. */
+  state: string | null;
+  /** The same over the measured load (scenarios with visitor memory only): do reads keep up under load? */
+  state_load: string | null;
+}
+
+/**
+ * The most common state-read status over all rounds, with its share when not every
+ * response had it ("hit", "timeout", "hit 93%"); null when no response reported one.
+ *
+ * @example
+ * stateSummary([{ hit: 28, timeout: 2 }]); // "hit 93%"
+ */
+export function stateSummary(counts: readonly (Record<string, number> | undefined)[]): string | null {
+  const total = new Map<string, number>();
+  for (const c of counts) for (const [k, n] of Object.entries(c ?? {})) total.set(k, (total.get(k) ?? 0) + n);
+  const all = [...total.values()].reduce((a, n) => a + n, 0);
+  if (all === 0) return null;
+  const [name, n] = [...total].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]!;
+  const label = name || "?";
+  return n === all ? label : `${label} ${Math.floor((100 * n) / all)}%`;
 }
 
 export function summarize(
@@ -67,6 +100,10 @@ export function summarize(
       slots_filled: slotsFilled[scenario] ?? null,
       errors: mine.reduce((a, s) => a + s.errors, 0),
       rounds: mine.length,
+      do_cpu_ms: round(pick((s) => s.doCpuMs ?? null), 3),
+      do_calls: round(pick((s) => s.doCalls ?? null), 2),
+      state: stateSummary(mine.map((s) => s.states)),
+      state_load: stateSummary(mine.map((s) => s.loadStates)),
     };
   });
 }
@@ -80,8 +117,12 @@ const COLUMNS: { key: keyof Row; title: string; digits?: number }[] = [
   { key: "ttfb_ms", title: "TTFB ms", digits: 2 },
   { key: "ttlb_ms", title: "TTLB ms", digits: 2 },
   { key: "cpu_ms", title: "CPU ms/req", digits: 3 },
+  { key: "do_cpu_ms", title: "DO CPU ms", digits: 3 },
+  { key: "do_calls", title: "DO calls", digits: 2 },
   { key: "kb_per_resp", title: "KB/resp", digits: 1 },
   { key: "slots_filled", title: "slots", digits: 1 },
+  { key: "state", title: "state" },
+  { key: "state_load", title: "state@load" },
   { key: "errors", title: "errors", digits: 0 },
 ];
 
@@ -96,6 +137,6 @@ export function formatTable(rows: readonly Row[]): string {
   const cells = rows.map((r) => COLUMNS.map((c) => cell(r[c.key], c.digits)));
   const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]!.length)));
   const line = (vals: string[]) =>
-    vals.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");
+    vals.map((v, i) => (COLUMNS[i]!.digits === undefined ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ").trimEnd();
   return [line(COLUMNS.map((c) => c.title)), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }

@@ -42,6 +42,26 @@ export function get(agent: Agent, port: number, path: string, headers: Record<st
 export interface TtfbResult {
   ttfbMs: number | null;
   ttlbMs: number | null;
+  /** How the sampled responses' visitor-state reads went (Server-Timing `state`), counted by status. */
+  states: Record<string, number>;
+}
+
+/**
+ * The status of the visitor-state read a response reports in its Server-Timing header
+ * (`state;dur=1.2;desc="hit"`), or null when it reports none (a reference worker).
+ *
+ * @example
+ * stateStatus('manifest;dur=0.1;desc="hit", state;dur=25.0;desc="timeout"'); // "timeout"
+ */
+export function stateStatus(serverTiming: string | string[] | undefined): string | null {
+  const text = Array.isArray(serverTiming) ? serverTiming.join(", ") : (serverTiming ?? "");
+  for (const entry of text.split(",")) {
+    const [name, ...params] = entry.trim().split(";");
+    if (name?.trim() !== "state") continue;
+    const desc = params.map((p) => p.trim()).find((p) => p.startsWith("desc="));
+    return desc ? desc.slice(5).replace(/^"|"$/g, "") : "";
+  }
+  return null;
 }
 
 /** Median headers-received and last-byte times over `samples` sequential requests (after `warmup` unmeasured ones). */
@@ -55,18 +75,21 @@ export async function sampleTtfb(
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const ttfb: number[] = [];
   const ttlb: number[] = [];
+  const states: Record<string, number> = {};
   try {
     for (let i = 0; i < warmup + samples; i++) {
       const p = await get(agent, port, paths[i % paths.length]!, headers);
       if (i >= warmup) {
         ttfb.push(p.headersMs);
         ttlb.push(p.totalMs);
+        const state = stateStatus(p.headers["server-timing"]);
+        if (state !== null) states[state] = (states[state] ?? 0) + 1;
       }
     }
   } finally {
     agent.destroy();
   }
-  return { ttfbMs: median(ttfb), ttlbMs: median(ttlb) };
+  return { ttfbMs: median(ttfb), ttlbMs: median(ttlb), states };
 }
 
 /** How many slots a response filled (elements carrying data-p13n-variant). */

@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { spawnTracked } from "./procs.ts";
 
 export interface WorkerdProcess {
@@ -59,6 +60,18 @@ export function startWorkerd(configPath: string, cwd: string, timeoutMs = 30_000
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`workerd exited (${code ?? signal}) before listening\n${log}`));
+    });
+  });
+}
+
+/** A port free on 127.0.0.1 right now (for workerd's inspector, which cannot report its own). */
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => ok(port));
     });
   });
 }

@@ -57,6 +57,7 @@ export const tokenCommand: Command = async (argv, ctx) => {
       ttlSeconds: ttl,
       issuer: settings.issuer,
       audience: settings.audience,
+      typ: settings.typ,
     },
     secret,
   );

@@ -25,13 +25,24 @@ export interface AttributeDef {
   values?: readonly string[];
 }
 
-/** Everything one rule evaluation may read. Built once per request by `makeFacts`. */
+/**
+ * Everything one rule evaluation, gate or score may read. Built once per request by
+ * `makeFacts`, already filtered by consent: the engine has no other way to the profile or
+ * the visitor's memory.
+ */
 export interface Facts {
+  /** The verified profile; null without personalization consent (its segmentation is personal data). */
   readonly profile: Profile | null;
   /** Stated preferences: the visitor's own (preference centre) over the profile's, field by field. */
   readonly prefs: Prefs | undefined;
   readonly context: RequestContext;
+  /** The visitor's memory; null without personalization consent (behaviour is personal data). */
   readonly snapshot: VisitorSnapshot | null;
+  /**
+   * Only what was served (impression timestamps), for frequency caps, with or without consent:
+   * a cap can only hold a repeat back, and no rule can name it.
+   */
+  readonly served: VisitorSnapshot | null;
   readonly now: number;
   /** Local time, computed on first use (Intl is not free). */
   local: LocalTime | undefined;
@@ -40,21 +51,38 @@ export interface Facts {
 }
 
 /**
- * Builds the facts for one request.
+ * Builds the facts for one request: the one place that filters what the engine sees by
+ * consent. Without personalization consent, audiences, suppressions (`suppressWhen` and the
+ * promotion policy), experiment audiences and scores all see no profile segmentation and no
+ * behaviour: a rule that only withholds content still targets whoever it does not withhold it from.
+ * Stated preferences, the request's context and time stay.
  *
  * @example
- * const facts = makeFacts({ profile: null, context, snapshot: null, now: Date.parse("2026-05-01T18:00:00Z") });
+ * const facts = makeFacts({ profile: null, context, snapshot: null, now: Date.parse("2026-05-01T18:00:00Z"), personalize: true });
  */
 export function makeFacts(input: {
   profile: Profile | null;
   context: RequestContext;
   snapshot: VisitorSnapshot | null;
   now: number;
-  /** Stated preferences; the profile's when absent. */
+  /** Stated preferences; the profile's when absent (usable without personalization consent). */
   prefs?: Prefs | undefined;
+  /** The visitor allows personal data (profile segmentation, behaviour) to shape content. */
+  personalize: boolean;
 }): Facts {
   const prefs = "prefs" in input ? input.prefs : input.profile?.prefs;
-  return { profile: input.profile, prefs, context: input.context, snapshot: input.snapshot, now: input.now, local: undefined, segments: [] };
+  const snapshot = input.snapshot;
+  const served: VisitorSnapshot | null = snapshot?.impressions ? { impressions: snapshot.impressions } : null;
+  return {
+    profile: input.personalize ? input.profile : null,
+    prefs,
+    context: input.context,
+    snapshot: input.personalize ? snapshot : null,
+    served,
+    now: input.now,
+    local: undefined,
+    segments: [],
+  };
 }
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;

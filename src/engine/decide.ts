@@ -4,7 +4,8 @@
  *
  * Steps (per request):
  * 1. compile the manifest (cached per manifest object);
- * 2. settle consent: `consent.personalize`, and never against a profile that says no;
+ * 2. settle consent: `consent.personalize`, and never against a profile that says no; the facts
+ *    every later step reads are filtered by it (attributes.ts `makeFacts`);
  * 3. global holdout: the visitor gets the default everywhere, so uplift can be measured;
  * 4. experiments: assign the visitor (sticky hash) to every running experiment whose slots
  *    are free, in id order; layers keep experiments mutually exclusive;
@@ -38,7 +39,8 @@ export function decide(input: DecideInput): DecideResult {
   // 2. Consent: the caller's policy, never against a signed profile that says no.
   const personalize = input.consent.personalize && input.profile?.consent?.personalize !== false;
   const prefs = statedPrefs(input.profile?.prefs, input.statedPrefs);
-  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, prefs });
+  // Every gate, rule and score below reads these facts, filtered by consent in this one place.
+  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, prefs, personalize });
   const ctx: GateContext = {
     facts,
     personalize,

@@ -52,8 +52,10 @@ export function audienceGate(cv: CompiledVariant, ctx: GateContext): Gate {
 
 /**
  * Suppression: the product's policy for promotional variants (open service case,
- * just converted), then the variant's own `suppressWhen`. Suppression reads behaviour
- * even without personalization consent: it can only withhold content, never target it.
+ * just converted), then the variant's own `suppressWhen`. It reads the same
+ * consent-filtered facts as audiences: withholding a variant from some visitors is
+ * targeting the others, so without personalization consent no profile attribute or
+ * behaviour reaches it.
  *
  * @example
  * suppressionGate(crossSell, ctx); // { ok: false, reason: "suppressed", detail: "open service case: no promotions" }
@@ -86,7 +88,7 @@ export function capGate(cv: CompiledVariant, ctx: GateContext): Gate {
   const cap = cv.v.cap;
   if (!cap) return PASS;
   const halve = ctx.fewer && cv.v.promotional;
-  const r = checkCap(cap, cv.slot, cv.v.id, cv.v.campaign, ctx.facts.snapshot, ctx.facts.now, halve);
+  const r = checkCap(cap, cv.slot, cv.v.id, cv.v.campaign, ctx.facts.served, ctx.facts.now, halve);
   if (r.ok) return PASS;
   // Under the editor's cap but over the halved one: the visitor's "fewer" did it.
   const reason: RejectReason = halve && r.seen < cap.max ? "frequency" : "cap";

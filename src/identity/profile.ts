@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
-import type { Config, ProfileKeySource } from "../config.ts";
+import { normalizeTyp, type Config, type ProfileKeySource } from "../config.ts";
 import { ProfileClaimsSchema } from "../engine/schema.ts";
 import type { Profile } from "../engine/types.ts";
 import { MAX_COOKIE_BYTES } from "./cookies.ts";
@@ -17,6 +17,7 @@ export type ProfileFailure =
   | "MALFORMED"
   | "FORBIDDEN_HEADER"
   | "ALG_NOT_ALLOWED"
+  | "TYP_NOT_ALLOWED"
   | "NO_KEY_CONFIGURED"
   | "CLAIMS_INVALID"
   // jose's own stable codes, passed through:
@@ -40,7 +41,7 @@ const FORBIDDEN_HEADERS = ["jku", "x5u", "jwk", "x5c", "crit"] as const;
 const secretKeys = new Map<string, Uint8Array>();
 const inlineSets = new Map<string, JWTVerifyGetKey>();
 
-function keyFor(source: ProfileKeySource, budgetMs: number): Uint8Array | JWTVerifyGetKey | null {
+function keyFor(source: ProfileKeySource, budgetMs: number, now: number): Uint8Array | JWTVerifyGetKey | null {
   switch (source.kind) {
     case "secret": {
       let key = secretKeys.get(source.secret);
@@ -59,7 +60,7 @@ function keyFor(source: ProfileKeySource, budgetMs: number): Uint8Array | JWTVer
       return set;
     }
     case "jwks-url":
-      return jwksKeyGetter(source.url, budgetMs);
+      return jwksKeyGetter(source.url, budgetMs, now);
     case "none":
       return null;
   }
@@ -88,9 +89,13 @@ export async function verifyProfile(token: string | undefined, config: Config, n
   if (FORBIDDEN_HEADERS.some((h) => h in header)) return { ok: false, code: "FORBIDDEN_HEADER" };
   // Exactly one algorithm, compared case-sensitively: "none", "NONE", "noNE" and HS/RS swaps all fail here.
   if (header.alg !== source.alg) return { ok: false, code: "ALG_NOT_ALLOWED" };
+  // Explicit typing (RFC 8725 §3.11): another JWT the site signs with this key is not a profile.
+  if (typeof header.typ !== "string" || normalizeTyp(header.typ) !== config.profileTyp) return { ok: false, code: "TYP_NOT_ALLOWED" };
+  // The config refuses a key without both (src/config.ts); never verify without them.
+  if (!config.profileIssuer || !config.profileAudience) return { ok: false, code: "NO_KEY_CONFIGURED" };
 
   try {
-    const key = keyFor(source, config.jwksBudgetMs);
+    const key = keyFor(source, config.jwksBudgetMs, now);
     if (!key) return { ok: false, code: "NO_KEY_CONFIGURED" };
     const options = {
       algorithms: [source.alg],
@@ -98,8 +103,8 @@ export async function verifyProfile(token: string | undefined, config: Config, n
       maxTokenAge: config.profileMaxAgeS,
       requiredClaims: ["exp", "iat", "sub"],
       currentDate: new Date(now),
-      ...(config.profileIssuer ? { issuer: config.profileIssuer } : {}),
-      ...(config.profileAudience ? { audience: config.profileAudience } : {}),
+      issuer: config.profileIssuer,
+      audience: config.profileAudience,
     };
     const { payload } =
       key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);

@@ -1,7 +1,8 @@
 /**
  * Who is asking: the verified profile (or none), the anonymous visitor id
- * (verified, or newly issued when tracking is allowed), and what they consent to
- * (decided in one place for every route: src/privacy/policy.ts).
+ * (verified, or newly issued when tracking is allowed and the caller's gate, the
+ * per-client limit of src/identity/new-visitor-limit.ts, says yes), and what they
+ * consent to (decided in one place for every route: src/privacy/policy.ts).
  */
 import type { Config } from "../config.ts";
 import type { Consent, Profile } from "../engine/types.ts";
@@ -9,6 +10,7 @@ import { decidePrivacy } from "../privacy/policy.ts";
 import { readSignals } from "../privacy/signals.ts";
 import type { PrivacyDecision } from "../privacy/types.ts";
 import { readCookie } from "./cookies.ts";
+import type { NewVisitorGate } from "./new-visitor-limit.ts";
 import { verifyProfile, type ProfileFailure } from "./profile.ts";
 import { issueVisitorId, verifyVisitorId, VISITOR_COOKIE } from "./visitor-id.ts";
 
@@ -23,7 +25,7 @@ export interface Identity {
    * erasing what an earlier visit stored (/__p13n/me), never for recording.
    */
   cookieVisitorId: string | null;
-  /** Set-Cookie to send when a new visitor id was issued. */
+  /** Set-Cookie to send when a new visitor id was issued (then nothing is remembered for it until it comes back). */
   setCookie: string | null;
   consent: Consent;
   /** The full consent decision: signals, policy, which signal settled it. */
@@ -33,13 +35,16 @@ export interface Identity {
 }
 
 export interface ResolveOptions {
-  /** Issue a visitor id when tracking is allowed and none came (default true; /me reads never issue one). */
-  issue?: boolean;
+  /**
+   * Issue a visitor id when tracking is allowed, none came, and this gate says yes (asked only
+   * then). Absent: no id is issued (beacons, /me reads).
+   */
+  issue?: NewVisitorGate;
 }
 
 /**
  * @example
- * const who = await resolveIdentity(request, config, Date.now());
+ * const who = await resolveIdentity(request, config, Date.now(), { issue: newVisitorGate(env.NEW_VISITORS, request) });
  * if (who.setCookie) headers.append("set-cookie", who.setCookie);
  */
 export async function resolveIdentity(request: Request, config: Config, now: number, options: ResolveOptions = {}): Promise<Identity> {
@@ -53,7 +58,7 @@ export async function resolveIdentity(request: Request, config: Config, now: num
   const consent: Consent = { personalize: privacy.personalize, track: privacy.track };
   let visitorId = consent.track ? existingId : null;
   let setCookie: string | null = null;
-  if (!visitorId && consent.track && config.visitorSecret && options.issue !== false) {
+  if (!visitorId && consent.track && config.visitorSecret && options.issue && (await options.issue())) {
     const issued = await issueVisitorId(config.visitorSecret);
     visitorId = issued.id;
     setCookie = issued.setCookie;

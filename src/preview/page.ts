@@ -2,7 +2,8 @@
  * The page path of a preview, beside the visitor's (src/personalize.ts hands a
  * request over here first):
  *   1. `?__p13n_preview=<token>`: a valid token becomes the preview cookie; any value
- *      (valid, expired, `off`) redirects to the clean URL, so a token never reaches
+ *      (valid, expired, `off`) redirects to the clean URL on this site (leading slashes
+ *      collapsed: `//evil.example/` is `/evil.example/`), so a token never reaches
  *      the origin, a bookmark or a Referer;
  *   2. the preview cookie: the page is decided as the link's profile and context
  *      (and version, and forced variants), with the overlay before `</body>`;
@@ -25,7 +26,7 @@ import { summarize } from "../engine/explain.ts";
 import type { Manifest } from "../engine/types.ts";
 import { describeError } from "../errors.ts";
 import { clearHostCookie, hostCookie, readCookie } from "../identity/cookies.ts";
-import { originFetchFor, originRequest } from "../proxy/origin.ts";
+import { originFetchFor, originRequest, sitePath } from "../proxy/origin.ts";
 import { markPersonalized, originErrorPage, passThrough } from "../proxy/responses.ts";
 import { passThroughReason } from "../proxy/rewritable.ts";
 import { rewriteSlots, type SlotRender } from "../rewrite/slot-rewriter.ts";
@@ -64,7 +65,8 @@ async function enter(c: Context<AppEnv>, url: URL, param: string): Promise<Respo
   const clean = new URL(url);
   clean.searchParams.delete(PREVIEW_PARAM);
   const headers = new Headers({
-    location: clean.pathname + clean.search + clean.hash,
+    // Never off the site: a path starting `//` (or `/\`) would be a scheme-relative Location.
+    location: sitePath(clean.pathname + clean.search + clean.hash),
     "cache-control": "no-store",
     "referrer-policy": "no-referrer",
   });

@@ -6,6 +6,9 @@
 import { stripHopByHop } from "./hop-by-hop.ts";
 import { publicLocation } from "./origin.ts";
 
+/** Shared-cache headers a CDN in front of the worker reads instead of Cache-Control. */
+const SURROGATE = ["surrogate-control", "cdn-cache-control", "cloudflare-cdn-cache-control"];
+
 /**
  * The origin's answer with only hop-by-hop headers removed and a Location on
  * the origin's host pointed back at the public host.
@@ -31,9 +34,32 @@ export function markPersonalized(headers: Headers): void {
   headers.delete("expires");
   headers.delete("age");
   // Surrogate caches (Fastly, Akamai, CDN-Cache-Control) must not keep it either.
-  headers.delete("surrogate-control");
-  headers.delete("cdn-cache-control");
-  headers.delete("cloudflare-cdn-cache-control");
+  for (const h of SURROGATE) headers.delete(h);
+}
+
+/**
+ * A page the published manifest could have personalized but did not, this time (no slot
+ * filled, nothing set): the browser may keep it but must ask again every time
+ * (`private, no-cache`, or `private, no-store` when the origin said no-store), with no
+ * validators, so a later visit can never revalidate (304) into this unpersonalized copy.
+ * A shared cache in front may be told what the origin said — `CDN-Cache-Control`, the
+ * origin's own or its `Cache-Control` — only when the page is `shareable` by the template
+ * rules (src/template/sharing.ts, http-cache.ts); otherwise every surrogate header goes.
+ *
+ * @example
+ * markUnpersonalizedPage(headers, templates.shareable);
+ */
+export function markUnpersonalizedPage(headers: Headers, shareable: boolean): void {
+  const said = headers.get("cache-control");
+  if (shareable) {
+    if (said && !headers.has("cdn-cache-control")) headers.set("cdn-cache-control", said);
+  } else {
+    for (const h of SURROGATE) headers.delete(h);
+  }
+  headers.set("cache-control", said && /(^|[\s,])no-store\b/i.test(said) ? "private, no-store" : "private, no-cache");
+  headers.delete("etag");
+  headers.delete("last-modified");
+  headers.delete("expires");
 }
 
 const ERROR_PAGE = (status: number, title: string, text: string) => `<!doctype html>

@@ -63,7 +63,7 @@ export async function checkEditor(request: Request, settings: AdminSettings): Pr
 const localSets = new Map<string, JWTVerifyGetKey>();
 
 function keysFor(access: AccessSettings): JWTVerifyGetKey {
-  if (!access.jwks) return jwksKeyGetter(`https://${access.teamDomain}/cdn-cgi/access/certs`, ACCESS_JWKS_BUDGET_MS);
+  if (!access.jwks) return jwksKeyGetter(`https://${access.teamDomain}/cdn-cgi/access/certs`, ACCESS_JWKS_BUDGET_MS, Date.now());
   let set = localSets.get(access.jwks);
   if (!set) {
     set = createLocalJWKSet(JSON.parse(access.jwks) as JSONWebKeySet);

@@ -7,6 +7,7 @@
  * @example
  * own.get("/client.js", clientScript);
  * clientScriptTag(); // '<script src="/__p13n/client.js?v=1a2b3c4d" defer></script>'
+ * clientScriptTag("r4nd0m"); // '<script src="/__p13n/client.js?v=1a2b3c4d" defer nonce="r4nd0m"></script>'
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -26,9 +27,13 @@ function fnv1a(text: string): string {
 export const CLIENT_SCRIPT_VERSION = fnv1a(SCRIPT);
 export const CLIENT_SCRIPT_PATH = "/__p13n/client.js";
 
-/** The tag the page path inserts before `</body>`. */
-export function clientScriptTag(): string {
-  return `<script src="${CLIENT_SCRIPT_PATH}?v=${CLIENT_SCRIPT_VERSION}" defer></script>`;
+/**
+ * The tag the page path inserts before `</body>`, with the nonce of the page's own CSP when it
+ * has one (src/proxy/csp-nonce.ts: base64 characters only, safe in the attribute).
+ */
+export function clientScriptTag(nonce?: string | null): string {
+  const attr = nonce ? ` nonce="${nonce}"` : "";
+  return `<script src="${CLIENT_SCRIPT_PATH}?v=${CLIENT_SCRIPT_VERSION}" defer${attr}></script>`;
 }
 
 export function clientScript(c: Context<AppEnv>): Response {

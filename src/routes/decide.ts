@@ -12,6 +12,7 @@ import { readManifest } from "../content/manifest-store.ts";
 import { requestContext } from "../context/request-context.ts";
 import { decide } from "../engine/decide.ts";
 import { IdSchema } from "../engine/schema.ts";
+import { newVisitorGate } from "../identity/new-visitor-limit.ts";
 import { resolveIdentity } from "../identity/resolve.ts";
 import { readAllocation } from "../results-store/allocation-store.ts";
 import { readSnapshot } from "../visitor/access.ts";
@@ -47,7 +48,8 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
   }
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const [identity, read, editor, allocation] = await Promise.all([
-    resolveIdentity(request, config, now),
+    // A new id goes through the same per-client limit as the page path's.
+    resolveIdentity(request, config, now, { issue: newVisitorGate(c.env.NEW_VISITORS, c.req.raw) }),
     readManifest(c.env.CONTENT, {
       ttlMs: config.manifestTtlMs,
       budgetMs: config.manifestBudgetMs,

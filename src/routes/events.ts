@@ -84,8 +84,8 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   // 2. Who: only the verified cookie says; an opted-out visitor is answered, never written.
   const identity = await resolveIdentity(request, config, now);
   if (!identity.consent.track) return c.body(null, 204, { ...NO_STORE, "p13n-ignored": "consent" });
-  // A freshly issued id means no cookie came with the beacon.
-  const name = identity.setCookie && !identity.profile ? null : visitorObjectName(identity);
+  // No id is issued here: a beacon without our cookie (or a verified profile) creates nothing.
+  const name = visitorObjectName(identity);
   if (!name) return refuse(c, 401, "NO_VISITOR", "no verified visitor cookie came with the beacon");
 
   // 3. What: JSON, then the schema.

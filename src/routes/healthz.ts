@@ -1,21 +1,47 @@
-/** GET /__p13n/healthz — liveness and the published content version. */
+/**
+ * GET /__p13n/healthz — liveness and the published content version, for anyone: nothing about
+ * the origin or the configuration (the origin's address would let a visitor go around the edge).
+ * An editor's credential (the admin bearer token or a Cloudflare Access assertion, checked as
+ * the admin API checks it) adds the detailed view: manifest source, origin, this isolate's
+ * page templates. A credential that does not verify gets 401, not a silent public view. A
+ * refused config (src/config.ts) answers 503 `{ ok: false, error: { code: "CONFIG_INVALID" } }`:
+ * the pages pass through untouched meanwhile, so this is where a monitor sees it.
+ *
+ * @example
+ * own.get("/healthz", healthz);
+ * // curl /__p13n/healthz → {"ok":true,"contentVersion":"2026-11-23T16-00-00Z-ab12cd"}
+ */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { getConfig } from "../config.ts";
+import { configProblem, getConfig } from "../config.ts";
 import { readManifest } from "../content/manifest-store.ts";
 import { templateStore } from "../template/store.ts";
+import { checkEditor } from "./admin-auth.ts";
+import { adminSettings } from "./admin/settings.ts";
+
+const NO_STORE = { "cache-control": "no-store" };
 
 export async function healthz(c: Context<AppEnv>): Promise<Response> {
+  // A refused config: pages pass through untouched, so only this says so (the code, never the message).
+  const problem = configProblem(c.env);
+  if (problem) return c.json({ ok: false, error: { code: problem.code } }, 503, NO_STORE);
   const config = getConfig(c.env);
+  const asked = c.req.raw.headers.has("authorization") || c.req.raw.headers.has("cf-access-jwt-assertion");
+  const editor = asked ? await checkEditor(c.req.raw, adminSettings(c.env)) : null;
+  if (editor && !editor.ok) {
+    return c.json({ error: { code: "UNAUTHORIZED", message: editor.message } }, 401, { ...NO_STORE, "www-authenticate": "Bearer" });
+  }
   const read = await readManifest(c.env.CONTENT, {
     ttlMs: config.manifestTtlMs,
     budgetMs: config.manifestBudgetMs,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
   });
+  const contentVersion = read.manifest?.version ?? null;
+  if (!editor) return c.json({ ok: true, contentVersion }, 200, NO_STORE);
   return c.json(
     {
       ok: true,
-      contentVersion: read.manifest?.version ?? null,
+      contentVersion,
       publishedAt: read.manifest?.publishedAt ?? null,
       manifest: read.source,
       // Where pages come from: ORIGIN_URL, an origin service binding, the demo shop (local), or the zone's own origin.
@@ -24,6 +50,6 @@ export async function healthz(c: Context<AppEnv>): Promise<Response> {
       templates: (({ size, bytes, maxBytes }) => ({ entries: size, bytes, maxBytes }))(templateStore(config.templateCacheBytes)),
     },
     200,
-    { "cache-control": "no-store" },
+    NO_STORE,
   );
 }

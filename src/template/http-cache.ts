@@ -52,8 +52,7 @@ export type NotStorable =
   | "no-store"
   | "private"
   | "no-cache"
-  | "no-shared-lifetime"
-  | "authorization"
+  | "not-said-shareable"
   | "vary-any"
   | "vary-credentials"
   | "nothing-to-revalidate";
@@ -81,28 +80,34 @@ export function varyNames(vary: string | null): string[] | "*" {
   return [...new Set(names.filter((n) => n !== "accept-encoding"))].sort();
 }
 
+export interface ShareOptions {
+  /**
+   * The site owner opted the page's path in (TEMPLATE_PATHS): a bare `max-age` or `Expires`
+   * (or validators alone) is then enough. Otherwise only `public` or `s-maxage` is.
+   */
+  optedIn: boolean;
+}
+
 /**
- * Whether a shared cache may keep a 200 response for every visitor, and if so its freshness.
- * Only what the origin said any visitor may get: `public` or a shared lifetime (`s-maxage` /
- * `max-age`), never `private`, `no-store`, `no-cache`, never with `Set-Cookie`.
+ * Whether a 200 response is a page any visitor may get, and if so its freshness. Only what
+ * the origin said explicitly: `public` or `s-maxage` (or a path the site owner opted in), never
+ * `private`, `no-store`, `no-cache`, never with `Set-Cookie` or a Vary on credentials. A bare
+ * `max-age` is not enough: origins send it on pages that depend on a session cookie when
+ * their own CDN never caches HTML.
  *
  * @example
- * const p = storagePolicy(request.headers, 200, response.headers, Date.now());
+ * const p = storagePolicy(200, response.headers, Date.now(), { optedIn: false });
  * if (p.storable) keep(p.freshness, p.validator, p.vary);
  */
-export function storagePolicy(requestHeaders: Headers, status: number, headers: Headers, now: number): StoragePolicy {
+export function storagePolicy(status: number, headers: Headers, now: number, opts: ShareOptions): StoragePolicy {
   if (status !== 200) return { storable: false, reason: "status" };
   if (headers.has("set-cookie")) return { storable: false, reason: "set-cookie" };
   const cc = parseCacheControl(headers.get("cache-control"));
   if (cc.has("no-store")) return { storable: false, reason: "no-store" };
   if (cc.has("private")) return { storable: false, reason: "private" };
   if (cc.has("no-cache")) return { storable: false, reason: "no-cache" };
-  const shared = cc.has("public") || cc.has("s-maxage") || cc.has("max-age");
-  if (!shared) return { storable: false, reason: "no-shared-lifetime" };
-  // RFC 9111 §3.5: an answer to a request with credentials is shared only when the origin says so.
-  if (requestHeaders.has("authorization") && !(cc.has("public") || cc.has("s-maxage") || cc.has("must-revalidate"))) {
-    return { storable: false, reason: "authorization" };
-  }
+  const said = cc.has("public") || cc.has("s-maxage") || opts.optedIn;
+  if (!said) return { storable: false, reason: "not-said-shareable" };
   const vary = varyNames(headers.get("vary"));
   if (vary === "*") return { storable: false, reason: "vary-any" };
   if (vary.some((n) => CREDENTIALS.has(n))) return { storable: false, reason: "vary-credentials" };

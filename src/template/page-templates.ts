@@ -10,23 +10,33 @@
  *    the template and the page is spliced; any other answer is used as it came and the old
  *    template is dropped (a new page is never mixed with an old template).
  *  - No template: the origin's answer streams through the rewriter as before; when it is
- *    shareable and the URL was asked for before, a copy of its bytes builds a template in the
- *    background (a URL seen once — a campaign link, a search — costs no extra parse).
+ *    shareable and the URL was asked for before, a template is built in the background (a URL
+ *    seen once — a campaign link, a search — costs no extra parse): from a copy of the answer
+ *    when the visitor's request carried nothing to strip, else from a request of its own.
  *
- * Never touched: non-GET, Range and conditional requests, paths in TEMPLATE_BYPASS, and every
- * answer that is not a shareable 200 text/html page (304, 206, non-2xx, non-HTML, Set-Cookie,
- * private, no-store, no-cache, Vary: *).
+ * Only for requests any visitor could have made (sharing.ts): no Authorization, no cookie but
+ * ours and TEMPLATE_IGNORE_COOKIES. Every request a template is built or revalidated from is
+ * stripped of cookies, credentials and the visitor's validators (a revalidation carries the
+ * template's own), so a template never holds one visitor's page.
+ *
+ * Never touched: non-GET, Range and conditional requests, requests with credentials or other
+ * cookies, paths in TEMPLATE_BYPASS, and every answer that is not a shareable 200 text/html
+ * page (not `public`/`s-maxage` outside TEMPLATE_PATHS, 304, 206, non-2xx, non-HTML,
+ * Set-Cookie, private, no-store, no-cache, Vary: *, Cookie or Authorization).
  */
 import type { Config } from "../config.ts";
 import { describeError } from "../errors.ts";
 import { stripHopByHop } from "../proxy/hop-by-hop.ts";
 import type { OriginFetch } from "../proxy/origin.ts";
+import { forwardedValidators } from "../proxy/page-request.ts";
 import { passThroughReason } from "../proxy/rewritable.ts";
 import { rewriteSlots, type RewriteOptions, type SlotRender } from "../rewrite/slot-rewriter.ts";
 import { withinBudget } from "../timing.ts";
 import { buildTemplate } from "./build.ts";
 import { coloMatch, coloPut, coloVary } from "./colo-cache.ts";
+import { readUpTo } from "./bounded-read.ts";
 import { conditionalHeaders, currentAge, freshnessState, refreshedHeaders, storagePolicy, type StoragePolicy } from "./http-cache.ts";
+import { alreadyStripped, sharingRefusal, templateRequest } from "./sharing.ts";
 import { spliceParts } from "./splice.ts";
 import { templateKey, templateStore, type TemplateEntry, type TemplateStore } from "./store.ts";
 import { logEvent } from "../observability/log.ts";
@@ -60,8 +70,11 @@ function templateBody(bytes: Uint8Array): Blob {
   return blob;
 }
 
-/** Request headers that make a request conditional or partial: those go to the origin as they are. */
-const CONDITIONAL = ["range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range"];
+/**
+ * Request headers that make a request conditional or partial: those go to the origin as they are.
+ * (A page request's If-None-Match / If-Modified-Since never reach the origin: src/proxy/page-request.ts.)
+ */
+const CONDITIONAL = ["range", "if-match", "if-unmodified-since", "if-range"];
 
 export interface TemplateOptions {
   config: Config;
@@ -84,17 +97,29 @@ export class PageTemplates {
   ms = 0;
   /** False when the page came from a template without an origin request. */
   askedOrigin = true;
+  /**
+   * The answer is a page any visitor may get: the request may share a template and the origin
+   * said the page is shareable (whether or not a template is kept: TEMPLATE_CACHE_BYTES=0).
+   */
+  shareable = false;
   readonly #request: Request;
   readonly #opts: TemplateOptions;
   readonly #store: TemplateStore | null;
   readonly #url: string;
+  /** The request passes the sharing rules (sharing.ts) and its path is not opted out. */
+  readonly #mayShare: boolean;
+  /** The site owner declared the path shareable on a bare max-age (TEMPLATE_PATHS). */
+  readonly #optedIn: boolean;
   #served: TemplateEntry | null = null;
 
   constructor(request: Request, opts: TemplateOptions) {
     this.#request = request;
     this.#opts = opts;
     this.#url = request.url;
-    this.#store = eligible(request, opts.config) ? templateStore(opts.config.templateCacheBytes) : null;
+    const path = new URL(request.url).pathname;
+    this.#mayShare = mayShare(request, opts.config, path);
+    this.#optedIn = opts.config.templatePaths?.test(path) ?? false;
+    this.#store = this.#mayShare && opts.config.templateCacheBytes > 0 ? templateStore(opts.config.templateCacheBytes) : null;
   }
 
   /**
@@ -105,7 +130,11 @@ export class PageTemplates {
     let built: Request | undefined;
     const upstream = () => (built ??= makeUpstream());
     const store = this.#store;
-    if (!store) return originFetch(upstream());
+    if (!store) {
+      const res = await originFetch(upstream());
+      this.shareable = this.#mayShare && passThroughReason(this.#request, res, this.#opts.config.maxRewriteBytes) === null && this.#policy(res.status, res.headers, this.#opts.now).storable;
+      return res;
+    }
     const started = performance.now();
     let entry = store.get(templateKey(this.#url, store.varyOf(this.#url), this.#request.headers)) ?? null;
     if (!entry && !store.unshareable(this.#url, this.#opts.now)) entry = await this.#fromColo(store);
@@ -118,18 +147,19 @@ export class PageTemplates {
         this.#opts.waitUntil(this.#revalidateInBackground(store, entry, originFetch, upstream()));
         return this.#serve(entry, "stale");
       }
+      // Asked as any visitor would be, with the template's own validators (never the visitor's).
       const res = await originFetch(conditional(upstream(), entry));
       if (res.status === 304) {
         const refreshed = this.#refresh(store, entry, res);
         if (refreshed) return this.#serve(refreshed, "revalidated");
         store.delete(entry.key);
-        return this.#consider(store, await originFetch(upstream()));
+        return this.#consider(store, originFetch, upstream(), await originFetch(upstream()), alreadyStripped(upstream()));
       }
       // Anything else is the origin's new word: the old template goes, whatever comes next.
       store.delete(entry.key);
-      return this.#consider(store, res);
+      return this.#consider(store, originFetch, upstream(), res, true);
     }
-    return this.#consider(store, await originFetch(upstream()));
+    return this.#consider(store, originFetch, upstream(), await originFetch(upstream()), alreadyStripped(upstream()));
   }
 
   /** The page came from a template: its headers are already clean (stored without hop-by-hop ones). */
@@ -156,6 +186,7 @@ export class PageTemplates {
   /** The page as the origin's shareable 200, rebuilt from the template (Age brought up to date). */
   #serve(entry: TemplateEntry, state: TemplateState): Response {
     this.state = state;
+    this.shareable = true;
     this.#served = entry;
     if (state !== "revalidated") this.askedOrigin = false;
     const headers = new Headers(entry.headers as Array<[string, string]>);
@@ -163,24 +194,64 @@ export class PageTemplates {
     return new Response(templateBody(entry.template.bytes), { status: entry.status, statusText: entry.statusText, headers });
   }
 
-  /** The origin answered in full: note what it says, and build a template from a copy when worth it. */
-  #consider(store: TemplateStore, res: Response): Response {
+  /** What the origin's headers allow for this page (the path's opt-in applies). */
+  #policy(status: number, headers: Headers, now: number): StoragePolicy {
+    return storagePolicy(status, headers, now, { optedIn: this.#optedIn });
+  }
+
+  /**
+   * The origin answered in full: note what it says, and build a template when worth it — from
+   * a copy of this answer when `sent` carried nothing to strip (`stripped`), else in the
+   * background from a stripped request of its own (the visitor's answer is theirs alone).
+   */
+  #consider(store: TemplateStore, originFetch: OriginFetch, sent: Request, res: Response, stripped: boolean): Response {
     const now = this.#opts.now;
     if (passThroughReason(this.#request, res, this.#opts.config.maxRewriteBytes) !== null) {
       if (res.status === 200) store.markUnshareable(this.#url, now + UNSHAREABLE_NOTE_MS);
       return res;
     }
-    const policy = storagePolicy(this.#request.headers, res.status, res.headers, now);
+    const policy = this.#policy(res.status, res.headers, now);
     if (!policy.storable) {
       store.markUnshareable(this.#url, now + UNSHAREABLE_NOTE_MS);
       return res;
     }
     this.state = "miss";
-    if (store.sight(this.#url) < ADMIT_AT_SIGHTING || !res.body) return res;
+    this.shareable = true;
+    // Not worth a parse yet, or recently found unbuildable (too large, markup a template cannot model).
+    if (store.sight(this.#url) < ADMIT_AT_SIGHTING || !res.body || store.unshareable(this.#url, now)) return res;
+    if (!stripped) {
+      this.#opts.waitUntil(this.#buildFromOrigin(store, originFetch, templateRequest(sent), this.#entryOf(res, policy).key));
+      return res;
+    }
     const [visitor, copy] = res.body.tee();
     const contentType = res.headers.get("content-type") ?? "";
     this.#opts.waitUntil(this.#build(store, this.#entryOf(res, policy), copy, contentType));
     return new Response(visitor, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+
+  /** Builds a template from the origin's answer to a stripped request (one such request per key at a time). */
+  async #buildFromOrigin(store: TemplateStore, originFetch: OriginFetch, request: Request, key: string): Promise<void> {
+    if (store.revalidating.has(key)) return;
+    store.revalidating.add(key);
+    try {
+      await this.#adopt(store, await originFetch(request));
+    } catch (err) {
+      logEvent("error", "template-build", "TEMPLATE_BUILD_FAILED", { error: describeError(err) });
+    } finally {
+      store.revalidating.delete(key);
+    }
+  }
+
+  /** A full answer to a stripped request: a template when it is a shareable page, else nothing. */
+  async #adopt(store: TemplateStore, res: Response): Promise<void> {
+    const now = Date.now();
+    const policy = this.#policy(res.status, res.headers, now);
+    if (!policy.storable || passThroughReason(this.#request, res, this.#opts.config.maxRewriteBytes) !== null || !res.body) {
+      await res.body?.cancel();
+      if (res.status === 200) store.markUnshareable(this.#url, now + UNSHAREABLE_NOTE_MS);
+      return;
+    }
+    await this.#build(store, this.#entryOf(res, policy), res.body, res.headers.get("content-type") ?? "");
   }
 
   /** What a template entry keeps of a storable origin answer (all but the parsed page). */
@@ -197,10 +268,15 @@ export class PageTemplates {
     };
   }
 
-  async #build(store: TemplateStore, base: Omit<TemplateEntry, "template">, body: ReadableStream, contentType: string): Promise<void> {
+  async #build(store: TemplateStore, base: Omit<TemplateEntry, "template">, body: ReadableStream<Uint8Array>, contentType: string): Promise<void> {
     try {
-      const bytes = new Uint8Array(await new Response(body).arrayBuffer());
-      if (bytes.byteLength > this.#opts.config.maxRewriteBytes) return;
+      // Counted as it arrives: past the limit the copy is dropped (its branch cancelled, so the
+      // visitor's page streams on alone) and the page keeps the streaming rewrite.
+      const bytes = await readUpTo(body, this.#opts.config.maxRewriteBytes);
+      if (!bytes) {
+        store.markUnshareable(base.url, this.#opts.now + UNSHAREABLE_NOTE_MS);
+        return;
+      }
       const template = await buildTemplate(bytes, contentType);
       if (!template) {
         // Markup the template cannot model (an unclosed slot…): this page keeps streaming.
@@ -219,7 +295,7 @@ export class PageTemplates {
     const headers = refreshedHeaders(new Headers(entry.headers as Array<[string, string]>), notModified.headers, entry.validator);
     if (!headers) return null;
     const now = Date.now();
-    const policy = storagePolicy(this.#request.headers, 200, headers, now);
+    const policy = this.#policy(200, headers, now);
     if (!policy.storable || policy.vary.join(",") !== entry.vary.join(",")) return null;
     const refreshed: TemplateEntry = {
       ...entry,
@@ -247,12 +323,7 @@ export class PageTemplates {
         return;
       }
       store.delete(entry.key);
-      const policy = storagePolicy(this.#request.headers, res.status, res.headers, Date.now());
-      if (!policy.storable || passThroughReason(this.#request, res, this.#opts.config.maxRewriteBytes) !== null || !res.body) {
-        await res.body?.cancel();
-        return;
-      }
-      await this.#build(store, this.#entryOf(res, policy), res.body, res.headers.get("content-type") ?? "");
+      await this.#adopt(store, res);
     } catch (err) {
       logEvent("error", "template-revalidate", "TEMPLATE_REVALIDATE_FAILED", { error: describeError(err) });
     } finally {
@@ -275,18 +346,22 @@ export class PageTemplates {
   }
 }
 
-/** Only a plain GET of a path not opted out, with templates on, may use one. */
-function eligible(request: Request, config: Config): boolean {
-  if (config.templateCacheBytes <= 0 || request.method !== "GET") return false;
+/**
+ * Only a plain GET that any visitor could have made (sharing.ts), of a path not opted out,
+ * may share a template.
+ */
+function mayShare(request: Request, config: Config, path: string): boolean {
+  if (request.method !== "GET") return false;
   for (const h of CONDITIONAL) if (request.headers.has(h)) return false;
+  if (forwardedValidators(request).length > 0) return false;
   if (request.headers.get("upgrade")) return false;
-  return !config.templateBypass?.test(new URL(request.url).pathname);
+  if (sharingRefusal(request, config) !== null) return false;
+  return !config.templateBypass?.test(path);
 }
 
+/** The revalidation request: stripped like any template request, with the template's own validators. */
 function conditional(upstream: Request, entry: TemplateEntry): Request {
-  const headers = new Headers(upstream.headers);
-  for (const [k, v] of Object.entries(conditionalHeaders(entry.validator))) headers.set(k, v);
-  return new Request(upstream, { headers });
+  return templateRequest(upstream, conditionalHeaders(entry.validator));
 }
 
 /** What a stored page keeps of the origin's headers: no hop-by-hop, no Age (recomputed), no length (the runtime sets it). */

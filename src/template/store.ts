@@ -59,7 +59,7 @@ export class TemplateStore {
   readonly #entries = new Map<string, TemplateEntry>();
   readonly #vary = new Map<string, readonly string[]>();
   readonly #notes = new Map<string, UrlNote>();
-  /** Keys being revalidated in the background (one origin request per key at a time). */
+  /** Keys with a background origin request in flight, a revalidation or a build (one per key at a time). */
   readonly revalidating = new Set<string>();
 
   constructor(maxBytes: number) {

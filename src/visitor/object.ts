@@ -423,27 +423,39 @@ export class VisitorObject extends DurableObject<Env> {
 
   /**
    * Takes over an anonymous object's history, once per visit: export, import here in one
-   * transaction, then erase there. Fails open: a failed merge is logged, the write goes on.
+   * transaction, then erase there. The "merged" mark is written before the export is awaited:
+   * while this object waits for the other one, concurrent page views of the same visitor run
+   * here too, and each would otherwise import the same history again. Fails open: a failed
+   * merge is logged, its mark taken back (the next page tries again), and the write goes on.
    */
   async #merge(visitorId: string, now: number): Promise<boolean> {
     const sql = this.ctx.storage.sql;
     const last = sql.exec<{ at: number }>("SELECT at FROM merged WHERE vid = ?", visitorId).toArray()[0];
     if (last && now - last.at < SESSION_GAP_MS) return false;
+    sql.exec("INSERT OR REPLACE INTO merged (vid, at) VALUES (?, ?)", visitorId, now);
+    const other = visitorStub(this.env.VISITOR, anonymousObjectName(visitorId));
+    let history: VisitorHistory;
     try {
-      const other = visitorStub(this.env.VISITOR, anonymousObjectName(visitorId));
-      const history = await other.exportHistory();
+      history = await other.exportHistory();
       const halfLifeMs = this.#config().halfLifeMs;
       this.ctx.storage.transactionSync(() => {
         sql.exec("INSERT OR IGNORE INTO visitor (id, last_active) VALUES (1, ?)", now);
-        sql.exec("INSERT OR REPLACE INTO merged (vid, at) VALUES (?, ?)", visitorId, now);
         this.#import(history, halfLifeMs);
       });
-      if (history.visitor) await other.forget();
-      return true;
     } catch (err) {
       logEvent("error", "visitor.merge", "MERGE_FAILED", { error: describeError(err) });
+      // Nothing was imported: take back this attempt's own mark (a later merge's newer one stays).
+      sql.exec("DELETE FROM merged WHERE vid = ? AND at = ?", visitorId, now);
+      if (last) sql.exec("INSERT OR IGNORE INTO merged (vid, at) VALUES (?, ?)", visitorId, last.at);
       return false;
     }
+    // Imported: the mark stays even if the erasure there fails (the history is here now).
+    try {
+      if (history.visitor) await other.forget();
+    } catch (err) {
+      logEvent("error", "visitor.merge.forget", "MERGE_FORGET_FAILED", { error: describeError(err) });
+    }
+    return true;
   }
 
   #import(h: VisitorHistory, halfLifeMs: number): void {

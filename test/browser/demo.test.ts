@@ -29,7 +29,7 @@ afterAll(async () => {
 async function contextWithProfile(claims: { sub: string; tier?: string; stage?: "new" | "established" }, tamper = false): Promise<BrowserContext> {
   const settings = await readProfileSettings(ROOT);
   let token = await mintProfileToken(
-    { ...claims, ttlSeconds: 600, issuer: settings.issuer, audience: settings.audience },
+    { ...claims, ttlSeconds: 600, issuer: settings.issuer, audience: settings.audience, typ: settings.typ },
     dev.secrets.PROFILE_SECRET!,
   );
   if (tamper) token = token.slice(0, -3) + (token.endsWith("AAA") ? "BBB" : "AAA");

@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { POINTER_KEY } from "../../src/content/keys.ts";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { clientScriptTag } from "../../src/routes/client-script.ts";
 import { call } from "../fixtures/call.ts";
@@ -93,7 +94,20 @@ describe("caching headers", () => {
     expect(res.headers.get("server-timing")).toMatch(/origin;dur=.*profile;dur=.*manifest;dur=.*decide;dur=/);
   });
 
-  it("keeps the origin's caching headers on a page that was not personalized", async () => {
+  it("a page that was not personalized while a manifest is published: no validators, private, no-cache; the origin's word for CDNs", async () => {
+    const existing = await callWithVisitorCookie();
+    const { res } = await call(origin().fetch, "/", { headers: { cookie: existing, "user-agent": "Mozilla/5.0 (X11; Linux x86_64)" } });
+    // Issue 16 (no stale defaults): the next visit may be personalized; nothing to revalidate into.
+    expect(res.headers.get("cache-control")).toBe("private, no-cache");
+    expect(res.headers.get("etag")).toBeNull();
+    expect(res.headers.get("last-modified")).toBeNull();
+    expect(res.headers.get("cdn-cache-control")).toBe("public, max-age=60");
+    expect(res.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("keeps the origin's caching headers on a page when no manifest is published", async () => {
+    await env.CONTENT.delete(POINTER_KEY);
+    invalidateManifest(env.CONTENT);
     const existing = await callWithVisitorCookie();
     const { res } = await call(origin().fetch, "/", { headers: { cookie: existing, "user-agent": "Mozilla/5.0 (X11; Linux x86_64)" } });
     expect(res.headers.get("cache-control")).toBe("public, max-age=60");

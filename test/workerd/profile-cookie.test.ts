@@ -4,12 +4,12 @@
  */
 import { env } from "cloudflare:workers";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { call } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
-import { AUDIENCE, ISSUER, profileToken, tamperPayload, tamperSignature, unsignedToken } from "../fixtures/tokens.ts";
+import { AUDIENCE, ISSUER, profileToken, tamperPayload, tamperSignature, TYP, unsignedToken } from "../fixtures/tokens.ts";
 
 const PAGE = `<main data-p13n-slot="hero">Default hero</main>`;
 const origin = fixtureOrigin({ "/": () => html(PAGE) });
@@ -57,6 +57,10 @@ describe("HS256 profile cookie", () => {
     ["not a JWT", () => "hello", "malformed"],
     ["garbage segments", () => "a.b.c", "malformed"],
     ["claims of the wrong shape", () => profileToken({ claims: { tier: "gold", stage: "ancient" } }), "claims_invalid"],
+    // Another JWT the site signs with the same key (a session, an email link) is not a profile.
+    ["typ JWT (any other token of the site)", () => profileToken({ claims: GOLD, header: { typ: "JWT" } }), "typ_not_allowed"],
+    ["no typ", () => profileToken({ claims: GOLD, header: { typ: undefined } }), "typ_not_allowed"],
+    ["another typ", () => profileToken({ claims: GOLD, header: { typ: "at+jwt" } }), "typ_not_allowed"],
   ];
 
   for (const [name, make, code] of bad) {
@@ -66,6 +70,22 @@ describe("HS256 profile cookie", () => {
       expect(r.timing).toContain(code);
     });
   }
+});
+
+describe("the typ header (PROFILE_TYP)", () => {
+  it("is compared as RFC 7515 says: case-insensitively, application/ optional", async () => {
+    for (const typ of ["p13n-profile+jwt", "P13N-Profile+JWT", "application/p13n-profile+jwt"]) {
+      expect(await heroFor(await profileToken({ claims: GOLD, header: { typ } }))).toMatchObject({ status: 200, personalized: true });
+    }
+  });
+
+  it("is configurable: a backend that can only say JWT is accepted with PROFILE_TYP=JWT, and nothing else then", async () => {
+    const bindings = { PROFILE_TYP: "JWT" };
+    expect(await heroFor(await profileToken({ claims: GOLD, header: { typ: "JWT" } }), bindings)).toMatchObject({ personalized: true });
+    const r = await heroFor(await profileToken({ claims: GOLD }), bindings);
+    expect(r).toMatchObject({ status: 200, personalized: false });
+    expect(r.timing).toContain("typ_not_allowed");
+  });
 });
 
 describe("asymmetric keys", () => {
@@ -83,7 +103,7 @@ describe("asymmetric keys", () => {
   const sign = (key: CryptoKey | Uint8Array, alg: string, kid: string, claims = GOLD) => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ sub: "user-9", ...claims })
-      .setProtectedHeader({ alg, kid })
+      .setProtectedHeader({ alg, kid, typ: TYP })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setIssuedAt(now)
@@ -102,7 +122,67 @@ describe("asymmetric keys", () => {
     expect(r.timing).toContain("alg_not_allowed");
   });
 
-  it("fetches a remote JWKS once, never for an unknown kid, and survives it being down", async () => {
+  // Issue 12, item 13: was "never for an unknown kid", which left a rotated-in key refused for
+  // up to the cache's 10 minutes. Now: at most one refetch a minute, shared by a flood.
+  it("after a key rotation, an unknown kid refetches the JWKS at most once a minute per isolate; a flood costs one fetch", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const t0 = Date.now();
+      const old = await rsa("k-old");
+      const rotated = await rsa("k-new");
+      const { privateKey: forger } = await rsa("forged");
+      const url = `https://id.example/rotating-${crypto.randomUUID()}.json`;
+      let published = [old.jwk];
+      let fetches = 0;
+      globalThis.fetch = (async (input: RequestInfo | URL) => {
+        if (String(input instanceof Request ? input.url : input) === url) {
+          fetches++;
+          return new Response(JSON.stringify({ keys: published }), { headers: { "content-type": "application/json" } });
+        }
+        return realFetch(input as RequestInfo);
+      }) as typeof fetch;
+      const bindings = { PROFILE_JWKS_URL: url, PROFILE_ALG: "RS256", PROFILE_SECRET: "" };
+      const at = (s: number) => vi.setSystemTime(t0 + s * 1000);
+
+      expect(await heroFor(await sign(old.privateKey, "RS256", "k-old"), bindings)).toMatchObject({ personalized: true });
+      expect(fetches).toBe(1);
+
+      // The issuer rotates in a new key; within a minute of our last fetch, its kid is refused.
+      published = [old.jwk, rotated.jwk];
+      at(30);
+      const early = await heroFor(await sign(rotated.privateKey, "RS256", "k-new"), bindings);
+      expect(early).toMatchObject({ status: 200, personalized: false });
+      expect(early.timing).toContain("err_jwks_no_matching_key");
+      expect(fetches).toBe(1);
+
+      // A minute on: a flood of new and forged kids at once makes one fetch, and the new key works.
+      at(61);
+      const flood = await Promise.all([
+        ...Array.from({ length: 25 }, async () => heroFor(await sign(rotated.privateKey, "RS256", "k-new"), bindings)),
+        ...Array.from({ length: 25 }, async (_, i) => heroFor(await sign(forger, "RS256", `forged-${i}`), bindings)),
+      ]);
+      expect(fetches).toBe(2);
+      expect(flood.slice(0, 25).every((r) => r.personalized)).toBe(true);
+      expect(flood.slice(25).every((r) => r.status === 200 && !r.personalized)).toBe(true);
+
+      // More unknown kids within that minute: refused, no fetch.
+      at(90);
+      for (let i = 0; i < 20; i++) {
+        const r = await heroFor(await sign(forger, "RS256", `forged-late-${i}`), bindings);
+        expect(r).toMatchObject({ status: 200, personalized: false });
+      }
+      expect(fetches).toBe(2);
+
+      // The next minute allows the next one.
+      at(122);
+      await heroFor(await sign(forger, "RS256", "forged-next-minute"), bindings);
+      expect(fetches).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("fetches a remote JWKS once, not again for unknown kids within the minute, and survives it being down", async () => {
     const { privateKey, jwk } = await rsa("k2");
     const { privateKey: otherKey } = await rsa("unknown");
     const url = `https://id.example/jwks-${crypto.randomUUID()}.json`;

@@ -11,6 +11,9 @@ import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { call } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
+import { TEST_SECRETS } from "../fixtures/secrets.ts";
+import { PREVIEW_COOKIE } from "../../src/preview/link.ts";
+import { signPreview } from "../../src/preview/token.ts";
 
 const SLOT_PAGE = '<div data-p13n-slot="hero">Default</div>';
 /** Everyone gets this variant, so any page that is rewritten shows it. */
@@ -121,6 +124,28 @@ describe("what the origin receives", () => {
     expect(seen.headers.get("x-forwarded-host")).toBe("shop.example");
     for (const h of ["keep-alive", "te", "proxy-authorization"]) expect(seen.headers.get(h)).toBeNull();
     expect(seen.redirect).toBe("manual");
+  });
+
+  describe("the preview cookie never reaches the origin", () => {
+    const cases: Array<[string, string, string | null]> = [
+      ["beside the site's own cookies", `session=1; ${PREVIEW_COOKIE}=not-a-valid-token; theme=dark`, "session=1; theme=dark"],
+      ["alone", `${PREVIEW_COOKIE}=not-a-valid-token`, null],
+    ];
+    for (const [name, cookie, forwarded] of cases) {
+      it(`on the visitor's page path, ${name}`, async () => {
+        const origin = fixtureOrigin({ "/": () => html(SLOT_PAGE) });
+        await call(origin.fetch, "/", { headers: { cookie } });
+        expect(origin.seen[0]!.headers.get("cookie")).toBe(forwarded);
+      });
+    }
+
+    it("on an editor's preview page", async () => {
+      const { token } = await signPreview({ profile: { tier: "gold" } }, TEST_SECRETS.ADMIN_TOKEN, { ttlS: 600 });
+      const origin = fixtureOrigin({ "/": () => html(SLOT_PAGE) });
+      const { res } = await call(origin.fetch, "/", { headers: { cookie: `session=1; ${PREVIEW_COOKIE}=${token}` } });
+      expect(res.headers.get("x-p13n-explain")).not.toBeNull();
+      expect(origin.seen[0]!.headers.get("cookie")).toBe("session=1");
+    });
   });
 
   it("keeps Upgrade and Connection on a WebSocket handshake", async () => {

@@ -53,9 +53,12 @@ describe("templates are built and used", () => {
     const first = await call(origin.fetch, "/a", { headers: { cookie: gold } });
     expect(timingOf(first.res)).toBe("miss");
     await call(origin.fetch, "/a", { headers: { cookie: gold } });
-    expect(origin.seen).toHaveLength(2);
+    // The visitor's request carried a cookie: the template is built from a request of its own,
+    // without it (issue 12: a template is built only from what any visitor may get).
+    expect(origin.seen).toHaveLength(3);
+    expect(origin.seen[2]!.headers.get("cookie")).toBeNull();
     const hit = await call(origin.fetch, "/a", { headers: { cookie: gold } });
-    expect(origin.seen).toHaveLength(2);
+    expect(origin.seen).toHaveLength(3);
     expect(timingOf(hit.res)).toBe("hit");
     expect(hit.res.headers.get("server-timing")).toContain('origin;dur=0.0;desc="not-asked"');
     expect(hit.body).toBe(first.body);
@@ -66,15 +69,18 @@ describe("templates are built and used", () => {
     expect(hit.res.headers.get("last-modified")).toBeNull();
   });
 
-  it("serves a page nothing is personalized on from the template with the origin's caching headers and a current Age", async () => {
+  it("serves a page nothing is personalized on from the template: the origin's caching headers for CDNs only, no validators, a current Age", async () => {
     const origin = fixtureOrigin({ "/plain": () => html(page("plain"), { ...PUBLIC, "x-origin": "yes" }) });
     await warm(origin.fetch, "/plain");
     const hit = await call(origin.fetch, "/plain", { headers: ANON });
     expect(origin.seen).toHaveLength(2);
     expect(timingOf(hit.res)).toBe("hit");
     expect(hit.body).toBe(page("plain"));
-    expect(hit.res.headers.get("cache-control")).toBe("public, max-age=60");
-    expect(hit.res.headers.get("etag")).toBe('"v1"');
+    // Issue 16 (no stale defaults): a later visit may be personalized, so the browser gets no
+    // validators to revalidate into this copy; a shared cache is told what the origin said.
+    expect(hit.res.headers.get("cache-control")).toBe("private, no-cache");
+    expect(hit.res.headers.get("cdn-cache-control")).toBe("public, max-age=60");
+    expect(hit.res.headers.get("etag")).toBeNull();
     expect(hit.res.headers.get("x-origin")).toBe("yes");
     expect(hit.res.headers.get("age")).toMatch(/^\d+$/);
   });

@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { clientScriptTag } from "../../src/routes/client-script.ts";
+import type { VisitorHistory } from "../../src/visitor/schema.ts";
 import { call } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
@@ -214,12 +215,13 @@ describe("within the budget", () => {
     expect(calls.snapshots).toBe(1);
   });
 
-  it("a new visitor is not asked for (there is nothing yet): miss", async () => {
+  // Contract changed (issue 12, item 4): the request that issues the id writes nothing either.
+  it("a new visitor is neither asked for nor written to (nothing exists until the cookie comes back): miss", async () => {
     const { ns, calls } = fakeNamespace(() => Promise.resolve({}));
     const { res } = await call(origin().fetch, "/", { headers: NAVIGATION }, { VISITOR: ns });
     expect(stateOf(res)?.[2]).toBe("miss");
     expect(calls.snapshots).toBe(0);
-    expect(calls.records).toHaveLength(1);
+    expect(calls.records).toHaveLength(0);
   });
 });
 
@@ -264,6 +266,30 @@ describe("signing in", () => {
   });
 });
 
+describe("signing in, several pages at once", () => {
+  // Issue 12, item 7: the "merged" mark used to be written after the awaited export, so page
+  // views arriving together each imported the same anonymous history.
+  it("five simultaneous first page views after sign-in import the anonymous history once", async () => {
+    const o = origin();
+    const { cookie, id } = await newVisitor(o);
+    for (let i = 0; i < 3; i++) await call(o.fetch, "/products/running-shoes", { headers: { cookie } });
+    const anonymous = await visitorObject(`vid:${id}`).exportHistory();
+    const views = (h: VisitorHistory, key: string) => h.views.filter((v) => v.key === key).length;
+    expect(views(anonymous, "running-shoes")).toBe(3);
+
+    const sub = `merge-race-${id}`;
+    const both = `${cookie}; p13n_profile=${await profileToken({ claims: { sub } })}`;
+    const pages = await Promise.all(Array.from({ length: 5 }, () => call(o.fetch, "/products/leggings", { headers: { cookie: both } })));
+    expect(pages.every((p) => p.res.status === 200)).toBe(true);
+
+    const merged = await visitorObject(`sub:${sub}`).exportHistory();
+    expect(views(merged, "running-shoes")).toBe(3);
+    expect(views(merged, "leggings")).toBe(5);
+    expect(merged.events.filter((e) => e.type === "view")).toHaveLength(anonymous.events.filter((e) => e.type === "view").length + 5);
+    expect(await visitorObject(`vid:${id}`).exportHistory()).toMatchObject({ visitor: null, events: [] });
+  });
+});
+
 describe("respecting the no", () => {
   it("a profile whose consent says track: false is neither read nor written, and gets no script", async () => {
     const o = origin();
@@ -302,11 +328,17 @@ describe("a visitor's first request", () => {
     expect(await storedEvents(`vid:${id}`)).toEqual([]);
   });
 
-  it("remembers the first page of a browser navigation", async () => {
+  // Contract changed (issue 12, item 4): Sec-Fetch-Dest is a header any script can send, so a
+  // browser's first navigation is not remembered either; the cookie coming back is the proof.
+  it("remembers a browser from the request that brings the cookie back, not before", async () => {
     const o = origin();
     const first = await call(o.fetch, "/products/running-shoes", { headers: NAVIGATION });
     const id = /__Host-p13n_vid=([0-9a-f]{32})\./.exec(first.res.headers.get("set-cookie") ?? "")?.[1];
+    expect(id).toBeDefined();
+    expect(await storedEvents(`vid:${id}`)).toEqual([]);
+    const cookie = first.res.headers.get("set-cookie")!.split(";")[0]!;
+    await call(o.fetch, "/products/leggings", { headers: { ...NAVIGATION, cookie } });
     const events = await storedEvents(`vid:${id}`);
-    expect(events.map((e) => e.type)).toContain("view");
+    expect(events.filter((e) => e.type === "view").map((e) => e.data.path)).toEqual(["/products/leggings"]);
   });
 });

@@ -3,7 +3,9 @@
  * 1. not cross-site: a browser's `Sec-Fetch-Site` must be `same-origin` or `none`
  *    (and without it, an `Origin` must be this origin), so no other site's page
  *    can drive the API even if a credential were ambient;
- * 2. an editor's credential (bearer token or Access JWT, src/routes/admin-auth.ts);
+ * 2. an editor's credential (bearer token or Access JWT, src/routes/admin-auth.ts), then
+ *    the Worker's own config: refused, it answers 500 CONFIG_INVALID with the fix (only
+ *    editors see the message);
  * 3. a body, when there is one, declared `application/json`: a plain HTML form
  *    (urlencoded, multipart, text/plain) is refused before it is read.
  *
@@ -12,6 +14,7 @@
  */
 import type { Context, Next } from "hono";
 import type { AppEnv } from "../../app-env.ts";
+import { configProblem } from "../../config.ts";
 import { P13nError } from "../../errors.ts";
 import { checkEditor } from "../admin-auth.ts";
 import { adminError } from "./respond.ts";
@@ -41,6 +44,9 @@ export async function adminGuard(c: Context<AppEnv>, next: Next): Promise<Respon
     if (crossSite) throw new P13nError("CROSS_SITE", `cross-site requests are refused (${crossSite})`);
     const who = await checkEditor(c.req.raw, adminSettings(c.env));
     if (!who.ok) throw new P13nError("UNAUTHORIZED", who.message);
+    // The Worker refuses its config (pages pass through untouched): an editor is told why and how to fix it.
+    const problem = configProblem(c.env);
+    if (problem) throw problem;
     const method = c.req.method;
     if (method !== "GET" && method !== "HEAD" && !isJson(c.req.header("content-type") ?? null)) {
       throw new P13nError("UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with Content-Type: application/json");

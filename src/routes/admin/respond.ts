@@ -13,6 +13,8 @@ import { describeError, P13nError, type ErrorCode } from "../../errors.ts";
 import { logEvent } from "../../observability/log.ts";
 
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
+  // The Worker's own config is refused (src/config.ts): 500, with the message naming the fix.
+  CONFIG_INVALID: 500,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   CROSS_SITE: 403,

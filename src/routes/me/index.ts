@@ -12,6 +12,7 @@
  * | PUT    | 413    | TOO_LARGE | over 4 KiB |
  * | PUT    | 400    | MALFORMED_JSON / INVALID_PREFERENCES | not JSON / fails the schema (the message names the field) |
  * | PUT    | 409    | NOT_STORED | topics, channels or frequency while memory is off (nothing may be stored) |
+ * | PUT    | 429    | RATE_LIMITED | no visitor cookie, and this client's new visitor ids are used up (NEW_VISITORS; Retry-After) |
  * | any    | 503    | STATE_UNAVAILABLE | the visitor's storage did not answer in time; nothing half-done is reported as done |
  *
  * Identity comes from verified cookies only (the profile's signature, the visitor id's
@@ -25,6 +26,7 @@ import { readManifest } from "../../content/manifest-store.ts";
 import { describeError } from "../../errors.ts";
 import { clearHostCookie, readCookie } from "../../identity/cookies.ts";
 import { resolveIdentity, type Identity } from "../../identity/resolve.ts";
+import { newVisitorGate } from "../../identity/new-visitor-limit.ts";
 import { issueVisitorId, VISITOR_COOKIE } from "../../identity/visitor-id.ts";
 import { CHOICE_COOKIE, choiceCookie, refuses } from "../../privacy/choice-cookie.ts";
 import { decidePrivacy } from "../../privacy/policy.ts";
@@ -40,7 +42,7 @@ import { crossSite } from "./same-origin.ts";
 import { buildView, describeHolders, holdersOf, type Holders, type MeView } from "./view.ts";
 import { logEvent } from "../../observability/log.ts";
 
-type Status = 400 | 403 | 409 | 413 | 415 | 503;
+type Status = 400 | 403 | 409 | 413 | 415 | 429 | 503;
 
 /** Never cached anywhere, and the answer differs by cookie and by Accept. */
 const PRIVATE = { "cache-control": "private, no-store", vary: "Accept, Cookie" };
@@ -94,7 +96,7 @@ function cookieFlags(c: Context<AppEnv>) {
 async function getMe(c: Context<AppEnv>): Promise<Response> {
   const config = getConfig(c.env);
   const now = Date.now();
-  const who = await resolveIdentity(c.req.raw, config, now, { issue: false });
+  const who = await resolveIdentity(c.req.raw, config, now);
   const asHtml = c.req.query("format") !== "json" && wantsHtml(c.req.header("accept") ?? null);
   try {
     return present(c, await view(c, config, who, who.privacy, holdersOf(who), now, cookieFlags(c)), new Headers(), asHtml);
@@ -144,7 +146,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
   if (!parsed.ok) return refuse(c, 400, "INVALID_PREFERENCES", `${parsed.path ? `${parsed.path}: ` : ""}${parsed.message}`);
   const update = parsed.update;
 
-  const who = await resolveIdentity(request, config, now, { issue: false });
+  const who = await resolveIdentity(request, config, now);
   // The visitor's own choice, updated; the decision as it will be from the next request on.
   const choice: ConsentClaims = { ...who.privacy.signals.visitor };
   if (update.personalize !== undefined) choice.personalize = update.personalize;
@@ -167,8 +169,12 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
     } else if (statesPreferences(update)) {
       let name = holders.profile ?? holders.anonymous;
       if (!name) {
-        // A first visit straight to the preference page: the id that will hold the preferences.
+        // A first visit straight to the preference page: the id that will hold the preferences,
+        // counted against the same per-client limit of new visitors as pages (an object per call otherwise).
         if (!config.visitorSecret) return refuse(c, 503, "STATE_UNAVAILABLE", "no visitor id can be issued (VISITOR_SECRET is not set)");
+        if (!(await newVisitorGate(c.env.NEW_VISITORS, request)())) {
+          return refuse(c, 429, "RATE_LIMITED", "too many new visitors from your network just now; nothing was saved, try again in a minute", new Headers({ "retry-after": "60" }));
+        }
         const issued = await issueVisitorId(config.visitorSecret);
         headers.append("set-cookie", issued.setCookie);
         name = anonymousObjectName(issued.id);
@@ -202,7 +208,7 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
   const request = c.req.raw;
   const why = crossSite(request);
   if (why) return refuse(c, 403, "CROSS_SITE", `erasure happens only from this site's own pages (${why})`);
-  const who = await resolveIdentity(request, config, Date.now(), { issue: false });
+  const who = await resolveIdentity(request, config, Date.now());
   let erased: Array<"profile" | "anonymous">;
   try {
     erased = await forgetAll(c, config, holdersOf(who));

@@ -45,6 +45,9 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** Pages the fixture origin validates like a real one (ETag, Last-Modified, 304 for a current copy). */
+const VALIDATED = new Set(["/revalidate"]);
+
 /** The fixture origin: `/` → index.html, `/a/b` → a/b.html, anything else 404. */
 function originServer(): Server {
   return createServer(async (req, res) => {
@@ -53,6 +56,11 @@ function originServer(): Server {
     if (!file.startsWith(SITE)) return void res.writeHead(400).end();
     try {
       const html = await readFile(file);
+      if (VALIDATED.has(path)) {
+        const headers = { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache", etag: `"${html.byteLength}"`, "last-modified": "Mon, 02 Nov 2026 10:00:00 GMT" };
+        const current = req.headers["if-none-match"] === headers.etag || req.headers["if-modified-since"] === headers["last-modified"];
+        return void (current ? res.writeHead(304, headers).end() : res.writeHead(200, headers).end(html));
+      }
       res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" }).end(html);
     } catch {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");

@@ -12,7 +12,8 @@ import { parseWrkOutput, wrkScript } from "../../../bench/lib/load.ts";
 import { parseProcStatCpuMs } from "../../../bench/lib/procs.ts";
 import { ruleTypeOf } from "../../../bench/lib/build.ts";
 import { benchManifest, DEFAULT_SLOTS, kvEntries, slotIdsFor } from "../../../bench/lib/manifest.ts";
-import { SCENARIOS, TARGETS, REFERENCE } from "../../../bench/scenarios.ts";
+import { pickScenarios, SCENARIOS, TARGETS, REFERENCE, usesMemory } from "../../../bench/scenarios.ts";
+import { stateStatus } from "../../../bench/lib/sample.ts";
 import { summarizeProfile, type CpuProfile } from "../../../bench/lib/profile.ts";
 import { ManifestSchema } from "../../../src/engine/schema.ts";
 import { POINTER_KEY, versionKey } from "../../../src/content/keys.ts";
@@ -208,6 +209,29 @@ describe("wrk script and summary", () => {
     expect(r).toEqual({ requests: 30000, durationS: 10, rps: 3000, bytes: 300000000, p50Ms: 2.5, p99Ms: 12, errors: 3 });
     expect(() => parseWrkOutput("nothing")).toThrow(/no summary/);
   });
+
+  it("counts state reads under load only when asked (wrk then parses every response)", () => {
+    const plain = wrkScript(["/a"], {}, false);
+    expect(plain).not.toMatch(/^response = function/m);
+    expect(plain).not.toContain("setup = function");
+    const counting = wrkScript(["/a"], {}, false, [], true);
+    expect(counting).toMatch(/^response = function/m);
+    expect(counting).toContain('string.match(v, \'state;[^,]*desc="([^"]*)"\')');
+    expect(counting).toContain('t:get("states")');
+    const r = parseWrkOutput('BENCH_JSON {"requests":10,"duration_us":1000000,"bytes":10,"p50_us":1,"p99_us":2,"errors":0,"states":{"hit":7,"timeout":3}}');
+    expect(r.states).toEqual({ hit: 7, timeout: 3 });
+    expect(parseWrkOutput('BENCH_JSON {"requests":10,"duration_us":1000000,"bytes":10,"p50_us":1,"p99_us":2,"errors":0}').states).toBeUndefined();
+  });
+});
+
+describe("stateStatus", () => {
+  it("reads the state read's status from a Server-Timing header", () => {
+    expect(stateStatus('origin;dur=3.0, state;dur=25.0;desc="timeout", decide;dur=1.0')).toBe("timeout");
+    expect(stateStatus(['profile;dur=0.0;desc="verified"', 'state;dur=1.0;desc="hit"'])).toBe("hit");
+    expect(stateStatus("state;dur=1.0")).toBe("");
+    expect(stateStatus("statement;dur=1.0, origin;dur=2")).toBeNull();
+    expect(stateStatus(undefined)).toBeNull();
+  });
 });
 
 describe("parseProcStatCpuMs", () => {
@@ -264,6 +288,25 @@ describe("scenarios", () => {
     expect(lua).toContain('h["Cookie"] = c');
     expect(lua).toMatch(/wrk\.format\("GET", paths\[i\], h\)/);
     expect(SCENARIOS.find((s) => s.name === "p13n-with-state")?.visitors).toBeGreaterThan(1);
+  });
+
+  it("has a far-object twin of with-state: same load, its own visitors, objects 50 ms away", () => {
+    const near = SCENARIOS.find((s) => s.name === "p13n-with-state")!;
+    const far = SCENARIOS.find((s) => s.name === "p13n-with-state-far")!;
+    expect(far).toMatchObject({ target: near.target, origin: near.origin, visitors: near.visitors, objectRttMs: 50 });
+    expect(far.profile?.tier).toBe(near.profile?.tier);
+    expect(far.profile?.sub).not.toBe(near.profile?.sub);
+    expect(near.objectRttMs ?? 0).toBe(0);
+    expect(usesMemory(far)).toBe(true);
+    expect(usesMemory(SCENARIOS.find((s) => s.name === "p13n-returning")!)).toBe(true);
+    expect(usesMemory(SCENARIOS.find((s) => s.name === "p13n-template-warm")!)).toBe(false);
+  });
+
+  it("are picked by name, all, or the defaults; an unknown name is refused", () => {
+    expect(pickScenarios([]).every((s) => s.default)).toBe(true);
+    expect(pickScenarios(["all"])).toHaveLength(SCENARIOS.length);
+    expect(pickScenarios(["p13n-with-state-far", "passthrough"]).map((s) => s.name)).toEqual(["passthrough", "p13n-with-state-far"]);
+    expect(() => pickScenarios(["nope"])).toThrow(/unknown scenario/);
   });
 
   it("cold-template URLs are new in every wrk run (wrk's math.random is unseeded)", () => {

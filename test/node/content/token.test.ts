@@ -78,6 +78,17 @@ describe("settings files", () => {
 
   it("falls back to the contract's defaults without wrangler.toml", async () => {
     await rm(join(cwd, "wrangler.toml"));
-    expect(await readProfileSettings(cwd)).toEqual({ cookie: "p13n_profile", issuer: "https://demo-shop.example", audience: "p13n-edge" });
+    // typ added with PROFILE_TYP (issue 12, item 9): the Worker's default.
+    expect(await readProfileSettings(cwd)).toEqual({ cookie: "p13n_profile", issuer: "https://demo-shop.example", audience: "p13n-edge", typ: "p13n-profile+jwt" });
+  });
+
+  it("the token carries the typ the Worker requires: PROFILE_TYP from wrangler.toml, else its default", async () => {
+    const io = fakeIo();
+    expect(await runCli(["token", "--jwt-only"], { io, cwd })).toBe(0);
+    expect((await jwtVerify(io.out[0]!, key, { typ: "p13n-profile+jwt" })).protectedHeader.typ).toBe("p13n-profile+jwt");
+    await writeFile(join(cwd, "wrangler.toml"), '[vars]\nPROFILE_ISSUER = "https://shop.test"\nPROFILE_AUDIENCE = "edge"\nPROFILE_TYP = "shop-profile+jwt"\n');
+    const custom = fakeIo();
+    expect(await runCli(["token", "--jwt-only"], { io: custom, cwd })).toBe(0);
+    expect((await jwtVerify(custom.out[0]!, key, { typ: "shop-profile+jwt" })).protectedHeader.typ).toBe("shop-profile+jwt");
   });
 });

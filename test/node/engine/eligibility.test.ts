@@ -92,10 +92,13 @@ describe("suppression: timing picks when", () => {
     const plain = manifest({ slots: { hero: [variant("news")] } });
     expect(hero(plain, { snapshot: snapshot({ openServiceCase: true, lastConversionAt: NOW - HOUR }) }).variant).toBe("news");
   });
-  it("suppression applies even without personalization consent (it only withholds)", () => {
+  // Contract changed (issue 12, item 9): suppression sees the same consent-filtered facts as
+  // audiences. Withholding a variant from some visitors targets the others.
+  it("without personalization consent, suppression does not read the visitor's behaviour either", () => {
     expect(hero(m, { snapshot: snapshot({ openServiceCase: true }), consent: { personalize: false, track: false } }).why["cross-sell"]).toBe("consent");
     const noAudience = manifest({ slots: { hero: [variant("cross-sell", { promotional: true })] } });
-    expect(hero(noAudience, { snapshot: snapshot({ openServiceCase: true }), consent: { personalize: false, track: false } }).why["cross-sell"]).toBe("suppressed");
+    expect(hero(noAudience, { snapshot: snapshot({ openServiceCase: true }) }).why["cross-sell"]).toBe("suppressed");
+    expect(hero(noAudience, { snapshot: snapshot({ openServiceCase: true }), consent: { personalize: false, track: false } }).variant).toBe("cross-sell");
   });
 });
 
@@ -164,6 +167,39 @@ describe("consent", () => {
     const r = hero(m, { ...who, profile: profile({ tier: "gold", consent: { personalize: false } }) });
     expect(r.why["gold-offer"]).toBe("consent");
   });
+  describe("one set of consent-filtered facts for audience, suppression and scoring", () => {
+    const members = manifest({
+      slots: {
+        hero: [
+          variant("members-offer", { priority: 2, suppressWhen: { attr: "profile.tier", eq: "gold" } }),
+          variant("returning", { priority: 1, suppressWhen: { attr: "visitor.visits", gte: 2 } }),
+          variant("plain"),
+        ],
+      },
+    });
+    const gold = profile({ tier: "gold" });
+    const returning = snapshot({ visits: 5 });
+
+    it("with consent, suppressWhen reads the profile and the memory", () => {
+      const r = hero(members, { profile: gold, snapshot: returning });
+      expect(r.why).toMatchObject({ "members-offer": "suppressed", returning: "suppressed" });
+      expect(r.variant).toBe("plain");
+    });
+    it("without it (the caller's policy or the profile's own consent), suppressWhen sees neither", () => {
+      for (const extra of [{ consent: { personalize: false, track: true } }, { profile: profile({ tier: "gold", consent: { personalize: false } }) }]) {
+        const r = hero(members, { profile: gold, snapshot: returning, ...extra });
+        expect(r.variant).toBe("members-offer");
+        expect(r.why["members-offer"]).toBe(undefined);
+        expect(r.why.returning).toBe("outscored");
+      }
+    });
+    it("frequency caps still count what was served (they only hold a repeat back)", () => {
+      const capped = manifest({ slots: { hero: [variant("promo", { priority: 2, cap: { max: 1, periodHours: 24 } }), variant("plain")] } });
+      const seen = snapshot({ impressions: { "hero/promo": [NOW - HOUR] } });
+      expect(hero(capped, { snapshot: seen, consent: { personalize: false, track: true } }).why.promo).toBe("cap");
+    });
+  });
+
   it("without consent inferred interests do not score, stated ones do", () => {
     const t = manifest({ slots: { hero: [variant("yoga", { topics: ["yoga"] }), variant("running", { topics: ["running"] })] } });
     const base = { profile: profile(), snapshot: snapshot({ interests: { running: 0.9 } }) };

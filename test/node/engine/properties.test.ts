@@ -184,7 +184,7 @@ describe("allocation over 100,000 ids", () => {
       },
     });
     const x = compileManifest(m).experiments[0]!;
-    const facts = makeFacts({ profile: null, context: context(), snapshot: null, now: NOW });
+    const facts = makeFacts({ profile: null, context: context(), snapshot: null, now: NOW, personalize: true });
     const counts: Record<string, number> = { out: 0, holdout: 0, a: 0, b: 0, c: 0 };
     for (const id of ids) {
       const o = assignExperiment(x, facts, id, true, undefined);
@@ -203,7 +203,7 @@ describe("allocation over 100,000 ids", () => {
       experiments: { e: { slots: ["s"], salt: "bandit", bandit: true, arms: [{ id: "a", weight: 1, variants: { s: "a" } }, { id: "b", weight: 1, variants: { s: "b" } }] } },
     });
     const x = compileManifest(m).experiments[0]!;
-    const facts = makeFacts({ profile: null, context: context(), snapshot: null, now: NOW });
+    const facts = makeFacts({ profile: null, context: context(), snapshot: null, now: NOW, personalize: true });
     let b = 0;
     for (const id of ids) {
       const o = assignExperiment(x, facts, id, true, { e: { a: 0.2, b: 0.8 } });

@@ -8,7 +8,7 @@ import { DAY, HOUR, NOW, context, profile } from "./fixtures.ts";
 
 function evaluate(rule: RuleShape, opts: { profile?: Profile | null; context?: RequestContext; snapshot?: VisitorSnapshot | null; now?: number; segments?: Record<string, RuleShape> } = {}): boolean {
   const r = compileRule(rule, new SegmentTable(opts.segments ?? {}));
-  return r.test(makeFacts({ profile: opts.profile ?? null, context: opts.context ?? context(), snapshot: opts.snapshot ?? null, now: opts.now ?? NOW }));
+  return r.test(makeFacts({ profile: opts.profile ?? null, context: opts.context ?? context(), snapshot: opts.snapshot ?? null, now: opts.now ?? NOW, personalize: true }));
 }
 
 describe("operators", () => {
@@ -202,7 +202,7 @@ describe("attributes", () => {
     ["visitor.hoursSinceConversion", 5],
     ["visitor.openServiceCase", true],
   ];
-  const facts = () => makeFacts({ profile: p, context: ctx, snapshot: snap, now: NOW });
+  const facts = () => makeFacts({ profile: p, context: ctx, snapshot: snap, now: NOW, personalize: true });
   for (const [path, want] of rows) {
     it(`${path} resolves`, () => {
       const a = resolveAttribute(path);
@@ -217,7 +217,7 @@ describe("attributes", () => {
   });
 
   it("without a profile or a snapshot, personal attributes are absent and visitor.new holds", () => {
-    const f = makeFacts({ profile: null, context: context(), snapshot: null, now: NOW });
+    const f = makeFacts({ profile: null, context: context(), snapshot: null, now: NOW, personalize: true });
     expect(resolveAttribute("profile.signedIn")!.get(f)).toBe(false);
     expect(resolveAttribute("profile.tier")!.get(f)).toBeUndefined();
     expect(resolveAttribute("visitor.visits")!.get(f)).toBeUndefined();
@@ -229,7 +229,7 @@ describe("attributes", () => {
   });
 
   it("visitor.new: visits <= 1 is new, 2 is returning; an empty snapshot defaults cart and case", () => {
-    const f = (s: VisitorSnapshot) => makeFacts({ profile: null, context: context(), snapshot: s, now: NOW });
+    const f = (s: VisitorSnapshot) => makeFacts({ profile: null, context: context(), snapshot: s, now: NOW, personalize: true });
     expect(resolveAttribute("visitor.new")!.get(f({ visits: 1 }))).toBe(true);
     expect(resolveAttribute("visitor.new")!.get(f({ visits: 2 }))).toBe(false);
     expect(resolveAttribute("visitor.cart.items")!.get(f({}))).toBe(0);
