@@ -21,6 +21,9 @@ import (
 
 const Cookie = "p13n_profile" // the Worker's PROFILE_COOKIE
 
+// Typ is the Worker's PROFILE_TYP: only tokens minted for it pass as profiles (golang-jwt writes "JWT" unless told).
+const Typ = "p13n-profile+jwt"
+
 type Prefs struct {
 	Topics    []string `json:"topics"`
 	Channels  []string `json:"channels"`
@@ -62,10 +65,10 @@ func claimsFor(userID, tier, stage string, topics []string, attrs map[string]any
 	}
 }
 
-// SignProfile: HS256 with PROFILE_SECRET ("typ": "JWT" is golang-jwt's default header).
+// SignProfile: HS256 with PROFILE_SECRET.
 func SignProfile(c ProfileClaims, secret []byte) (string, error) {
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
-	t.Header["typ"] = "JWT"
+	t.Header["typ"] = Typ
 	return t.SignedString(secret)
 }
 
@@ -73,7 +76,7 @@ func SignProfile(c ProfileClaims, secret []byte) (string, error) {
 func SignProfileWithKey(c ProfileClaims, key *ecdsa.PrivateKey, kid string) (string, error) {
 	t := jwt.NewWithClaims(jwt.SigningMethodES256, c)
 	t.Header["kid"] = kid
-	t.Header["typ"] = "JWT"
+	t.Header["typ"] = Typ
 	return t.SignedString(key)
 }
 

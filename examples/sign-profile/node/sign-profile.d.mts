@@ -13,6 +13,7 @@ export interface ProfileUser {
 }
 
 export const COOKIE: string;
+export const TYP: string;
 export function profileClaims(user: ProfileUser): Record<string, unknown>;
 export function signProfile(user: ProfileUser, opts: { secret: string; issuer: string; audience: string; ttlSeconds?: number }): Promise<string>;
 export function signProfileWithKey(

@@ -5,6 +5,7 @@
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 
 export const COOKIE = "p13n_profile"; // the Worker's PROFILE_COOKIE
+export const TYP = "p13n-profile+jwt"; // the Worker's PROFILE_TYP: only tokens minted for it pass as profiles
 
 /** The claims the Worker reads (README "The profile cookie"). Only what rules need: no PII. */
 export function profileClaims(user) {
@@ -23,7 +24,7 @@ export function profileClaims(user) {
  */
 export async function signProfile(user, { secret, issuer, audience, ttlSeconds = 3600 }) {
   return new SignJWT(profileClaims(user))
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setProtectedHeader({ alg: "HS256", typ: TYP })
     .setSubject(String(user.id)) // a stable, opaque id: not an email
     .setIssuer(issuer) // PROFILE_ISSUER
     .setAudience(audience) // PROFILE_AUDIENCE
@@ -39,7 +40,7 @@ export async function signProfile(user, { secret, issuer, audience, ttlSeconds =
  */
 export async function signProfileWithKey(user, { privateKey, kid, alg = "ES256", issuer, audience, ttlSeconds = 3600 }) {
   return new SignJWT(profileClaims(user))
-    .setProtectedHeader({ alg, kid, typ: "JWT" })
+    .setProtectedHeader({ alg, kid, typ: TYP })
     .setSubject(String(user.id))
     .setIssuer(issuer)
     .setAudience(audience)

@@ -9,6 +9,7 @@ require __DIR__ . '/vendor/autoload.php';
 use Firebase\JWT\JWT;
 
 const P13N_COOKIE = 'p13n_profile'; // the Worker's PROFILE_COOKIE
+const P13N_TYP = 'p13n-profile+jwt'; // the Worker's PROFILE_TYP: only tokens minted for it pass as profiles
 
 function profile_claims(array $user, string $issuer, string $audience, int $ttl = 3600): array
 {
@@ -35,14 +36,14 @@ function profile_claims(array $user, string $issuer, string $audience, int $ttl 
 function sign_profile(array $user, string $secret, string $issuer, string $audience, int $ttl = 3600): string
 {
     $claims = array_filter(profile_claims($user, $issuer, $audience, $ttl), fn ($v) => $v !== null);
-    return JWT::encode($claims, $secret, 'HS256', null, ['typ' => 'JWT']);
+    return JWT::encode($claims, $secret, 'HS256', null, ['typ' => P13N_TYP]);
 }
 
 /** ES256 (or RS256) with your private key (PEM) and its kid. */
 function sign_profile_with_key(array $user, string $privateKeyPem, string $kid, string $issuer, string $audience, string $alg = 'ES256', int $ttl = 3600): string
 {
     $claims = array_filter(profile_claims($user, $issuer, $audience, $ttl), fn ($v) => $v !== null);
-    return JWT::encode($claims, $privateKeyPem, $alg, $kid, ['typ' => 'JWT']);
+    return JWT::encode($claims, $privateKeyPem, $alg, $kid, ['typ' => P13N_TYP]);
 }
 
 function b64url(string $bytes): string

@@ -12,6 +12,7 @@ import jwt  # PyJWT
 from jwt.algorithms import ECAlgorithm
 
 COOKIE = "p13n_profile"  # the Worker's PROFILE_COOKIE
+TYP = "p13n-profile+jwt"  # the Worker's PROFILE_TYP: only tokens minted for it pass as profiles
 
 
 def profile_claims(user: dict, issuer: str, audience: str, ttl_seconds: int = 3600) -> dict:
@@ -37,13 +38,13 @@ def profile_claims(user: dict, issuer: str, audience: str, ttl_seconds: int = 36
 def sign_profile(user: dict, secret: str, issuer: str, audience: str, ttl_seconds: int = 3600) -> str:
     """HS256 with PROFILE_SECRET."""
     claims = {k: v for k, v in profile_claims(user, issuer, audience, ttl_seconds).items() if v is not None}
-    return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "JWT"})
+    return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": TYP})
 
 
 def sign_profile_with_key(user: dict, private_key_pem: str, kid: str, issuer: str, audience: str, alg: str = "ES256", ttl_seconds: int = 3600) -> str:
     """ES256 (or RS256) with your private key; the Worker finds the public key by `kid` in your JWKS."""
     claims = {k: v for k, v in profile_claims(user, issuer, audience, ttl_seconds).items() if v is not None}
-    return jwt.encode(claims, private_key_pem, algorithm=alg, headers={"kid": kid, "typ": "JWT"})
+    return jwt.encode(claims, private_key_pem, algorithm=alg, headers={"kid": kid, "typ": TYP})
 
 
 def jwks_document(public_keys: list) -> dict:
