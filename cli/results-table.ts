@@ -32,7 +32,8 @@ export function srmLine(srm: { pValue: number; flagged: boolean }): string {
  * reportTable(report); // "hero-test  running  goal purchase\nsample ratio: ok (p = 0.6171)\n\narm  units …"
  */
 export function reportTable(r: ExperimentReport): string {
-  const out: string[] = [`${r.experiment}  ${r.status}${r.bandit ? "  bandit" : ""}  goal ${r.goal || "(none yet)"}`, srmLine(r.srm), ""];
+  const goal = r.goal ?? "(none declared: no winner judged)";
+  const out: string[] = [`${r.experiment}  ${r.status}${r.bandit ? "  bandit" : ""}  goal ${goal}`, srmLine(r.srm), ""];
   const rows: string[][] = [["arm", "units", "converted", "rate", "95% CI", "lift", "95% CI", "p-value", "P(beats control)"]];
   for (const a of r.arms) {
     const vs = a.vsControl?.rate;
@@ -50,6 +51,7 @@ export function reportTable(r: ExperimentReport): string {
   }
   if (r.holdout) rows.push(["holdout", String(r.holdout.units), String(r.holdout.rate.converted), pct(r.holdout.rate.rate), interval(r.holdout.rate.interval, (x) => pct(x)), "", "", "", ""]);
   out.push(table(rows));
+  if (r.droppedConversions > 0) out.push("", `${r.droppedConversions} conversion${r.droppedConversions === 1 ? "" : "s"} on undeclared goals dropped (declare goals in site.yaml or the experiment's goal)`);
   const u = r.holdoutUplift;
   out.push("");
   if (u) {

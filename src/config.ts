@@ -66,6 +66,8 @@ const EnvSchema = v.object({
   CART_ABANDON_MINUTES: intFrom(30, 1, 10_080),
   BEACON_RATE_PER_MIN: intFrom(120, 60, 6_000),
   STATE_WRITE_BUDGET_MS: intFrom(2_000, 10, 30_000),
+  // Experiment results: the largest value one event may add (a conversion's value, a cart price); more is capped.
+  EVENT_VALUE_CAP: intFrom(100_000, 1, 1_000_000_000),
   CLIENT_SCRIPT: v.pipe(
     v.optional(v.string(), ""),
     v.transform((s) => s.trim() || "personalized"),
@@ -141,6 +143,8 @@ export interface Config {
   beaconRatePerMin: number;
   /** How long a beacon waits for the object's write before answering 503. */
   stateWriteBudgetMs: number;
+  /** The largest value one event carries into memory and results (EVENT_VALUE_CAP); more is capped to it. */
+  eventValueCap: number;
   /** Which pages get the client script: those personalized anyway, every tracked page, or none. */
   clientScript: "personalized" | "all" | "off";
   /** The site's consent-manager cookie and how to read it (src/privacy/consent-cookie.ts). */
@@ -151,7 +155,7 @@ export interface Config {
   /** Bytes of page templates an isolate keeps (LRU); 0: no templates, every page streams. */
   templateCacheBytes: number;
   /** Paths that never use templates (TEMPLATE_BYPASS), or null. */
-  templateBypass: RegExp | null;
+  templateBypass: GlobList | null;
   /** Paths the site owner declares shareable on a bare max-age or Expires (TEMPLATE_PATHS), or null. */
   templatePaths: GlobList | null;
   /** Cookies that do not change a page (TEMPLATE_IGNORE_COOKIES): a request with only these and ours may use a template. */
@@ -297,6 +301,7 @@ function buildConfig(env: Env): Config {
     cartAbandonMs: e.CART_ABANDON_MINUTES * 60_000,
     beaconRatePerMin: e.BEACON_RATE_PER_MIN,
     stateWriteBudgetMs: e.STATE_WRITE_BUDGET_MS,
+    eventValueCap: e.EVENT_VALUE_CAP,
     clientScript: e.CLIENT_SCRIPT,
     consentCookie: e.CONSENT_COOKIE,
     consentCookieFormat: e.CONSENT_COOKIE_FORMAT,

@@ -6,7 +6,7 @@
  * `validate.ts`.
  *
  * Layout (see content/README.md):
- *   site.yaml                      holdout, page mappings, policy
+ *   site.yaml                      holdout, declared goals, page mappings, policy
  *   segments.yaml                  <segment-id>: <rule>
  *   experiments.yaml               <experiment-id>: <experiment>
  *   slots/<slot-id>/slot.yaml      description, trusted
@@ -116,7 +116,7 @@ export async function compileContent(dir: string, opts: CompileOptions = {}): Pr
 
   // Site settings, segments, experiments: optional files.
   const siteSrc = await readYaml(join(root, "site.yaml"));
-  const site = mapping(siteSrc, "holdout, pages, policy");
+  const site = mapping(siteSrc, "holdout, goals, pages, policy");
   for (const key of Object.keys(site)) {
     if (!SITE_KEYS.includes(key) && siteSrc) {
       const pos = siteSrc.locate([key], true);

@@ -43,7 +43,7 @@ function fixFor(i: ManifestIssue, m: Manifest): string {
     case "operator":
       return "keep exactly one operator per condition; combine conditions with all: [...] or any: [...]";
     case "bad-regex":
-      return "fix the pattern (JavaScript RegExp syntax)";
+      return "fix the pattern (RE2 syntax, run in linear time: no backreferences or lookaround; see README \"Rule language\")";
     case "type":
       return "change the value or the operator so it fits the attribute";
     case "duplicate-id":
@@ -68,6 +68,8 @@ function fixFor(i: ManifestIssue, m: Manifest): string {
       return "give at least one arm a weight above 0";
     case "experiment-overlap":
       return "give both experiments the same 'layer' so each visitor enters at most one";
+    case "goal":
+      return "add 'goal: <name>' to the experiment (the conversion goal it is judged on)";
     case "unreachable":
       return "add the variant to an arm in experiments.yaml, or remove 'experimentOnly'";
     default:

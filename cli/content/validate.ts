@@ -10,6 +10,7 @@
  * if (!r.manifest) for (const p of r.problems) console.error(formatProblem(p));
  */
 import * as v from "valibot";
+import { ruleDepthIssues } from "../../src/engine/rule-depth.ts";
 import { ManifestSchema } from "../../src/engine/schema.ts";
 import type { Manifest } from "../../src/engine/types.ts";
 import { compileContent, type Compiled, type CompileOptions, type ManifestDocument } from "./compile.ts";
@@ -31,6 +32,8 @@ export interface ValidationResult {
   files: number;
 }
 
+const DEPTH_FIX = "flatten the rule, or move parts of it into named segments in segments.yaml";
+
 export async function validateContent(dir: string, opts: CompileOptions = {}): Promise<ValidationResult> {
   const compiled = await compileContent(dir, opts);
   const done = (manifest: Manifest | undefined, problems: Problem[]): ValidationResult => {
@@ -45,6 +48,9 @@ export async function validateContent(dir: string, opts: CompileOptions = {}): P
   };
   if (compiled.problems.some((p) => p.severity === "error")) return done(undefined, compiled.problems);
 
+  // The nesting cap before the schema: the schema recurses once per rule level.
+  const deep = ruleDepthIssues(compiled.draft).map((i) => locate(compiled, { path: i.path, onKey: true, message: i.message, fix: DEPTH_FIX }, "error"));
+  if (deep.length) return done(undefined, [...compiled.problems, ...deep]);
   const parsed = v.safeParse(ManifestSchema, compiled.draft, { abortEarly: false });
   if (!parsed.success) {
     return done(undefined, [...compiled.problems, ...explainIssues(parsed.issues).map((i) => locate(compiled, i, "error"))]);

@@ -7,6 +7,7 @@
  * src.locate(["gold", "attr"]); // { line: 12, column: 3 }
  */
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from "yaml";
+import { MAX_RULE_DEPTH } from "../../src/engine/rules.ts";
 import type { Key, Problem } from "./problem.ts";
 
 export interface Position {
@@ -32,6 +33,11 @@ export function parseYamlSource(file: string, text: string): YamlSource {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: Problem[] = [];
   for (const e of doc.errors) {
+    if (e.code === "RESOURCE_EXHAUSTION" && /call stack/i.test(e.message)) {
+      // Nested so deep the YAML reader itself ran out of stack: far past the rule nesting cap.
+      if (!problems.some((p) => p.message.startsWith("nested too deeply"))) problems.push(tooDeep(file, text, e.pos[0], lineCounter));
+      continue;
+    }
     const pos = lineCounter.linePos(e.pos[0]);
     problems.push({
       severity: "error",
@@ -52,6 +58,36 @@ export function parseYamlSource(file: string, text: string): YamlSource {
     data: problems.length ? null : doc.toJS({ maxAliasCount: 100 }),
     problems,
     locate: (path, onKey = false) => at(offsetOf(doc, path, onKey)),
+  };
+}
+
+/**
+ * "Nested too deeply", at the top-level key the nesting is under (the segment, or the
+ * variant's `audience`), so the editor knows which rule to flatten.
+ */
+function tooDeep(file: string, text: string, offset: number, lineCounter: LineCounter): Problem {
+  let at = 0;
+  let field = "";
+  const top = /^([^\s#:][^:]*):/;
+  for (let start = 0; start <= offset && start < text.length; ) {
+    const end = text.indexOf("\n", start);
+    const m = top.exec(text.slice(start, end === -1 ? undefined : Math.min(end, start + 200)));
+    if (m) {
+      at = start;
+      field = m[1]!.trim();
+    }
+    if (end === -1) break;
+    start = end + 1;
+  }
+  const pos = lineCounter.linePos(at);
+  return {
+    severity: "error",
+    file,
+    line: pos.line,
+    column: pos.col,
+    field,
+    message: `nested too deeply to read: rules may nest at most ${MAX_RULE_DEPTH} levels (all, any and not each add one)`,
+    fix: "flatten the rule, or move parts of it into named segments in segments.yaml",
   };
 }
 

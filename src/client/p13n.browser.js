@@ -1,4 +1,4 @@
-/*! p13n-edge client: viewable impressions, clicks in slots, goals and window.p13n.track, sent with sendBeacon. No dependencies. */
+/*! p13n-edge client: viewable impressions, clicks in slots, goals, window.p13n.track. No dependencies. */
 (function () {
   "use strict";
   var w = window, d = document, n = navigator;
@@ -12,8 +12,12 @@
   var ENDPOINT = "/__p13n/events";
   var MAX_BYTES = 60000; // under the 64 KiB the Worker (and the browser's keepalive quota) allow
   var MAX_EVENTS = 50;
+  // A batch answered 429/503 (or lost) is sent again, TRIES times in all at most, after
+  // Retry-After or 1, 2, 4, 8 s (+ up to 20%), whichever is longer. Leaving: sendBeacon.
+  var TRIES = 5;
   var queue = [];
   var timer = 0;
+  var waiting = []; // [body, timer] of batches waiting to be sent again
 
   function meta(name) {
     var m = d.querySelector('meta[name="p13n:' + name + '"]');
@@ -37,15 +41,45 @@
   function body(events) {
     return JSON.stringify({ v: 1, page: page, events: events });
   }
-  function flush() {
+  function send(b, tries, leaving) {
+    // Only sendBeacon outlives the page (and has no answer to retry on).
+    if (leaving || !w.fetch) return void n.sendBeacon(ENDPOINT, b);
+    fetch(ENDPOINT, { method: "POST", body: b, keepalive: true, credentials: "same-origin", headers: { "content-type": "text/plain;charset=UTF-8" } }).then(function (res) {
+      if (res.status === 429 || res.status === 503) later(b, tries, res.headers.get("retry-after"));
+    }, function () {
+      later(b, tries, null);
+    });
+  }
+  function later(b, tries, after) {
+    if (tries >= TRIES) return;
+    var s = Number(after);
+    if (after === null || !(s >= 0)) s = Math.max(0, (Date.parse(after) - Date.now()) / 1000) || 0;
+    var item = [b, 0];
+    item[1] = setTimeout(function () {
+      waiting.splice(waiting.indexOf(item), 1);
+      send(b, tries + 1);
+    }, Math.min(60, Math.max(s, Math.pow(2, tries - 1))) * (1000 + Math.random() * 200));
+    waiting.push(item);
+  }
+  function flush(leaving) {
+    leaving = leaving === true;
     clearTimeout(timer);
     timer = 0;
     while (queue.length) {
       var batch = queue.splice(0, MAX_EVENTS);
       // Halve a batch until it fits; an event too large alone is dropped.
       while (batch.length > 1 && size(body(batch)) > MAX_BYTES) queue.unshift.apply(queue, batch.splice(batch.length >> 1));
-      if (size(body(batch)) <= MAX_BYTES) n.sendBeacon(ENDPOINT, body(batch));
+      if (size(body(batch)) <= MAX_BYTES) send(body(batch), 1, leaving);
     }
+    // Batches waiting for a retry go now, while the page can still send.
+    if (leaving) while (waiting.length) {
+      var item = waiting.pop();
+      clearTimeout(item[1]);
+      n.sendBeacon(ENDPOINT, item[0]);
+    }
+  }
+  function leave() {
+    flush(true);
   }
   function push(event, now) {
     event.id = newId();
@@ -101,7 +135,9 @@
     for (var _ in p) { e.props = p; break; }
     push(e, false);
   };
-  api.flush = flush;
+  api.flush = function () {
+    flush();
+  };
 
   // Clicks inside slots, and declarative goals (forms count on submit, not on a click inside).
   d.addEventListener("click", function (ev) {
@@ -145,9 +181,10 @@
     for (var i = 0; i < slots.length; i++) io.observe(slots[i]);
   }
 
-  // Leaving the page: send what is queued (sendBeacon survives the unload).
+  // Leaving the page (or hiding it, which may be the last chance): what is queued or waiting
+  // for a retry goes with sendBeacon, which survives the unload.
   d.addEventListener("visibilitychange", function () {
-    if (d.visibilityState === "hidden") flush();
+    if (d.visibilityState === "hidden") leave();
   });
-  w.addEventListener("pagehide", flush);
+  w.addEventListener("pagehide", leave);
 })();

@@ -6,6 +6,7 @@
  * the last good version.
  */
 import * as v from "valibot";
+import { ruleDepthIssues } from "../engine/rule-depth.ts";
 import { ManifestSchema } from "../engine/schema.ts";
 import type { Manifest } from "../engine/types.ts";
 import { P13nError } from "../errors.ts";
@@ -59,6 +60,9 @@ export async function loadVersion(kv: KVNamespace, version: string): Promise<Man
   if (held) return held;
   const raw = await kv.get(versionKey(version), "json");
   if (raw === null) throw new P13nError("MANIFEST_MISSING", `version ${version} is not in KV`);
+  // A version past the nesting cap was never published through the API; refuse it before the schema recurses.
+  const deep = ruleDepthIssues(raw)[0];
+  if (deep) throw new P13nError("MANIFEST_INVALID", `version ${version}: ${deep.message} at ${deep.path.join(".")}`);
   const parsed = v.safeParse(ManifestSchema, raw);
   if (!parsed.success) {
     throw new P13nError("MANIFEST_INVALID", `version ${version}: ${parsed.issues[0]?.message ?? "invalid"}`);

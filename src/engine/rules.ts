@@ -11,11 +11,13 @@
  *   test membership, `in` any overlap, `ne`/`nin` none; string operators hold when an item does.
  * - `eq`/`ne`/`in`/`nin` compare strings with numbers and booleans by their text (query
  *   parameters are strings); `gt`/`gte`/`lt`/`lte`/`between` are numeric (`between` inclusive).
- * - `matches` is a JavaScript regular expression (compiled once per manifest), unanchored.
+ * - `matches` is an RE2 regular expression (linear time, compiled once per manifest), unanchored;
+ *   values over MAX_MATCH_INPUT characters never match (src/match/pattern.ts).
  * - `exists: true` holds for a present, non-empty value.
  */
 import type { Condition, RuleShape } from "./schema.ts";
 import { OPERATORS } from "./schema.ts";
+import { checkPattern, compilePattern } from "../match/pattern.ts";
 import { ATTRIBUTES, resolveAttribute, isPersonal, type AttributeKind, type Facts } from "./attributes.ts";
 
 /** Deeper rules are hard to read and to review; segments count at their expanded depth. */
@@ -242,13 +244,10 @@ function compileCondition(c: Condition, kinds: Set<AttributeKind>): RuleFn {
       };
     }
     case "matches": {
-      let re: RegExp;
-      try {
-        re = new RegExp(c.matches!);
-      } catch {
-        return never;
-      }
-      return (f) => someString(get(f), (s) => re.test(s));
+      // Linear-time RE2, compiled once per manifest; a pattern publishing would refuse never matches.
+      const re = compilePattern(c.matches!);
+      if (!re.ok) return never;
+      return (f) => someString(get(f), re.test);
     }
     case "startsWith": {
       const o = c.startsWith!;
@@ -397,11 +396,8 @@ function checkCondition(c: Condition, path: (string | number)[], issues: RuleIss
     if (lo > hi) issues.push({ code: "type", path: [...path, "between"], message: `between [${lo}, ${hi}] is empty: the first bound is the lower one` });
   }
   if (op === "matches") {
-    try {
-      new RegExp(c.matches!);
-    } catch (e) {
-      issues.push({ code: "bad-regex", path: [...path, "matches"], message: `not a valid regular expression: ${(e as Error).message}` });
-    }
+    const why = checkPattern(c.matches!);
+    if (why) issues.push({ code: "bad-regex", path: [...path, "matches"], message: `not a usable regular expression: ${why}` });
   }
   if (values && (op === "eq" || op === "ne" || op === "in" || op === "nin")) {
     const operands = op === "in" || op === "nin" ? (c[op] ?? []) : [c[op]!];

@@ -9,6 +9,7 @@
  * if (!result.success) console.error(v.flatten(result.issues));
  */
 import * as v from "valibot";
+import { checkPattern, MAX_PATTERN_LENGTH } from "../match/pattern.ts";
 
 /** Ids that editors write: slot, variant, segment, experiment, arm. Safe in attributes and KV keys. */
 export const IdSchema = v.pipe(
@@ -53,18 +54,15 @@ export const ConditionSchema = v.pipe(
     lt: v.optional(v.number()),
     lte: v.optional(v.number()),
     between: v.optional(v.tuple([v.number(), v.number()])),
+    /** RE2 syntax, run in linear time (src/match/pattern.ts): no backreferences or lookaround. */
     matches: v.optional(
       v.pipe(
         v.string(),
-        v.maxLength(256),
-        v.check((s) => {
-          try {
-            new RegExp(s);
-            return true;
-          } catch {
-            return false;
-          }
-        }, "not a valid regular expression"),
+        v.maxLength(MAX_PATTERN_LENGTH),
+        v.check(
+          (s) => checkPattern(s) === undefined,
+          (issue) => `not a usable regular expression: ${checkPattern(String(issue.input)) ?? "invalid"}`,
+        ),
       ),
     ),
     startsWith: v.optional(v.string()),
@@ -149,6 +147,9 @@ export const SlotSchema = v.strictObject({
   variants: v.array(VariantSchema),
 });
 
+/** A conversion goal's name, as beacons send it (`p13n.track(name)`, `data-p13n-goal`). */
+export const GoalNameSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, "a goal name: letters, digits, '_', '.', ':' or '-', at most 64"));
+
 export const ArmSchema = v.strictObject({
   id: IdSchema,
   weight: v.pipe(v.number(), v.minValue(0)),
@@ -173,11 +174,15 @@ export const ExperimentSchema = v.strictObject({
   /** Let the bandit reallocate weights (results issue). */
   bandit: v.optional(v.boolean(), false),
   /**
-   * The conversion goal (a beacon's `goal`) the results report leads with and the bandit
-   * optimizes; absent: the goal with the most converted visitors.
+   * The conversion goal (a beacon's `goal`) the experiment is judged on: the report's lift and
+   * probabilities, and what a bandit optimizes. Naming it declares it. Absent: the report shows
+   * the counts and judges no winner (a bandit needs one).
    */
-  goal: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, "a goal name: letters, digits, '_', '.', ':' or '-', at most 64"))),
+  goal: v.optional(GoalNameSchema),
 });
+
+/** Declared conversion goals, site-wide, at most: each adds rows to every experiment's results. */
+export const MAX_DECLARED_GOALS = 50;
 
 /** Maps a URL path pattern to a page category and topics (for interest scoring). */
 export const PageMappingSchema = v.strictObject({
@@ -207,6 +212,12 @@ export const ManifestSchema = v.strictObject({
   experiments: v.optional(v.record(IdSchema, ExperimentSchema), {}),
   slots: v.record(IdSchema, SlotSchema),
   pages: v.optional(v.array(PageMappingSchema), []),
+  /**
+   * The conversion goals counted in experiment results, besides each experiment's own `goal`:
+   * a beacon's conversion on any other goal is dropped (and counted as dropped). A cart
+   * checkout counts as the goal `checkout` when it is declared.
+   */
+  goals: v.optional(v.pipe(v.array(GoalNameSchema), v.maxLength(MAX_DECLARED_GOALS, `at most ${MAX_DECLARED_GOALS} goals`))),
   /** Timing rules the engine enforces on promotional variants (defaults: 24 h quiet after a conversion; service case suppresses). */
   policy: v.optional(PolicySchema),
 });

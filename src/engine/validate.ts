@@ -8,7 +8,7 @@ import type { Manifest } from "./types.ts";
 import { validateRule, type RuleIssue } from "./rules.ts";
 
 export interface ManifestIssue {
-  code: RuleIssue["code"] | "duplicate-id" | "schedule" | "cap" | "unknown-slot" | "unknown-variant" | "arm-slot" | "weights" | "experiment-overlap" | "unreachable";
+  code: RuleIssue["code"] | "duplicate-id" | "schedule" | "cap" | "unknown-slot" | "unknown-variant" | "arm-slot" | "weights" | "experiment-overlap" | "unreachable" | "goal";
   /** Errors block publishing; warnings are shown. */
   severity: "error" | "warning";
   path: (string | number)[];
@@ -76,6 +76,9 @@ export function validateManifest(manifest: Manifest): ManifestIssue[] {
       }
       owner.set(slotId, { id, layer: e.layer });
     });
+    if (e.bandit && e.goal === undefined) {
+      issues.push({ code: "goal", severity: "error", path: [...path, "bandit"], message: "a bandit optimizes a goal: name it with 'goal:' (a goal taken from the data could be chosen by whoever sends conversions)" });
+    }
     if (!e.arms.some((a) => a.weight > 0)) issues.push({ code: "weights", severity: "error", path: [...path, "arms"], message: "no arm has a positive weight" });
     const armIds = new Set<string>();
     e.arms.forEach((arm, a) => {

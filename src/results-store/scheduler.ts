@@ -12,7 +12,6 @@ import * as v from "valibot";
 import { ALLOCATION_KEY, PublishedAllocationSchema, type PublishedAllocation } from "./allocation-store.ts";
 import { allocationForPeriod, allocationPeriod, type BanditArm } from "../results/bandit.ts";
 import { readRows } from "./d1-store.ts";
-import { primaryGoal } from "../results/goals.ts";
 import { liveManifest } from "./live-manifest.ts";
 import { resultsSettings } from "./settings.ts";
 import { totalsFromRows } from "../results/stats/summary.ts";
@@ -30,8 +29,9 @@ export type ScheduleOutcome =
 /** The bandit arms of one experiment: its manifest arms (never the holdout), with their units and conversions on the goal. */
 export function banditArms(manifest: Manifest, experiment: string, rows: Parameters<typeof totalsFromRows>[0]): BanditArm[] {
   const e = manifest.experiments?.[experiment];
-  if (!e) return [];
-  const totals = new Map(totalsFromRows(rows, primaryGoal(rows, e.goal)).map((t) => [t.arm, t]));
+  // A bandit optimizes its declared goal only (publishing refuses a bandit without one).
+  if (!e || e.goal === undefined) return [];
+  const totals = new Map(totalsFromRows(rows, e.goal).map((t) => [t.arm, t]));
   return e.arms.map((a) => {
     const t = totals.get(a.id);
     const units = t?.rate.units ?? 0;
@@ -58,7 +58,7 @@ export async function publishAllocation(env: SchedulerEnv & object, now: number,
   if (!manifest) return { status: "no-manifest" };
   const experiments: Record<string, BanditArm[]> = {};
   for (const [id, e] of Object.entries(manifest.experiments ?? {})) {
-    if (!e.bandit || (e.status ?? "running") !== "running" || e.arms.length === 0) continue;
+    if (!e.bandit || e.goal === undefined || (e.status ?? "running") !== "running" || e.arms.length === 0) continue;
     experiments[id] = banditArms(manifest, id, await readRows(env.RESULTS, id));
   }
   const allocation: Record<string, Record<string, number>> = {};

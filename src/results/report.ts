@@ -5,7 +5,7 @@
  * personalization itself pays.
  */
 import type { Manifest } from "../engine/types.ts";
-import { goalsOf, primaryGoal } from "./goals.ts";
+import { droppedConversions, goalsOf } from "./goals.ts";
 import { analyzeExperiment, type ArmResult } from "./stats/analyze.ts";
 import { holdoutUplift, type HoldoutUplift } from "./stats/holdout.ts";
 import { srmCheck, type SrmResult } from "./stats/srm.ts";
@@ -17,7 +17,8 @@ export interface ExperimentListItem {
   /** The live manifest's status, or "archived" when the experiment is only in the results. */
   status: string;
   bandit: boolean;
-  goal: string;
+  /** The declared goal it is judged on; null when the experiment declares none (no winner judged). */
+  goal: string | null;
   /** Units (visitors) per arm, the experiment's holdout as "holdout". */
   units: Record<string, number>;
   srm: { pValue: number; flagged: boolean };
@@ -33,8 +34,14 @@ export interface ExperimentReport {
   experiment: string;
   status: string;
   bandit: boolean;
-  goal: string;
+  /** The goal judged: `?goal=` or the experiment's declared `goal`; null: none declared, no winner judged. */
+  goal: string | null;
+  /** False without a goal: arms carry units, impressions and clicks, no rate comparison, lift or probability. */
+  judged: boolean;
+  /** Declared goals with conversions, most converted units first. */
   goals: string[];
+  /** Conversions on goals the content does not declare: dropped, never counted in a goal. */
+  droppedConversions: number;
   /** First: a broken split invalidates every lift below. */
   srm: SrmResult;
   trustworthy: boolean;
@@ -107,7 +114,7 @@ export function listExperiments(rows: readonly StoredRow[], manifest: Manifest |
     for (const a of arms) units[a] = 0;
     for (const r of own) if (r.goal === "") units[r.arm] = (units[r.arm] ?? 0) + r.unitsExposed;
     const srm = srmCheck(units, expectations(manifest, id, own, arms));
-    return { id, status: e ? (e.status ?? "running") : "archived", bandit: e?.bandit ?? false, goal: primaryGoal(own, e?.goal), units, srm: { pValue: srm.pValue, flagged: srm.flagged } };
+    return { id, status: e ? (e.status ?? "running") : "archived", bandit: e?.bandit ?? false, goal: e?.goal ?? null, units, srm: { pValue: srm.pValue, flagged: srm.flagged } };
   });
 }
 
@@ -125,11 +132,12 @@ export function experimentReport(
   opts: { goal?: string; confidence?: number } = {},
 ): ExperimentReport {
   const e = experimentConfig(manifest, id);
-  const goal = opts.goal ?? primaryGoal(rows, e?.goal);
+  // Only a goal an editor chose: the experiment's own, or one asked for. Never picked from the data.
+  const goal = opts.goal ?? e?.goal ?? null;
   const ids = armIds(manifest, id, rows);
   const control = controlOf(ids);
   const expected = expectations(manifest, id, rows, ids);
-  const totals = new Map(totalsFromRows(rows, goal).map((t) => [t.arm, t]));
+  const totals = new Map(totalsFromRows(rows, goal ?? "").map((t) => [t.arm, t]));
   const sample = (arm: string) => {
     const t = totals.get(arm);
     const units = t?.rate.units ?? 0;
@@ -151,21 +159,26 @@ export function experimentReport(
   });
   const arms = analysis.arms.map((a) => {
     const t = totals.get(a.id);
-    return { ...a, impressions: t?.impressions ?? 0, clicks: t?.clicks ?? 0, conversions: t?.conversions ?? 0, expectedUnits: expected[a.id] ?? 0 };
+    // Without a goal nothing is judged: no comparison with the control is reported.
+    const { vsControl, ...rest } = a;
+    const judged = goal !== null && vsControl !== undefined ? { vsControl } : {};
+    return { ...rest, ...judged, impressions: t?.impressions ?? 0, clicks: t?.clicks ?? 0, conversions: t?.conversions ?? 0, expectedUnits: expected[a.id] ?? 0 };
   });
   return {
     experiment: id,
     status: e ? (e.status ?? "running") : "archived",
     bandit: e?.bandit ?? false,
     goal,
+    judged: goal !== null,
     goals: goalsOf(rows),
+    droppedConversions: droppedConversions(rows),
     srm: analysis.srm,
     trustworthy: analysis.trustworthy,
     control: analysis.control,
     arms,
     holdout: held.units > 0 || holdoutShare > 0 ? { units: held.units, expectedUnits: holdoutShare, rate: rateSummary(held) } : null,
-    holdoutUplift: globalUplift(globalRows, manifest, goal),
-    daily: dailySeries(rows, goal, [...ids, ...(held.units > 0 ? [HOLDOUT] : [])]),
+    holdoutUplift: goal === null ? null : globalUplift(globalRows, manifest, goal),
+    daily: dailySeries(rows, goal ?? "", [...ids, ...(held.units > 0 ? [HOLDOUT] : [])]),
   };
 }
 

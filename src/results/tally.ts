@@ -11,6 +11,13 @@ export const GLOBAL_EXPERIMENT = "(global)";
 /** Arms of GLOBAL_EXPERIMENT: personalization on, or the global holdout. */
 export const GLOBAL_ARMS = { personalized: "personalized", holdout: "holdout" } as const;
 
+/**
+ * The goal under which conversions on goals the content does not declare are counted (as
+ * `conversions` only): one row per experiment, arm and day, however many names a client
+ * invents. No declared goal can take this name (goal names start with a letter or digit).
+ */
+export const DROPPED_GOAL = "(undeclared)";
+
 /** What one delta adds to one aggregate row (every field a sum). */
 export interface Delta {
   unitsExposed: number;

@@ -3,16 +3,17 @@
  *
  * | status | code                 | when                                                        |
  * |--------|----------------------|-------------------------------------------------------------|
- * | 200    | —                    | written: `{ accepted, duplicates }` (after the object's write) |
+ * | 200    | —                    | written (after the object's write): `{ accepted, duplicates, refused, results }`, one result per event (src/routes/batch-answer.ts); an invalid event refuses only itself |
  * | 204    | —                    | the visitor does not allow tracking (GPC, consent): nothing written, header `p13n-ignored: consent` |
  * | 400    | MALFORMED_JSON       | the body is not JSON                                        |
- * | 400    | INVALID_BEACON       | the body fails the schema (the message names the field)     |
+ * | 400    | INVALID_BEACON       | the envelope fails the schema (no events, over 50, a bad page), or every event does: the message names the field; `results` when events were judged one by one |
  * | 401    | NO_VISITOR           | no verified visitor cookie (a body-supplied id is ignored)  |
  * | 403    | CROSS_SITE           | sent from another origin                                    |
  * | 413    | BEACON_TOO_LARGE     | over 64 KiB                                                 |
  * | 415    | UNSUPPORTED_MEDIA_TYPE | not text/plain or application/json                        |
  * | 429    | RATE_LIMITED         | over BEACON_RATE_PER_MIN events for this visitor (Retry-After); nothing of the batch written |
  * | 503    | STATE_OVERLOADED / STATE_TIMEOUT / STATE_UNAVAILABLE | the object did not take the write (Retry-After); resending is safe: ids are deduplicated |
+ * | 503    | CONTENT_UNAVAILABLE  | a conversion came while the manifest (its declared goals) could not be read: nothing written (Retry-After) |
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -23,6 +24,10 @@ import { resolveIdentity } from "../identity/resolve.ts";
 import { recordEvents } from "../visitor/access.ts";
 import { MAX_BEACON_BYTES, parseBeacon, toVisitorEvents } from "../visitor/beacon.ts";
 import { visitorObjectName } from "../visitor/key.ts";
+import { declaredGoals } from "../results/goals.ts";
+import { batchAnswer } from "./batch-answer.ts";
+import { crossSiteReason, mediaType } from "./cross-site.ts";
+import { readBody } from "./read-body.ts";
 import { logEvent } from "../observability/log.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -31,55 +36,21 @@ function refuse(c: Context<AppEnv>, status: 400 | 401 | 403 | 413 | 415 | 429 | 
   return c.json({ error: { code, message } }, status, { ...NO_STORE, ...headers });
 }
 
-/** Cross-origin beacons are refused: no CORS, and a same-origin script is the only sender. */
-function crossSite(request: Request): boolean {
-  const fetchSite = request.headers.get("sec-fetch-site");
-  if (fetchSite !== null && fetchSite !== "same-origin" && fetchSite !== "none") return true;
-  const origin = request.headers.get("origin");
-  if (origin === null) return false;
-  return !URL.canParse(origin) || new URL(origin).host !== new URL(request.url).host;
-}
-
-/** The body as text, or null when it is over `limit` bytes (read no further than that). */
-async function readLimited(request: Request, limit: number): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) return null;
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
 export async function events(c: Context<AppEnv>): Promise<Response> {
   const config = getConfig(c.env);
   const request = c.req.raw;
   const now = Date.now();
 
   // 1. Cheap refusals first: where it came from, what it is, how big.
-  if (crossSite(request)) return refuse(c, 403, "CROSS_SITE", "beacons are accepted from this site's own pages only");
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const why = crossSiteReason(request);
+  if (why) return refuse(c, 403, "CROSS_SITE", `beacons are accepted from this site's own pages only (${why})`);
+  const type = mediaType(request);
   if (type !== "text/plain" && type !== "application/json") {
     return refuse(c, 415, "UNSUPPORTED_MEDIA_TYPE", "send JSON as text/plain (sendBeacon) or application/json");
   }
-  const text = await readLimited(request, MAX_BEACON_BYTES);
-  if (text === null) return refuse(c, 413, "BEACON_TOO_LARGE", `a beacon is at most ${MAX_BEACON_BYTES} bytes`);
+  const body = await readBody(request, MAX_BEACON_BYTES);
+  if (!body.ok) return refuse(c, 413, "BEACON_TOO_LARGE", `a beacon is at most ${MAX_BEACON_BYTES} bytes`);
+  const text = new TextDecoder().decode(body.bytes);
 
   // 2. Who: only the verified cookie says; an opted-out visitor is answered, never written.
   const identity = await resolveIdentity(request, config, now);
@@ -97,14 +68,26 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   }
   const parsed = parseBeacon(json);
   if (!parsed.ok) return refuse(c, 400, "INVALID_BEACON", parsed.message);
+  if (parsed.beacon.events.length === 0) {
+    // Nothing valid to write: the first event's problem as the error, every event's in `results`.
+    const answer = batchAnswer(parsed, [], undefined);
+    return c.json({ error: { code: "INVALID_BEACON", message: parsed.refused[0]!.message }, ...answer }, 400, NO_STORE);
+  }
 
-  // 4. Topics come from the manifest (held per isolate; a miss only loses topics).
+  // 4. Topics and declared goals come from the manifest (held per isolate; a miss loses topics, and counts no goal).
   const manifest = await readManifest(c.env.CONTENT, {
     ttlMs: config.manifestTtlMs,
     budgetMs: config.manifestBudgetMs,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
   });
-  const batch = { events: toVisitorEvents(parsed.beacon, manifest.manifest, now), now, rate: { perMinute: config.beaconRatePerMin } };
+  const converts = parsed.beacon.events.some((e) => e.type === "conversion" || (e.type === "cart" && e.action === "checkout"));
+  if (converts && manifest.manifest === null && manifest.source !== "none") {
+    // Which goals count is unknown just now: take nothing rather than drop a real conversion.
+    return refuse(c, 503, "CONTENT_UNAVAILABLE", "the declared goals could not be read just now; sending the events again is safe", { "retry-after": "5" });
+  }
+  const goals = declaredGoals(manifest.manifest);
+  const { events: toRecord, notes } = toVisitorEvents(parsed.beacon, manifest.manifest, now, { valueCap: config.eventValueCap, goals });
+  const batch = { events: toRecord, now, rate: { perMinute: config.beaconRatePerMin }, goals: [...goals] };
 
   // 5. Acknowledge only what the object wrote.
   const out = await recordEvents(c.env.VISITOR, name, batch, config.stateWriteBudgetMs);
@@ -116,5 +99,5 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   if (!out.result.ok) {
     return refuse(c, 429, "RATE_LIMITED", `over ${config.beaconRatePerMin} events a minute`, { "retry-after": String(out.result.retryAfterS) });
   }
-  return c.json({ accepted: out.result.accepted, duplicates: out.result.duplicates }, 200, NO_STORE);
+  return c.json(batchAnswer(parsed, notes, out.result.statuses), 200, NO_STORE);
 }

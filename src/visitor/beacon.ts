@@ -14,6 +14,7 @@ import * as v from "valibot";
 import { IdSchema } from "../engine/schema.ts";
 import type { Manifest } from "../engine/types.ts";
 import type { Scalar, VisitorEvent } from "./events.ts";
+import { CHECKOUT_GOAL } from "./experiment-tally.ts";
 import { cleanTopics, MAX_PAGE_TOPICS, MAX_TOPIC_LENGTH, pageTopicsFromManifest } from "./page-topics.ts";
 
 /** The browser's own keepalive cap (fetch keepalive / sendBeacon): 64 KiB. */
@@ -47,35 +48,83 @@ const BeaconEventSchema = v.variant("type", [
   v.object({ type: v.literal("custom"), id: EventId, name: Name, props: v.optional(Props) }),
 ]);
 
-export const BeaconSchema = v.object({
-  v: v.optional(v.literal(1), 1),
-  page: v.optional(
-    v.object({
-      path: v.pipe(v.string(), v.startsWith("/"), v.maxLength(2048)),
-      category: v.optional(v.pipe(v.string(), v.maxLength(MAX_TOPIC_LENGTH))),
-      topics: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(MAX_TOPIC_LENGTH))), v.maxLength(MAX_PAGE_TOPICS))),
-    }),
-  ),
-  events: v.pipe(v.array(BeaconEventSchema), v.minLength(1), v.maxLength(MAX_BATCH_EVENTS)),
+const PageSchema = v.object({
+  path: v.pipe(v.string(), v.startsWith("/"), v.maxLength(2048)),
+  category: v.optional(v.pipe(v.string(), v.maxLength(MAX_TOPIC_LENGTH))),
+  topics: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(MAX_TOPIC_LENGTH))), v.maxLength(MAX_PAGE_TOPICS))),
 });
 
-export type Beacon = v.InferOutput<typeof BeaconSchema>;
+/** The batch around the events: checked as a whole (a bad envelope refuses the beacon). */
+const EnvelopeSchema = v.object({
+  v: v.optional(v.literal(1), 1),
+  page: v.optional(PageSchema),
+  events: v.pipe(v.array(v.unknown()), v.minLength(1), v.maxLength(MAX_BATCH_EVENTS)),
+});
 
-export type BeaconParse = { ok: true; beacon: Beacon } | { ok: false; message: string };
+export type BeaconEvent = v.InferOutput<typeof BeaconEventSchema>;
+
+/** A beacon after validation: its envelope, and the events that passed their schema. */
+export interface Beacon {
+  v: 1;
+  page?: v.InferOutput<typeof PageSchema>;
+  events: BeaconEvent[];
+}
+
+/** One event of the batch refused by its schema, and why (the message names the field). */
+export interface RefusedEvent {
+  index: number;
+  /** The event's `id` when it sent a usable one (so the sender can match the answer), else null. */
+  id: string | null;
+  code: "INVALID_EVENT";
+  message: string;
+}
+
+export type BeaconParse =
+  | {
+      ok: true;
+      beacon: Beacon;
+      /** For each valid event (in `beacon.events`), its index in the batch as sent. */
+      positions: number[];
+      refused: RefusedEvent[];
+      /** Events in the batch as sent. */
+      total: number;
+    }
+  | { ok: false; message: string };
+
+function issueText(prefix: string, issues: readonly v.BaseIssue<unknown>[]): string {
+  const issue = issues[0];
+  const path = [prefix, ...(issue?.path ?? []).map((p) => String(p.key))].filter(Boolean).join(".");
+  return `${path ? `${path}: ` : ""}${issue?.message ?? "invalid"}`;
+}
 
 /**
- * Validates a parsed JSON body.
+ * Validates a parsed JSON body: the envelope as a whole, then each event on its own, so one
+ * bad event refuses only itself.
  *
  * @example
  * const parsed = parseBeacon(JSON.parse(text));
  * if (!parsed.ok) return badRequest("INVALID_BEACON", parsed.message);
+ * parsed.refused; // [{ index: 3, id: "k3j4h5g6", code: "INVALID_EVENT", message: "events.3.action: Invalid type: …" }]
  */
 export function parseBeacon(body: unknown): BeaconParse {
-  const r = v.safeParse(BeaconSchema, body);
-  if (r.success) return { ok: true, beacon: r.output };
-  const issue = r.issues[0];
-  const path = issue?.path?.map((p) => String(p.key)).join(".") ?? "";
-  return { ok: false, message: `${path ? `${path}: ` : ""}${issue?.message ?? "invalid"}` };
+  const envelope = v.safeParse(EnvelopeSchema, body);
+  if (!envelope.success) return { ok: false, message: issueText("", envelope.issues) };
+  const events: BeaconEvent[] = [];
+  const positions: number[] = [];
+  const refused: RefusedEvent[] = [];
+  envelope.output.events.forEach((raw, index) => {
+    const r = v.safeParse(BeaconEventSchema, raw);
+    if (r.success) {
+      events.push(r.output);
+      positions.push(index);
+      return;
+    }
+    const id = typeof raw === "object" && raw !== null && "id" in raw && v.is(EventId, raw.id) ? raw.id : null;
+    refused.push({ index, id, code: "INVALID_EVENT", message: issueText(`events.${index}`, r.issues) });
+  });
+  const beacon: Beacon = { v: envelope.output.v, events };
+  if (envelope.output.page) beacon.page = envelope.output.page;
+  return { ok: true, beacon, positions, refused, total: envelope.output.events.length };
 }
 
 function variantTopics(manifest: Manifest | null, slot: string, variant: string | undefined): string[] {
@@ -83,19 +132,45 @@ function variantTopics(manifest: Manifest | null, slot: string, variant: string 
   return manifest.slots[slot]?.variants.find((x) => x.id === variant)?.topics ?? [];
 }
 
+/** What the Worker did to an accepted event, for the batch answer. */
+export interface EventNote {
+  code: "VALUE_CAPPED" | "UNDECLARED_GOAL";
+  message: string;
+}
+
+/** The site owner's limits on what one event may carry. */
+export interface EventLimits {
+  /** EVENT_VALUE_CAP: a conversion's value or a cart price above it is recorded as the cap. */
+  valueCap: number;
+  /** The goals the live content declares (src/results/goals.ts). */
+  goals: ReadonlySet<string>;
+}
+
 /**
- * The events to record, stamped with the server's time (a browser's clock is not trusted).
- * Topics: a click carries its variant's (from the manifest), a conversion and a cart add the
- * page's (manifest mapping first, then the page meta the script read).
+ * The events to record, stamped with the server's time (a browser's clock is not trusted),
+ * values capped at `limits.valueCap`. Topics: a click carries its variant's (from the
+ * manifest), a conversion and a cart add the page's (manifest mapping first, then the page
+ * meta the script read). Each event comes with what was changed or will not count.
  *
  * @example
- * const events = toVisitorEvents(beacon, manifest, Date.now());
+ * const { events, notes } = toVisitorEvents(beacon, manifest, Date.now(), { valueCap: 100_000, goals: declaredGoals(manifest) });
  */
-export function toVisitorEvents(beacon: Beacon, manifest: Manifest | null, now: number): VisitorEvent[] {
+export function toVisitorEvents(beacon: Beacon, manifest: Manifest | null, now: number, limits: EventLimits): { events: VisitorEvent[]; notes: EventNote[][] } {
   const page = beacon.page;
   const mapped = page ? pageTopicsFromManifest(manifest, page.path) : null;
   const pageTopics = mapped ? mapped.topics : cleanTopics(page?.topics ?? []);
-  return beacon.events.map((e): VisitorEvent => {
+  const notes: EventNote[][] = [];
+  const capped = (value: number, what: string, own: EventNote[]): number => {
+    if (value <= limits.valueCap) return value;
+    own.push({ code: "VALUE_CAPPED", message: `${what} ${value} recorded as ${limits.valueCap} (EVENT_VALUE_CAP)` });
+    return limits.valueCap;
+  };
+  const counted = (goal: string, own: EventNote[]): void => {
+    if (!limits.goals.has(goal)) own.push({ code: "UNDECLARED_GOAL", message: `goal '${goal.slice(0, 64)}' is not declared in the content: recorded, but counted in no experiment's results` });
+  };
+  const events = beacon.events.map((e): VisitorEvent => {
+    const own: EventNote[] = [];
+    notes.push(own);
     switch (e.type) {
       case "impression":
         return { type: "impression", id: e.id, at: now, slot: e.slot, variant: e.variant ?? "default", served: false };
@@ -106,13 +181,15 @@ export function toVisitorEvents(beacon: Beacon, manifest: Manifest | null, now: 
       }
       case "conversion": {
         const conversion: VisitorEvent = { type: "conversion", id: e.id, at: now, goal: e.goal, topics: pageTopics };
-        if (e.value !== undefined) conversion.value = e.value;
+        if (e.value !== undefined) conversion.value = capped(e.value, "value", own);
+        counted(e.goal, own);
         return conversion;
       }
       case "cart": {
         const cart: VisitorEvent = { type: "cart", id: e.id, at: now, action: e.action, qty: e.qty, topics: pageTopics };
         if (e.sku !== undefined) cart.sku = e.sku;
-        if (e.price !== undefined) cart.price = e.price;
+        if (e.price !== undefined) cart.price = capped(e.price, "price", own);
+        if (e.action === "checkout") counted(CHECKOUT_GOAL, own);
         return cart;
       }
       case "service_case":
@@ -124,4 +201,5 @@ export function toVisitorEvents(beacon: Beacon, manifest: Manifest | null, now: 
       }
     }
   });
+  return { events, notes };
 }

@@ -43,8 +43,16 @@ export interface RecordBatch {
   lastPage?: LastPage;
   /** The experiments the page exposed the visitor to (page path only): counted for the results. */
   exposures?: Exposure[];
+  /**
+   * The goals the live content declares (beacons): a conversion on any other goal counts for
+   * no experiment, only as dropped. Absent: none declared.
+   */
+  goals?: readonly string[];
 }
 
+/** What became of each event of a batch, in order: written, or already recorded before. */
+export type EventStatus = "accepted" | "duplicate";
+
 export type RecordResult =
-  | { ok: true; accepted: number; duplicates: number; merged: boolean }
+  | { ok: true; accepted: number; duplicates: number; merged: boolean; statuses: EventStatus[] }
   | { ok: false; code: "RATE_LIMITED"; retryAfterS: number };

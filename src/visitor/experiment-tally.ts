@@ -7,9 +7,10 @@
  *   share in force to its expected units (the SRM expectation, right for bandits too);
  * - every page with the experiment's slot counts an impression, a click in one of its slots
  *   a click, for the unit's arm;
- * - a conversion after exposure counts for every experiment the visitor is in: a converted
- *   unit the first time per goal, the event, its value, and Σ(unit total)² kept exactly by
- *   adding 2·before·x + x² (see totalsFromRows).
+ * - a conversion after exposure on a declared goal counts for every experiment the visitor is
+ *   in: a converted unit the first time per goal, the event, its value, and Σ(unit total)² kept
+ *   exactly by adding 2·before·x + x² (see totalsFromRows); one on an undeclared goal counts only
+ *   as dropped (goal DROPPED_GOAL), so a client cannot add goals, rows or a judged metric.
  *
  * The increments go into an outbox in the same transaction as the event, so an acknowledged
  * event's increments are durable here before the beacon is answered; `deliver` then sends
@@ -22,7 +23,7 @@
  * await tally.deliver(env.EXPERIMENT_COUNTER, 1000);
  */
 import type { ExperimentCounter } from "../results-store/counter-object.ts";
-import { delta, fromColumns, utcDay, type AggregateColumns, type CounterDelivery, type Delta, type Exposure, type TallyRow } from "../results/tally.ts";
+import { delta, DROPPED_GOAL, fromColumns, utcDay, type AggregateColumns, type CounterDelivery, type Delta, type Exposure, type TallyRow } from "../results/tally.ts";
 import { withinBudget } from "../timing.ts";
 import type { VisitorEvent } from "./events.ts";
 import { logEvent } from "../observability/log.ts";
@@ -58,8 +59,10 @@ export const CHECKOUT_GOAL = "checkout";
 export class ExperimentTally {
   readonly #storage: DurableObjectStorage;
   readonly #objectId: string;
-  /** The tables exist (null: not looked at since start or reset). */
+  /** The unit tables exist (null: not looked at since start or reset). */
   #ready: boolean | null = null;
+  /** The outbox exists (null: not looked at since start or reset). It may outlive the unit tables (erasure, see forget()). */
+  #outboxReady: boolean | null = null;
   /** Deliveries run one at a time, so a counter sees this source's numbers in order. */
   #delivering: Promise<unknown> = Promise.resolve();
 
@@ -88,8 +91,13 @@ export class ExperimentTally {
     }
   }
 
-  /** Counts an accepted event for the experiments this visitor is in (inside the caller's transaction). */
-  event(event: VisitorEvent): void {
+  /**
+   * Counts an accepted event for the experiments this visitor is in (inside the caller's
+   * transaction). A conversion counts only on a goal the content declares (`goals`); any other
+   * goal is dropped and counted as dropped, one row per experiment, arm and day whatever the
+   * name, so invented goal names add no rows.
+   */
+  event(event: VisitorEvent, goals: ReadonlySet<string>): void {
     // A cart checkout is a conversion too (goal "checkout", its price the order value), as it
     // is for the visitor's own conversion count: an experiment must see the same conversions.
     const converted =
@@ -109,6 +117,10 @@ export class ExperimentTally {
         continue;
       }
       if (!converted) continue;
+      if (!goals.has(converted.goal)) {
+        this.#outbox(u.experiment, u.arm, DROPPED_GOAL, day, delta({ conversions: 1 }));
+        continue;
+      }
       const x = converted.value ?? 0;
       const held = sql.exec<{ total: number }>("SELECT total FROM xp_goals WHERE experiment = ? AND goal = ?", u.experiment, converted.goal).toArray()[0];
       const before = held?.total ?? 0;
@@ -125,7 +137,7 @@ export class ExperimentTally {
 
   /** Increments waiting for a counter. */
   pending(): number {
-    if (!this.#exists()) return 0;
+    if (!this.#hasOutbox()) return 0;
     return this.#storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM xp_outbox").one().n;
   }
 
@@ -139,13 +151,17 @@ export class ExperimentTally {
     return run;
   }
 
-  /** Forget the cached schema state (after the object's storage was erased). */
+  /** Forget the cached schema state (after the object's storage was erased, wholly or but the outbox). */
   reset(): void {
-    this.#ready = false;
+    this.#ready = null;
+    this.#outboxReady = null;
   }
 
+  /** The tables an erasure keeps while the outbox is undelivered: anonymous counts and their numbering, nothing about the visitor. */
+  static readonly OUTBOX_TABLES: readonly string[] = ["xp_outbox", "xp_meta"];
+
   async #deliverNow(ns: CounterNamespace | undefined, budgetMs: number): Promise<{ left: number }> {
-    if (!ns || !this.#exists()) return { left: this.pending() };
+    if (!ns || !this.#hasOutbox()) return { left: this.pending() };
     const sql = this.#storage.sql;
     const rows = sql.exec<OutboxRow>("SELECT * FROM xp_outbox ORDER BY seq LIMIT ?", MAX_ROWS_PER_CALL * 4).toArray();
     if (rows.length === 0) return { left: 0 };
@@ -194,16 +210,27 @@ export class ExperimentTally {
     return this.#storage.sql.exec<{ epoch: string }>("SELECT epoch FROM xp_meta WHERE id = 1").one().epoch;
   }
 
+  #table(name: string): boolean {
+    return this.#storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
+  }
+
   #exists(): boolean {
-    this.#ready ??= this.#storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'xp_outbox'").toArray().length > 0;
+    this.#ready ??= this.#table("xp_units");
     return this.#ready;
+  }
+
+  #hasOutbox(): boolean {
+    this.#outboxReady ??= this.#table("xp_outbox");
+    return this.#outboxReady;
   }
 
   #ensure(): void {
     if (this.#exists()) return;
+    // Idempotent: after an erasure that kept the outbox, this adds the rest and keeps the epoch (numbering goes on).
     for (const s of SCHEMA) this.#storage.sql.exec(s);
     this.#storage.sql.exec("INSERT OR IGNORE INTO xp_meta (id, epoch) VALUES (1, ?)", crypto.randomUUID());
     this.#ready = true;
+    this.#outboxReady = true;
   }
 }
 

@@ -19,7 +19,7 @@ import { campaignKey, impressionKey } from "../engine/caps.ts";
 import type { Prefs, VisitorSnapshot } from "../engine/types.ts";
 import { describeError } from "../errors.ts";
 import { boundLastPage, type Interaction, type Json, type LastPage, type VisitorDescription } from "./disclosure.ts";
-import type { RecordBatch, RecordResult, VisitorEvent } from "./events.ts";
+import type { EventStatus, RecordBatch, RecordResult, VisitorEvent } from "./events.ts";
 import { ExperimentTally } from "./experiment-tally.ts";
 import { addSignal, decayed, INTEREST_WEIGHTS, scaledInterest } from "./interest.ts";
 import { anonymousObjectName, visitorStub } from "./key.ts";
@@ -169,6 +169,8 @@ export class VisitorObject extends DurableObject<Env> {
     const settings = this.#config();
     let accepted = 0;
     let duplicates = 0;
+    const statuses: EventStatus[] = [];
+    const goals = new Set(batch.goals ?? []);
     this.ctx.storage.transactionSync(() => {
       const sql = this.ctx.storage.sql;
       sql.exec("INSERT OR IGNORE INTO visitor (id, last_active) VALUES (1, ?)", now);
@@ -176,13 +178,15 @@ export class VisitorObject extends DurableObject<Env> {
         // One statement both checks and remembers the id: nothing written means seen before.
         if (sql.exec("INSERT OR IGNORE INTO seen (id, at) VALUES (?, ?)", event.id, now).rowsWritten === 0) {
           duplicates++;
+          statuses.push("duplicate");
           continue;
         }
         this.#apply(event, settings);
-        this.#results().event(event);
+        this.#results().event(event, goals);
         const { id, type, at, ...data } = event;
         sql.exec("INSERT INTO events (id, type, at, data) VALUES (?, ?, ?, ?)", id, type, at, JSON.stringify(data));
         accepted++;
+        statuses.push("accepted");
       }
       // The page's experiment exposures: counted in this transaction, with the page view.
       if (batch.exposures) this.#results().expose(batch.exposures, now);
@@ -195,7 +199,7 @@ export class VisitorObject extends DurableObject<Env> {
     });
     await this.#ensureAlarm(now);
     await this.#scheduleDelivery();
-    return { ok: true, accepted, duplicates, merged };
+    return { ok: true, accepted, duplicates, merged, statuses };
   }
 
   /** Everything this object holds (for a merge, and for "what is known about me"). */
@@ -286,25 +290,50 @@ export class VisitorObject extends DurableObject<Env> {
     };
   }
 
-  /** Erases everything this object holds, now: storage, alarm, in-memory state. */
+  /**
+   * Erases this visitor, now. The rule (README "Erasure and the experiment outbox"): every
+   * personal table goes at once; the experiment outbox — anonymous counts already acknowledged
+   * to the visitor (experiment × arm × goal × day sums, no id, no path, no event) — is handed to
+   * the counters first. If a counter cannot take it now, the outbox alone stays, with the
+   * alarm, until a counter takes it (every DELIVERY_RETRY_MS); then the object is deleted
+   * entirely. So erasure never waits on a counter, and no acknowledged count is lost.
+   */
   async forget(): Promise<void> {
-    // The outbox holds anonymous counts only: hand them on (best effort) rather than lose them.
-    if (this.#hasSchema()) await this.#results().deliver(this.env.EXPERIMENT_COUNTER, DELIVERY_BUDGET_MS);
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    this.#tally?.reset();
-    this.#ready = false;
+    const tally = this.#results();
+    const left = tally.pending() > 0 ? (await tally.deliver(this.env.EXPERIMENT_COUNTER, DELIVERY_BUDGET_MS)).left : 0;
+    if (left === 0) {
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+    } else {
+      this.ctx.storage.transactionSync(() => this.#dropAllBut(ExperimentTally.OUTBOX_TABLES));
+      await this.ctx.storage.setAlarm(Date.now() + DELIVERY_RETRY_MS);
+    }
+    tally.reset();
+    this.#ready = null;
     this.#tables = null;
     this.#bucket = undefined;
+  }
+
+  /** Drops every table of this object but `keep` (SQLite's and the platform's own are not ours to drop). */
+  #dropAllBut(keep: readonly string[]): void {
+    const sql = this.ctx.storage.sql;
+    const tables = sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'")
+      .toArray()
+      .map((r) => r.name)
+      .filter((name) => !keep.includes(name));
+    for (const name of tables) sql.exec(`DROP TABLE IF EXISTS "${name.replace(/"/g, '""')}"`);
   }
 
   /** Retention: erase when inactive long enough, else look again at the deadline. Idempotent. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     // First the experiment counts a counter did not take at write time (idempotent: numbered).
-    const undelivered = this.#hasSchema() ? await this.#deliverResults() : 0;
+    const undelivered = await this.#deliverResults();
     if (!this.#hasSchema()) {
-      await this.forget();
+      // Erased (or never written): what may be left is an undelivered outbox; the retry alarm is
+      // set for it. Once it is delivered, nothing is left and the object goes entirely.
+      if (undelivered === 0) await this.forget();
       return;
     }
     const row = this.ctx.storage.sql.exec<{ last_active: number }>("SELECT last_active FROM visitor WHERE id = 1").toArray()[0];

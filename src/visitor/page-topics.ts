@@ -5,6 +5,7 @@
  * `<meta name="p13n:topics">` (read while it streams, see rewrite/page-meta.ts).
  */
 import type { Manifest } from "../engine/types.ts";
+import { compileGlob, type Glob } from "../match/glob.ts";
 
 export interface PageTopics {
   category?: string;
@@ -15,19 +16,11 @@ export interface PageTopics {
 export const MAX_PAGE_TOPICS = 20;
 export const MAX_TOPIC_LENGTH = 64;
 
-const compiled = new WeakMap<Manifest, Array<{ re: RegExp; category: string; topics: string[] }>>();
-
-/** `*` matches any run of characters; everything else is literal; the whole path must match. */
-function patternRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split("*")
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-    .join(".*");
-  return new RegExp(`^${body}$`);
-}
+const compiled = new WeakMap<Manifest, Array<{ glob: Glob; category: string; topics: string[] }>>();
 
 /**
- * The first mapping whose pattern matches the path, or null.
+ * The first mapping whose pattern matches the whole path (`*` any run of characters, matched in
+ * linear time by src/match/glob.ts), or null.
  *
  * @example
  * pageTopicsFromManifest(manifest, "/products/running-shoes"); // { category: "running-shoes", topics: ["running", "shoes"] }
@@ -36,10 +29,10 @@ export function pageTopicsFromManifest(manifest: Manifest | null, path: string):
   if (!manifest || !manifest.pages || manifest.pages.length === 0) return null;
   let rules = compiled.get(manifest);
   if (!rules) {
-    rules = manifest.pages.map((p) => ({ re: patternRegExp(p.pattern), category: p.category, topics: p.topics ?? [] }));
+    rules = manifest.pages.map((p) => ({ glob: compileGlob(p.pattern), category: p.category, topics: p.topics ?? [] }));
     compiled.set(manifest, rules);
   }
-  for (const r of rules) if (r.re.test(path)) return { category: r.category, topics: [...r.topics] };
+  for (const r of rules) if (r.glob.test(path)) return { category: r.category, topics: [...r.topics] };
   return null;
 }
 

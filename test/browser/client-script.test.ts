@@ -2,7 +2,9 @@
  * The client script in a real browser (headless Chromium: support/chromium.ts): a personalized page gets the
  * script; scrolling a slot into view records a viewable impression, a click inside it a
  * click, `data-p13n-goal` and `window.p13n.track()` conversions; the visitor's object
- * holds them all, and the next page's decision changes. A GPC browser gets no script.
+ * holds them all, and the next page's decision changes. A batch answered 503 or 429 is sent
+ * again after its Retry-After with a doubling backoff, a bounded number of times, and goes
+ * with sendBeacon when the page is left. A GPC browser gets no script.
  */
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,6 +120,111 @@ describe("the client script in Chromium", () => {
     await page.goto("about:blank");
     const rows = await eventsUntil(name, (r) => r.some((e) => e.type === "custom"));
     expect(rows.filter((r) => r.type === "custom").map((r) => JSON.parse(r.data))).toEqual([{ name: "left-quickly" }]);
+    await context.close();
+  });
+
+  it("retries a batch answered 503 (after its Retry-After), and it is then recorded once", async () => {
+    const context = await browser.newContext({ userAgent: USER_AGENT });
+    const page = await context.newPage();
+    await page.clock.install();
+    const sent: Array<{ status: number; body: string }> = [];
+    // The purchase's first beacon meets an overloaded Worker; the next ones reach it (other
+    // batches, viewable impressions, go straight through and are not counted here).
+    await page.route("**/__p13n/events", async (route) => {
+      const body = route.request().postData() ?? "";
+      if (!body.includes('"goal":"purchase"')) return route.continue();
+      if (sent.length === 0) {
+        sent.push({ status: 503, body });
+        return route.fulfill({ status: 503, headers: { "retry-after": "3", "content-type": "application/json" }, body: '{"error":{"code":"STATE_OVERLOADED"}}' });
+      }
+      const res = await route.fetch();
+      sent.push({ status: res.status(), body });
+      return route.fulfill({ response: res });
+    });
+    await page.goto(`${workerUrl()}/`);
+    await page.waitForFunction(() => (window as unknown as { p13n?: { v: number } }).p13n?.v === 1);
+    const name = `vid:${await visitorId(context)}`;
+    await page.evaluate(() => (window as unknown as { p13n: { track: (n: string) => void } }).p13n.track("purchase"));
+    await expect.poll(() => sent.length).toBe(1);
+    // Retry-After: 3 outranks the first backoff step (1 s): nothing is sent again before it.
+    await page.clock.runFor(2_900);
+    expect(sent.length).toBe(1);
+    await page.clock.runFor(1_000);
+    await expect.poll(() => sent.length).toBe(2);
+    expect(sent.map((s) => s.status)).toEqual([503, 200]);
+    expect(sent[1]!.body).toBe(sent[0]!.body);
+    const rows = await eventsUntil(name, (r) => r.some((e) => e.type === "conversion"));
+    expect(rows.filter((r) => r.type === "conversion").map((r) => (JSON.parse(r.data) as { goal: string }).goal)).toEqual(["purchase"]);
+    await context.close();
+  });
+
+  it("gives up after a bounded number of tries on 429, backing off between them", async () => {
+    const context = await browser.newContext({ userAgent: USER_AGENT });
+    const page = await context.newPage();
+    await page.clock.install();
+    // When the script sends the purchase (the page's own clock), and when each answer has arrived.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __sent: number[]; __answered: number; fetch: typeof fetch };
+      w.__sent = [];
+      w.__answered = 0;
+      const real = w.fetch.bind(window);
+      w.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+        if (!String(init?.body ?? "").includes('"goal":"purchase"')) return real(input, init);
+        w.__sent.push(Date.now());
+        return real(input, init).finally(() => void w.__answered++);
+      };
+    });
+    await page.route("**/__p13n/events", (route) =>
+      (route.request().postData() ?? "").includes('"goal":"purchase"')
+        ? route.fulfill({ status: 429, headers: { "retry-after": "1", "content-type": "application/json" }, body: '{"error":{"code":"RATE_LIMITED"}}' })
+        : route.continue(),
+    );
+    await page.goto(`${workerUrl()}/`);
+    await page.waitForFunction(() => (window as unknown as { p13n?: { v: number } }).p13n?.v === 1);
+    await page.evaluate(() => (window as unknown as { p13n: { track: (n: string) => void } }).p13n.track("purchase"));
+    const sent = () => page.evaluate(() => (window as unknown as { __sent: number[] }).__sent);
+    // Step the page's clock 100 ms at a time, each step only once every answer is in.
+    for (let step = 0; step < 400; step++) {
+      await page.waitForFunction(() => {
+        const w = window as unknown as { __sent: number[]; __answered: number };
+        return w.__sent.length > 0 && w.__answered === w.__sent.length;
+      });
+      await page.clock.runFor(100);
+    }
+    const at = await sent();
+    expect(at).toHaveLength(5);
+    await page.clock.runFor(600_000);
+    expect(await sent()).toHaveLength(5);
+    // 1, 2, 4, 8 s apart (each + at most 20%, + one 100 ms step): the backoff doubles, and
+    // Retry-After (1 s) never shortens it.
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    gaps.forEach((g, i) => {
+      expect(g).toBeGreaterThanOrEqual(1000 * 2 ** i);
+      expect(g).toBeLessThanOrEqual(1200 * 2 ** i + 100);
+    });
+    await context.close();
+  });
+
+  it("a batch waiting for its retry is sent with sendBeacon when the page is left", async () => {
+    const context = await browser.newContext({ userAgent: USER_AGENT });
+    const page = await context.newPage();
+    let first = true;
+    await context.route("**/__p13n/events", async (route) => {
+      if (first) {
+        first = false;
+        return route.fulfill({ status: 503, headers: { "retry-after": "600", "content-type": "application/json" }, body: "{}" });
+      }
+      return route.continue();
+    });
+    await page.goto(`${workerUrl()}/`);
+    await page.waitForFunction(() => (window as unknown as { p13n?: { v: number } }).p13n?.v === 1);
+    const name = `vid:${await visitorId(context)}`;
+    await page.evaluate(() => (window as unknown as { p13n: { track: (n: string) => void } }).p13n.track("left-with-retry"));
+    await expect.poll(() => first).toBe(false);
+    // Ten minutes to wait, but the visitor leaves now: the batch goes with the unload.
+    await page.goto("about:blank");
+    const rows = await eventsUntil(name, (r) => r.some((e) => e.type === "conversion"));
+    expect(rows.filter((r) => r.type === "conversion").map((r) => (JSON.parse(r.data) as { goal: string }).goal)).toEqual(["left-with-retry"]);
     await context.close();
   });
 

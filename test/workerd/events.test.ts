@@ -45,7 +45,10 @@ describe("a good beacon", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
-    expect(JSON.parse(body)).toEqual({ accepted: 6, duplicates: 0 });
+    // One result per event, in the order sent (the contract since beacons answer per event).
+    const answer = JSON.parse(body) as { accepted: number; duplicates: number; refused: number; results: Array<{ id: string; status: string }> };
+    expect(answer).toMatchObject({ accepted: 6, duplicates: 0, refused: 0 });
+    expect(answer.results.map((r) => [r.id, r.status])).toEqual(events.map((e) => [e.id, "accepted"]));
     const stored = await storedEvents(`vid:${id}`);
     expect(stored.filter((e) => e.type !== "view" && e.type !== "impression" || e.data.served === false).map((e) => e.id)).toEqual(events.map((e) => e.id));
     // Topics come from the manifest: the click its variant's, the conversion and cart add the page's.
@@ -67,8 +70,10 @@ describe("a good beacon", () => {
   it("sent twice counts once: event ids are deduplicated", async () => {
     const { cookie, id } = await newVisitor(origin());
     const body = { events: [click(), click()] };
-    expect(JSON.parse((await beacon(body, cookie)).body)).toEqual({ accepted: 2, duplicates: 0 });
-    expect(JSON.parse((await beacon(body, cookie)).body)).toEqual({ accepted: 0, duplicates: 2 });
+    expect(JSON.parse((await beacon(body, cookie)).body)).toMatchObject({ accepted: 2, duplicates: 0, refused: 0 });
+    const again = JSON.parse((await beacon(body, cookie)).body) as { results: Array<{ status: string }> };
+    expect(again).toMatchObject({ accepted: 0, duplicates: 2, refused: 0 });
+    expect(again.results.map((r) => r.status)).toEqual(["duplicate", "duplicate"]);
     expect((await storedEvents(`vid:${id}`)).filter((e) => e.type === "click")).toHaveLength(2);
   });
 });

@@ -4,11 +4,15 @@
  * the next page is a new anonymous visitor. Only from the site's own pages, only for the
  * visitor the verified cookies name.
  */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
+import type { Manifest } from "../../src/engine/types.ts";
+import type { ExperimentReport } from "../../src/results/report.ts";
+import { admin } from "../fixtures/admin.ts";
 import { call } from "../fixtures/call.ts";
-import { publish } from "../fixtures/manifest.ts";
+import { manifest, publish } from "../fixtures/manifest.ts";
 import { applySetCookies, deleteMe, getMe, PREFERENCES_PAGE, preferencesManifest, putMe, setCookies, variantOf } from "../fixtures/me.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
 import { alarmOf, eventCount, userTables } from "../fixtures/privacy.ts";
@@ -119,5 +123,55 @@ describe("DELETE /__p13n/me", () => {
     const del = await deleteMe(forged);
     expect(JSON.parse(del.body)).toMatchObject({ erased: [] });
     expect(await eventCount(`vid:${victim.id}`)).toBe(before);
+  });
+});
+
+describe("erasure and the experiment outbox (README \"Erasure and the experiment outbox\")", () => {
+  const EXPERIMENT_PAGE = "<html><body><div data-p13n-slot='hero'>Default hero</div></body></html>";
+
+  /** Makes this visitor object's counters unreachable (or reachable again), as a counter outage would. */
+  async function counters(name: string, up: boolean): Promise<void> {
+    const down = { idFromName: (n: string) => n, get: () => ({ add: () => Promise.reject(new Error("counter unavailable")) }) };
+    await runInDurableObject(visitorObject(name), (instance) => {
+      (instance as unknown as { env: Env }).env = { ...env, EXPERIMENT_COUNTER: up ? env.EXPERIMENT_COUNTER : (down as unknown as Env["EXPERIMENT_COUNTER"]) };
+    });
+  }
+
+  it("erases personal data at once while a counter is down; the acknowledged counts reach the results afterwards, then nothing is left", async () => {
+    const id = `erase-${crypto.randomUUID().slice(0, 8)}`;
+    await publish(
+      env.CONTENT,
+      manifest({ hero: [{ id: "bold", html: "<b>Bold</b>", experimentOnly: true }] }, {
+        version: `v-${id}`,
+        experiments: { [id]: { slots: ["hero"], salt: id, status: "running", traffic: 1, holdout: 0, bandit: false, goal: "purchase", arms: [{ id: "a", weight: 1, variants: { hero: null } }, { id: "b", weight: 1, variants: { hero: "bold" } }] } },
+      } as Partial<Manifest>),
+    );
+    invalidateManifest(env.CONTENT);
+    const o = fixtureOrigin({ "/": () => html(EXPERIMENT_PAGE) });
+    const { cookie, id: vid } = await newVisitor(o); // exposed: a unit of the experiment
+    const name = `vid:${vid}`;
+    await counters(name, false);
+    const bought = await beacon({ events: [{ id: eventId(), type: "conversion", goal: "purchase", value: 30 }] }, cookie);
+    expect(bought.res.status).toBe(200); // acknowledged: the count must not be lost
+
+    const del = await deleteMe(cookie);
+    expect(del.res.status).toBe(200);
+    // Personal data is gone now: only the anonymous outbox (and its numbering) waits, with the retry alarm.
+    expect((await userTables(name)).sort()).toEqual(["xp_meta", "xp_outbox"]);
+    expect(await alarmOf(name)).not.toBeNull();
+    expect(await visitorObject(name).snapshot()).toEqual({ visits: 1 });
+    expect((await getMe(cookie)).json!.stored.anything).toBe(false);
+    expect((await visitorObject(name).exportHistory()).events).toEqual([]);
+
+    // The counter is back: the alarm hands the outbox on, and the object is then empty.
+    await counters(name, true);
+    await runDurableObjectAlarm(visitorObject(name));
+    expect(await userTables(name)).toEqual([]);
+    expect(await alarmOf(name)).toBeNull();
+    await runDurableObjectAlarm(env.EXPERIMENT_COUNTER.get(env.EXPERIMENT_COUNTER.idFromName(id)));
+    const r = (await admin("GET", `/experiments/${id}/results`)).json as unknown as ExperimentReport;
+    expect(r.arms.reduce((n, a) => n + a.rate.units, 0)).toBe(1);
+    expect(r.arms.reduce((n, a) => n + a.rate.converted, 0)).toBe(1);
+    expect(r.arms.reduce((n, a) => n + (a.value?.mean ?? 0) * a.rate.units, 0)).toBeCloseTo(30, 9);
   });
 });

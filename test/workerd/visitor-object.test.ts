@@ -129,8 +129,9 @@ describe("record", () => {
     const name = fresh();
     const o = visitorObject(name);
     const e = view(T0, ["yoga"]);
-    expect(await o.record({ now: T0, events: [e, e] })).toEqual({ ok: true, accepted: 1, duplicates: 1, merged: false });
-    expect(await o.record({ now: T0 + 1, events: [e] })).toEqual({ ok: true, accepted: 0, duplicates: 1, merged: false });
+    // Each event's status, in order (the beacon's per-event answer is built from it).
+    expect(await o.record({ now: T0, events: [e, e] })).toEqual({ ok: true, accepted: 1, duplicates: 1, merged: false, statuses: ["accepted", "duplicate"] });
+    expect(await o.record({ now: T0 + 1, events: [e] })).toEqual({ ok: true, accepted: 0, duplicates: 1, merged: false, statuses: ["duplicate"] });
     expect((await o.exportHistory()).events).toHaveLength(1);
     expect((await o.snapshot({ now: T0 + 2 })).recentViews).toEqual({ yoga: 1 });
   });

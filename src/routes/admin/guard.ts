@@ -1,8 +1,7 @@
 /**
  * What every admin request passes before a handler sees it:
- * 1. not cross-site: a browser's `Sec-Fetch-Site` must be `same-origin` or `none`
- *    (and without it, an `Origin` must be this origin), so no other site's page
- *    can drive the API even if a credential were ambient;
+ * 1. not cross-site (the one policy of every body route, src/routes/cross-site.ts):
+ *    no other site's page can drive the API even if a credential were ambient;
  * 2. an editor's credential (bearer token or Access JWT, src/routes/admin-auth.ts), then
  *    the Worker's own config: refused, it answers 500 CONFIG_INVALID with the fix (only
  *    editors see the message);
@@ -17,26 +16,9 @@ import type { AppEnv } from "../../app-env.ts";
 import { configProblem } from "../../config.ts";
 import { P13nError } from "../../errors.ts";
 import { checkEditor } from "../admin-auth.ts";
+import { crossSiteReason, mediaType } from "../cross-site.ts";
 import { adminError } from "./respond.ts";
 import { adminSettings } from "./settings.ts";
-
-/**
- * @example
- * crossSiteReason(new Request("https://shop.example/__p13n/admin/publish", { headers: { "sec-fetch-site": "cross-site" } }));
- * // "Sec-Fetch-Site: cross-site"
- */
-export function crossSiteReason(request: Request): string | undefined {
-  const site = request.headers.get("sec-fetch-site");
-  if (site !== null) return site === "same-origin" || site === "none" ? undefined : `Sec-Fetch-Site: ${site}`;
-  const origin = request.headers.get("origin");
-  if (origin === null) return undefined; // not a browser (the CLI, curl)
-  return origin === new URL(request.url).origin ? undefined : `Origin: ${origin}`;
-}
-
-/** `application/json`, with or without parameters. */
-export function isJson(contentType: string | null): boolean {
-  return (contentType ?? "").split(";")[0]!.trim().toLowerCase() === "application/json";
-}
 
 export async function adminGuard(c: Context<AppEnv>, next: Next): Promise<Response | void> {
   try {
@@ -48,7 +30,7 @@ export async function adminGuard(c: Context<AppEnv>, next: Next): Promise<Respon
     const problem = configProblem(c.env);
     if (problem) throw problem;
     const method = c.req.method;
-    if (method !== "GET" && method !== "HEAD" && !isJson(c.req.header("content-type") ?? null)) {
+    if (method !== "GET" && method !== "HEAD" && mediaType(c.req.raw) !== "application/json") {
       throw new P13nError("UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with Content-Type: application/json");
     }
   } catch (err) {

@@ -1,6 +1,6 @@
 /**
- * What publishing and validating check, in order: the schema (valibot
- * `ManifestSchema`), the engine's publish-time rules (`validateManifest`), then
+ * What publishing and validating check, in order: the rule nesting cap (iterative, before
+ * anything recurses), the schema (valibot `ManifestSchema`), the engine's publish-time rules (`validateManifest`), then
  * the fragment sanitizer. Every problem carries its JSON path in the manifest.
  *
  * @example
@@ -9,6 +9,7 @@
  */
 import * as v from "valibot";
 import { sanitizeManifest, type FragmentRemoval } from "../../content/sanitize-manifest.ts";
+import { ruleDepthIssues } from "../../engine/rule-depth.ts";
 import { ManifestSchema } from "../../engine/schema.ts";
 import type { Manifest } from "../../engine/types.ts";
 import { validateManifest } from "../../engine/validate.ts";
@@ -27,6 +28,9 @@ export function checkManifest(input: unknown): CheckedManifest {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new P13nError("BAD_REQUEST", "send { \"manifest\": { … } }: the manifest as `p13n build` writes it", { path: ["manifest"] });
   }
+  // The nesting cap first: the schema below recurses once per rule level.
+  const deep = ruleDepthIssues(input).map((i): ApiIssue => ({ path: ["manifest", ...i.path], message: i.message, severity: "error" }));
+  if (deep.length) throw new InvalidManifest(`${deep[0]!.message} at ${deep[0]!.path.join(".")}`, deep);
   const parsed = v.safeParse(ManifestSchema, input, { abortEarly: false });
   if (!parsed.success) {
     const issues = parsed.issues.slice(0, 100).map((i): ApiIssue => ({

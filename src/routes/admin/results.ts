@@ -40,7 +40,9 @@ export async function experimentsRoute(c: Context<AppEnv>): Promise<Response> {
     const [all, manifest] = await Promise.all([rows(c.env.RESULTS), liveManifest(c.env.CONTENT)]);
     const global = all.filter((r) => r.experiment === GLOBAL_EXPERIMENT);
     const experiments = listExperiments(all, manifest);
-    const uplift = globalUplift(global, manifest, experiments[0]?.goal ?? "");
+    // The global holdout is judged on the first declared goal of an experiment, if any.
+    const goal = experiments.find((x) => x.goal !== null)?.goal ?? null;
+    const uplift = goal === null ? null : globalUplift(global, manifest, goal);
     return c.json({ experiments, holdoutUplift: uplift }, 200, ADMIN_HEADERS);
   } catch (err) {
     return adminError(c, err);

@@ -61,7 +61,8 @@ async function showResults(id) {
   const r = await api("GET", "/experiments/" + encodeURIComponent(id) + "/results");
   if (!r.ok) { out.replaceChildren(el("p", { class: "error", text: "No results for " + id + ": " + errorText(r) })); return; }
   const rep = r.json;
-  const parts = [el("h3", {}, ["Results of ", el("code", { text: rep.experiment }), el("span", { class: "muted", text: " goal " + (rep.goal || "(none yet)") + (rep.bandit ? " · bandit" : "") })])];
+  const parts = [el("h3", {}, ["Results of ", el("code", { text: rep.experiment }), el("span", { class: "muted", text: " goal " + (rep.goal || "(none declared: no winner judged)") + (rep.bandit ? " · bandit" : "") })])];
+  if (rep.droppedConversions > 0) parts.push(el("p", { class: "muted", text: rep.droppedConversions + " conversions on undeclared goals were dropped (declare goals in site.yaml, or as the experiment's goal)." }));
   // 1. The sample-ratio check comes before any lift.
   if (rep.srm.flagged) {
     parts.push(el("div", { class: "srm-warning", role: "alert" }, [

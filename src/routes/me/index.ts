@@ -34,11 +34,12 @@ import type { ConsentClaims, PrivacyDecision } from "../../privacy/types.ts";
 import { withinBudget } from "../../timing.ts";
 import type { VisitorNamespace } from "../../visitor/access.ts";
 import { anonymousObjectName, visitorStub } from "../../visitor/key.ts";
+import { crossSiteReason, mediaType } from "../cross-site.ts";
+import { readBody } from "../read-body.ts";
 import { meScript, meStyle } from "./assets.ts";
 import { wantsHtml } from "./negotiate.ts";
 import { renderPage } from "./page.ts";
 import { applyPreferences, MAX_PREFERENCES_BYTES, parsePreferences, statesPreferences } from "./preferences.ts";
-import { crossSite } from "./same-origin.ts";
 import { buildView, describeHolders, holdersOf, type Holders, type MeView } from "./view.ts";
 import { logEvent } from "../../observability/log.ts";
 
@@ -106,13 +107,6 @@ async function getMe(c: Context<AppEnv>): Promise<Response> {
   }
 }
 
-/** The body as text, or null when over the limit. */
-async function readBody(request: Request): Promise<string | null> {
-  if (Number(request.headers.get("content-length") ?? "0") > MAX_PREFERENCES_BYTES) return null;
-  const buf = await request.arrayBuffer();
-  return buf.byteLength > MAX_PREFERENCES_BYTES ? null : new TextDecoder().decode(buf);
-}
-
 /** Erases every holder; true when all were erased. */
 async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): Promise<Array<"profile" | "anonymous">> {
   const erased: Array<"profile" | "anonymous"> = [];
@@ -130,12 +124,12 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
   const config = getConfig(c.env);
   const request = c.req.raw;
   const now = Date.now();
-  const why = crossSite(request);
+  const why = crossSiteReason(request);
   if (why) return refuse(c, 403, "CROSS_SITE", `preferences change only from this site's own pages (${why})`);
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/json") return refuse(c, 415, "UNSUPPORTED_MEDIA_TYPE", "send the preferences as JSON with Content-Type: application/json");
-  const text = await readBody(request);
-  if (text === null) return refuse(c, 413, "TOO_LARGE", `preferences are at most ${MAX_PREFERENCES_BYTES} bytes`);
+  if (mediaType(request) !== "application/json") return refuse(c, 415, "UNSUPPORTED_MEDIA_TYPE", "send the preferences as JSON with Content-Type: application/json");
+  const body = await readBody(request, MAX_PREFERENCES_BYTES);
+  if (!body.ok) return refuse(c, 413, "TOO_LARGE", `preferences are at most ${MAX_PREFERENCES_BYTES} bytes`);
+  const text = new TextDecoder().decode(body.bytes);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -206,7 +200,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
 async function deleteMe(c: Context<AppEnv>): Promise<Response> {
   const config = getConfig(c.env);
   const request = c.req.raw;
-  const why = crossSite(request);
+  const why = crossSiteReason(request);
   if (why) return refuse(c, 403, "CROSS_SITE", `erasure happens only from this site's own pages (${why})`);
   const who = await resolveIdentity(request, config, Date.now());
   let erased: Array<"profile" | "anonymous">;

@@ -20,11 +20,13 @@ describe("p13n results", () => {
     expect(io.sent[0]).toMatchObject({ method: "GET", url: "https://shop.example/__p13n/admin/experiments", headers: { authorization: "Bearer t0ken" } });
     const lines = io.out.join("\n").split("\n");
     expect(lines[0]).toMatch(/^experiment\s+status\s+goal\s+units per arm\s+SRM$/);
-    expect(lines[1]).toMatch(/^hero-test\s+archived\s+purchase\s+control 5000, bold 5000\s+ok$/);
+    // An archived experiment declares no goal any more: none is taken from the data.
+    expect(lines[1]).toMatch(/^hero-test\s+archived\s+—\s+control 5000, bold 5000\s+ok$/);
   });
 
   it("prints one experiment's table: SRM first, then rate, interval, lift, p-value, probability to beat control", async () => {
-    const report = experimentReport("hero-test", ROWS, [], null);
+    // What the API answers to ?goal=purchase.
+    const report = experimentReport("hero-test", ROWS, [], null, { goal: "purchase" });
     const io = httpIo(() => ({ body: report }));
     expect(await runCli(["results", "hero-test", "--goal", "purchase", ...REMOTE], { io, cwd: "/" })).toBe(0);
     expect(io.sent[0]!.url).toBe("https://shop.example/__p13n/admin/experiments/hero-test/results?goal=purchase");

@@ -43,6 +43,8 @@ const CASES: [string, Record<string, string | null>, string, string][] = [
   ["invalid slot folder name", { "slots/bad slot/one.yaml": "priority: 1\n", "slots/bad slot/one.html": "x" }, "content/slots/bad slot", "invalid value"],
   ["unknown field in site.yaml", { "site.yaml": "holdout: { share: 0.1, salt: s }\nsegments: {}\n" }, "content/site.yaml:2:1 segments", "unknown field 'segments'"],
   ["out-of-range value", { "site.yaml": "holdout: { share: 1.5, salt: s }\n" }, "content/site.yaml:1:19 holdout.share", "<=1"],
+  ["invalid declared goal", { "site.yaml": "goals: [purchase, 'sign up']\n" }, "content/site.yaml:1:19 goals[1]", "invalid value"],
+  ["a bandit without a goal", { "experiments.yaml": "pitch:\n  slots: [news]\n  salt: x\n  bandit: true\n  arms:\n    - { id: a, weight: 1, variants: { news: null } }\n" }, "content/experiments.yaml:4:11 pitch.bandit", "a bandit optimizes a goal"],
 ];
 
 describe("problems name file, line, field and a fix", () => {

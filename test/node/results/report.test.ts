@@ -25,7 +25,8 @@ describe("experimentReport", () => {
       row("x", "control", "buy", "2026-11-23", { unitsConverted: 10 }),
     ];
     const global = [row(GLOBAL_EXPERIMENT, "personalized", "", "2026-11-23", { unitsExposed: 95000 }), row(GLOBAL_EXPERIMENT, "personalized", "buy", "2026-11-23", { unitsConverted: 3990 }), row(GLOBAL_EXPERIMENT, "holdout", "", "2026-11-23", { unitsExposed: 5000 }), row(GLOBAL_EXPERIMENT, "holdout", "buy", "2026-11-23", { unitsConverted: 180 })];
-    const r = experimentReport("x", rows, global, null);
+    // The goal an editor asked for (no goal is ever taken from the data).
+    const r = experimentReport("x", rows, global, null, { goal: "buy" });
     expect(r.daily.map((d) => [d.day, d.arms.control!.units, d.arms.control!.converted])).toEqual([["2026-11-22", 100, 0], ["2026-11-23", 200, 10]]);
     // The pure half's reference values (holdout.ts @example).
     expect(r.holdoutUplift!.rate.lift).toBeCloseTo(0.16666666667, 9);
