@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
 import { validateContent } from "./cli/content/validate.ts";
 import { TEST_SECRETS } from "./test/fixtures/secrets.ts";
+import { zoneOriginOutbound } from "./test/fixtures/zone-origin.ts";
 
 // The example content, compiled the way `p13n publish` does, for the demo tests.
 const demo = await validateContent("content", { now: new Date("2026-11-23T12:00:00Z") });
@@ -23,9 +24,13 @@ Object.assign(process.env, TEST_SECRETS);
 export default defineConfig({
   plugins: [
     cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
+      // [env.dev]: the demo shop bound, local ids (wrangler.toml). Production (the top level) never has the demo.
+      wrangler: { configPath: "./wrangler.toml", environment: "dev" },
       miniflare: {
         bindings: { ...TEST_SECRETS },
+        // The Worker's own outgoing fetches: *.zone-origin.test answers as a zone's origin
+        // (test/workerd/zone-origin.test.ts); anything else goes to the network as before.
+        outboundService: zoneOriginOutbound,
       },
     }),
   ],

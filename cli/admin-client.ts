@@ -10,6 +10,7 @@
  */
 import type { Io } from "./io.ts";
 import type { ExperimentListItem, ExperimentReport } from "../src/results/report.ts";
+import type { StatsReport } from "../src/observability/stats.ts";
 
 export interface ApiIssue {
   path: (string | number)[];
@@ -63,6 +64,8 @@ export interface AdminClient {
   experiments(): Promise<{ experiments: ExperimentListItem[] }>;
   /** GET /experiments/:id/results: the full report. */
   results(experiment: string, goal?: string): Promise<ExperimentReport>;
+  /** GET /stats: requests, decisions, fallbacks and budgets over the last `minutes`. */
+  stats(minutes: number): Promise<StatsReport>;
 }
 
 export function adminClient(io: Io, target: { url: string; token: string }): AdminClient {
@@ -103,5 +106,6 @@ export function adminClient(io: Io, target: { url: string; token: string }): Adm
     previewLink: (body) => call("POST", "preview-link", body),
     experiments: () => call("GET", "experiments"),
     results: (experiment, goal) => call("GET", `experiments/${encodeURIComponent(experiment)}/results${goal ? `?goal=${encodeURIComponent(goal)}` : ""}`),
+    stats: (minutes) => call("GET", `stats?minutes=${minutes}`),
   };
 }

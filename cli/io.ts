@@ -9,6 +9,7 @@
  * io.print(r.stdout);
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
@@ -24,9 +25,17 @@ export interface StartedProcess {
   exited: Promise<number>;
 }
 
+export interface WranglerOptions {
+  cwd?: string;
+  /** Written to wrangler's standard input, then closed (`secret put` reads the value there). */
+  input?: string;
+  /** Talks to Cloudflare (init, deploy): no offline switches, the account's credentials apply. */
+  online?: boolean;
+}
+
 export interface Io {
-  /** Runs the project's pinned wrangler on this Node, offline, and collects its output. */
-  wrangler(args: readonly string[], opts?: { cwd?: string }): Promise<RunResult>;
+  /** Runs the project's pinned wrangler on this Node (offline unless `online`), and collects its output. */
+  wrangler(args: readonly string[], opts?: WranglerOptions): Promise<RunResult>;
   /** Starts wrangler with the terminal attached (for `wrangler dev`). */
   startWrangler(args: readonly string[], opts?: { cwd?: string }): StartedProcess;
   /** HTTP for the admin API (publishing to a deployed Worker). */
@@ -35,6 +44,11 @@ export interface Io {
   print(text: string): void;
   /** Standard error: progress and problems. */
   printErr(text: string): void;
+  /**
+   * Asks the person at the terminal; absent (or resolving to the default) when nobody is
+   * there to answer: commands then take their flags and defaults.
+   */
+  ask?(question: string, defaultValue: string): Promise<string>;
 }
 
 /**
@@ -62,13 +76,14 @@ export function createIo(): Io {
         // process.execPath: the Node running the CLI (22, from the `node` devDependency), not whatever is first on PATH.
         const child = spawn(process.execPath, [wranglerBin(), ...args], {
           cwd: opts.cwd,
-          env: { ...process.env, ...OFFLINE_ENV, WRANGLER_HIDE_BANNER: "true" },
-          stdio: ["ignore", "pipe", "pipe"],
+          env: { ...process.env, ...(opts.online ? { WRANGLER_SEND_METRICS: "false" } : OFFLINE_ENV), WRANGLER_HIDE_BANNER: "true" },
+          stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
         });
+        if (opts.input !== undefined) child.stdin?.end(opts.input);
         let stdout = "";
         let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
         child.on("error", reject);
         child.on("close", (code, signal) => resolve({ code: code ?? 128 + (SIGNALS[signal ?? ""] ?? 0), stdout, stderr }));
       });
@@ -88,5 +103,18 @@ export function createIo(): Io {
     fetch: (input, init) => fetch(input, init),
     print: (text) => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
     printErr: (text) => void process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+    ...(process.stdin.isTTY && process.stdout.isTTY
+      ? {
+          async ask(question: string, defaultValue: string) {
+            const rl = createInterface({ input: process.stdin, output: process.stdout });
+            try {
+              const answer = (await rl.question(defaultValue ? `${question} [${defaultValue}] ` : `${question} `)).trim();
+              return answer || defaultValue;
+            } finally {
+              rl.close();
+            }
+          },
+        }
+      : {}),
   };
 }

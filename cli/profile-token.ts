@@ -73,8 +73,10 @@ export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = {
 };
 
 /**
- * Cookie name, issuer, audience and typ from wrangler.toml's [vars], so the token matches
- * what the Worker checks. A line-level read of four plain string keys, not a TOML parser.
+ * Cookie name, issuer, audience and typ as the local Worker checks them: wrangler.toml's
+ * `[env.dev.vars]` when the file has a dev environment (what `npm run dev` runs; vars are
+ * not inherited by an environment, so a missing one takes the Worker's default), else its
+ * `[vars]`. A line-level read of four plain string keys, not a TOML parser.
  */
 export async function readProfileSettings(cwd: string): Promise<ProfileSettings> {
   let toml = "";
@@ -83,7 +85,8 @@ export async function readProfileSettings(cwd: string): Promise<ProfileSettings>
   } catch {
     return DEFAULT_PROFILE_SETTINGS;
   }
-  const vars = /^\[vars\][^\n]*\n([\s\S]*?)(?=^\[)/m.exec(`${toml}\n[`)?.[1] ?? "";
+  const table = /^\[env\.dev\]/m.test(toml) ? "env\\.dev\\.vars" : "vars";
+  const vars = new RegExp(`^\\[${table}\\][^\\n]*\\n([\\s\\S]*?)(?=^\\[)`, "m").exec(`${toml}\n[`)?.[1] ?? "";
   const get = (name: string): string | undefined => new RegExp(`^\\s*${name}\\s*=\\s*"([^"]*)"`, "m").exec(vars)?.[1] || undefined;
   return {
     cookie: get("PROFILE_COOKIE") ?? DEFAULT_PROFILE_SETTINGS.cookie,

@@ -14,9 +14,14 @@ import { diffCommand, diffUsage } from "./commands/diff.ts";
 import { previewCommand, previewUsage } from "./commands/preview.ts";
 import { rollbackCommand, rollbackUsage, versionsCommand, versionsUsage } from "./commands/versions.ts";
 import { resultsCommand, resultsUsage } from "./commands/results.ts";
+import { statsCommand, statsUsage } from "./commands/stats.ts";
+import { initCommand, initUsage } from "./commands/init.ts";
+import { deployCommand, deployUsage } from "./commands/deploy.ts";
 import { UsageError, type Command, type CommandContext } from "./commands/context.ts";
 
 const COMMANDS: Record<string, [Command, string]> = {
+  init: [initCommand, initUsage],
+  deploy: [deployCommand, deployUsage],
   validate: [validateCommand, validateUsage],
   build: [buildCommand, buildUsage],
   diff: [diffCommand, diffUsage],
@@ -25,11 +30,12 @@ const COMMANDS: Record<string, [Command, string]> = {
   rollback: [rollbackCommand, rollbackUsage],
   preview: [previewCommand, previewUsage],
   results: [resultsCommand, resultsUsage],
+  stats: [statsCommand, statsUsage],
   token: [tokenCommand, tokenUsage],
   attributes: [attributesCommand, attributesUsage],
 };
 
-export const USAGE = `p13n: content tools for p13n-edge
+export const USAGE = `p13n: set up, deploy and run p13n-edge, and its content
 
 ${Object.values(COMMANDS)
   .map(([, u]) => `  ${u}`)

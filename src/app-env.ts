@@ -1,4 +1,5 @@
 /** Hono's typing for this Worker: bindings, plus what tests may inject. */
+import type { PageObservation } from "./observability/page-metrics.ts";
 import type { OriginFetch } from "./proxy/origin.ts";
 
 export interface Bindings extends Env {
@@ -16,5 +17,7 @@ export interface AppEnv {
      * cached, never counted — impressions and page views must not be recorded for it.
      */
     preview: boolean | undefined;
+    /** This request's metrics (src/observability/metrics.ts): its Server-Timing and decisions. */
+    observation: PageObservation | undefined;
   };
 }

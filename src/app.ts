@@ -12,6 +12,7 @@ import { reportConfigProblem } from "./config.ts";
 import { describeError, P13nError } from "./errors.ts";
 import { personalize } from "./personalize.ts";
 import { originFetchFor, originRequest, type OriginFetch } from "./proxy/origin.ts";
+import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts";
 import { originErrorPage, passThrough } from "./proxy/responses.ts";
 import { decideRoute } from "./routes/decide.ts";
 import { adminApi } from "./routes/admin/index.ts";
@@ -20,6 +21,8 @@ import { clientScript } from "./routes/client-script.ts";
 import { events } from "./routes/events.ts";
 import { healthz } from "./routes/healthz.ts";
 import { meRoutes } from "./routes/me/index.ts";
+import { logEvent } from "./observability/log.ts";
+import { pageMetrics } from "./observability/metrics.ts";
 
 export const PREFIX = "/__p13n";
 
@@ -50,12 +53,13 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   own.all("*", (c) => c.json({ error: { code: "NOT_FOUND", message: `no ${c.req.method} ${c.req.path}` } }, 404));
   app.route(PREFIX, own);
 
-  app.all("*", personalize);
+  // Every page-path request is counted (src/observability/): outcome, decisions, fallbacks, budgets.
+  app.all("*", pageMetrics, personalize);
 
   app.onError((err, c) => {
     // A refused config (src/config.ts) is logged once per isolate, not once per page.
     if (err instanceof P13nError && err.code === "CONFIG_INVALID") reportConfigProblem(err);
-    else console.error(JSON.stringify({ at: "app", path: c.req.path, error: describeError(err) }));
+    else logEvent("error", "app", "UNHANDLED", { path: c.req.path, error: describeError(err) });
     const code = err instanceof P13nError ? err.code : "INTERNAL";
     if (c.req.path.startsWith(`${PREFIX}/`)) return c.json({ error: { code, message: "internal error" } }, 500);
     // The page path fails open: if anything above the origin fetch threw, still serve the origin.
@@ -70,6 +74,8 @@ async function fallbackToOrigin(request: Request, env: AppEnv["Bindings"], origi
   try {
     const url = env.ORIGIN_URL ? new URL(env.ORIGIN_URL) : undefined;
     const target = { url, fetcher: env.ORIGIN ?? env.DEMO_ORIGIN };
+    const misconfigured = originProblem(request, target);
+    if (misconfigured) return misconfiguredOriginPage(misconfigured);
     const res = await (originFetch ?? originFetchFor(target))(originRequest(request, target));
     return passThrough(res, url, new URL(request.url));
   } catch {

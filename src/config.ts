@@ -12,6 +12,7 @@ import type { ConsentCookieFormat } from "./privacy/consent-cookie.ts";
 import type { PrivacyPolicy } from "./privacy/types.ts";
 import { globList, type GlobList } from "./template/globs.ts";
 import { pathPatterns } from "./template/paths.ts";
+import { logEvent } from "./observability/log.ts";
 
 const intFrom = (fallback: number, min: number, max: number) =>
   v.pipe(
@@ -254,7 +255,7 @@ const reported = new Set<string>();
 export function reportConfigProblem(err: P13nError): void {
   if (reported.has(err.message)) return;
   reported.add(err.message);
-  console.error(JSON.stringify({ at: "config", error: `${err.code}: ${err.message}` }));
+  logEvent("error", "config", "CONFIG_INVALID", { error: `${err.code}: ${err.message}` });
 }
 
 /**

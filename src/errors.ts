@@ -32,7 +32,9 @@ export type ErrorCode =
   | "PREVIEW_UNAVAILABLE"
   // Experiment results (src/results/, the admin API's /experiments).
   | "EXPERIMENT_NOT_FOUND"
-  | "RESULTS_UNAVAILABLE";
+  | "RESULTS_UNAVAILABLE"
+  // Observability (src/observability/): the counts' reader is not configured or did not answer.
+  | "METRICS_UNAVAILABLE";
 
 export class P13nError extends Error {
   readonly code: ErrorCode;

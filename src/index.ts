@@ -4,6 +4,7 @@
  */
 import { createApp } from "./app.ts";
 import { publishAllocation } from "./results-store/scheduler.ts";
+import { logEvent } from "./observability/log.ts";
 
 export { VisitorObject } from "./visitor/object.ts";
 export { ExperimentCounter } from "./results-store/counter-object.ts";
@@ -16,7 +17,7 @@ export default {
   scheduled: (controller, env, ctx) => {
     ctx.waitUntil(
       publishAllocation(env, controller.scheduledTime).catch((err: unknown) => {
-        console.error(JSON.stringify({ at: "scheduled", error: String(err) }));
+        logEvent("error", "scheduled", "BANDIT_PUBLISH_FAILED", { error: String(err) });
       }),
     );
   },

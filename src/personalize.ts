@@ -27,6 +27,7 @@ import { describeError } from "./errors.ts";
 import { newVisitorGate } from "./identity/new-visitor-limit.ts";
 import { resolveIdentity, type Identity } from "./identity/resolve.ts";
 import { originFetchFor, originRequest } from "./proxy/origin.ts";
+import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts";
 import { scriptNonce } from "./proxy/csp-nonce.ts";
 import { markPersonalized, markUnpersonalizedPage, originErrorPage, passThrough } from "./proxy/responses.ts";
 import { passThroughReason } from "./proxy/rewritable.ts";
@@ -35,7 +36,8 @@ import { previewRoute } from "./preview/page.ts";
 import type { RewriteReport, SlotRender } from "./rewrite/slot-rewriter.ts";
 import { clientScriptTag } from "./routes/client-script.ts";
 import { PageTemplates } from "./template/page-templates.ts";
-import { ServerTiming, withinBudget } from "./timing.ts";
+import { withinBudget } from "./timing.ts";
+import { observe, pageTiming } from "./observability/metrics.ts";
 import { readSnapshot, type StateRead } from "./visitor/access.ts";
 import { recordPageAfter, type RecordContext } from "./visitor/record-page.ts";
 import { visitorObjectName } from "./visitor/key.ts";
@@ -43,6 +45,7 @@ import { pageTopicsFromManifest } from "./visitor/page-topics.ts";
 import { plainReasons } from "./privacy/plain-reasons.ts";
 import type { LastPage } from "./visitor/disclosure.ts";
 import { readAllocation } from "./results-store/allocation-store.ts";
+import { logEvent } from "./observability/log.ts";
 
 interface Inputs {
   identity: Identity;
@@ -126,9 +129,13 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const config = getConfig(c.env);
   const request = c.req.raw;
   const publicUrl = new URL(request.url);
-  const timing = new ServerTiming();
+  // Shared with the request's metrics (src/observability/), which read the same entries.
+  const timing = pageTiming(c);
   const now = Date.now();
   const target = { url: config.originUrl, fetcher: c.env.ORIGIN ?? c.env.DEMO_ORIGIN };
+  // A loop, or an ORIGIN_URL naming this very host: a page that names the fix, never a forward.
+  const misconfigured = originProblem(request, target);
+  if (misconfigured) return misconfiguredOriginPage(misconfigured);
   const originFetch = c.get("originFetch") ?? originFetchFor(target);
 
   // 1. The origin first, before any personalization work — unless a shared page template
@@ -153,7 +160,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const answer = await origin;
   if (!answer.ok) {
     saidHtml(false);
-    console.error(JSON.stringify({ at: "origin", reason: answer.reason, error: describeError(answer.error) }));
+    timing.add("origin", answer.ms, answer.reason);
+    logEvent("error", "origin", answer.reason === "timeout" ? "ORIGIN_TIMEOUT" : "ORIGIN_UNREACHABLE", { reason: answer.reason, error: describeError(answer.error) });
     return originErrorPage(answer.reason === "timeout" ? 504 : 502);
   }
   const res = answer.value;
@@ -166,7 +174,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   }
   const settled = await inputs;
   if (!settled.ok) {
-    console.error(JSON.stringify({ at: "inputs", error: describeError(settled.error) }));
+    timing.add("inputs", 0, "error");
+    logEvent("error", "inputs", "INPUTS_FAILED", { error: describeError(settled.error) });
     return passThrough(res, config.originUrl, publicUrl);
   }
   const gathered = settled.value;
@@ -176,7 +185,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const state = gathered.state;
   timing.add("state", state.ms, state.status);
   if (state.status === "error" || state.status === "overload") {
-    console.error(JSON.stringify({ at: "state", status: state.status, error: describeError(state.error) }));
+    logEvent("error", "state", `STATE_${state.status.toUpperCase()}`, { status: state.status, error: describeError(state.error) });
   }
 
   const context = requestContext(request, publicUrl);
@@ -202,13 +211,14 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
         ...(gathered.allocation ? { allocation: gathered.allocation } : {}),
       });
       decided = result;
+      observe(c)?.decided(result);
       renders = rendersOf(result);
       const used = { manifest: manifest.manifest, snapshot: state.snapshot, personalize: identity.consent.personalize };
       why = () => plainReasons(publicUrl.pathname, now, { result, prefs: statedPrefs(identity.profile?.prefs, state.snapshot?.statedPrefs), ...used });
     } catch (err) {
-      console.error(JSON.stringify({ at: "decide", error: describeError(err) }));
+      logEvent("error", "decide", "DECIDE_FAILED", { error: describeError(err) });
     }
-    timing.add("decide", performance.now() - t);
+    timing.add("decide", performance.now() - t, decided === null ? "error" : undefined);
   }
 
   // A template's stored headers are already clean; a constructed Response's headers are mutable.
@@ -262,7 +272,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     const read = templates.rewrite(out.body, res.headers.get("content-type") ?? "", new Map(), {
       checkMetaCharset: false,
       fallbackBytes: config.maxRewriteBytes,
-      onError: (slot, err) => console.error(JSON.stringify({ at: "rewrite", slot, error: describeError(err) })),
+      onError: (slot, err) => logEvent("error", "rewrite", "REWRITE_FAILED", { slot, error: describeError(err) }),
       ...(meta ? { pageMeta: meta } : {}),
       ...(found ? { report: found } : {}),
       onEnd: end,
@@ -280,7 +290,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     checkMetaCharset: !/charset=/i.test(contentType),
     report,
     fallbackBytes: config.maxRewriteBytes,
-    onError: (slot, err) => console.error(JSON.stringify({ at: "rewrite", slot, error: describeError(err) })),
+    onError: (slot, err) => logEvent("error", "rewrite", "REWRITE_FAILED", { slot, error: describeError(err) }),
     // The page's own CSP nonce, when it has one: strict-CSP sites would block the tag otherwise.
     ...(inject ? { beforeBodyEnd: clientScriptTag(scriptNonce(res.headers)) } : {}),
     ...(meta ? { pageMeta: meta } : {}),

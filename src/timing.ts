@@ -39,7 +39,7 @@ export async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promi
   }
 }
 
-interface TimingEntry {
+export interface TimingEntry {
   name: string;
   ms: number;
   desc?: string;
@@ -58,6 +58,11 @@ export class ServerTiming {
 
   add(name: string, ms: number, desc?: string): void {
     this.#entries.push(desc === undefined ? { name, ms } : { name, ms, desc });
+  }
+
+  /** The entries so far (read by the request's metrics, src/observability/page-metrics.ts). */
+  entries(): readonly Readonly<TimingEntry>[] {
+    return this.#entries;
   }
 
   header(): string {

@@ -12,6 +12,7 @@ import type { Manifest } from "../engine/types.ts";
 import { P13nError } from "../errors.ts";
 import { withinBudget } from "../timing.ts";
 import { POINTER_KEY, versionKey, type Pointer } from "./keys.ts";
+import { logEvent } from "../observability/log.ts";
 
 /** How a manifest was obtained, for Server-Timing. */
 export type ManifestSource = "hit" | "stale" | "miss" | "timeout" | "error" | "none";
@@ -87,7 +88,7 @@ async function refresh(kv: KVNamespace, s: StoreState, budgetMs: number): Promis
     return r.value;
   } catch (err) {
     s.failedAt = Date.now();
-    console.warn(JSON.stringify({ at: "manifest-store", error: String(err) }));
+    logEvent("warn", "manifest-store", "MANIFEST_REFRESH_FAILED", { error: String(err) });
     return s.current; // the last good version, or null
   } finally {
     s.inflight = null;

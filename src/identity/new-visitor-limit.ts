@@ -13,6 +13,7 @@
  */
 import { describeError } from "../errors.ts";
 import { withinBudget } from "../timing.ts";
+import { logEvent } from "../observability/log.ts";
 
 /** The limiter answers from the colo's own counters; past this the page goes on without an id. */
 export const NEW_VISITOR_BUDGET_MS = 100;
@@ -68,12 +69,12 @@ let saidMissing = false;
 
 async function ask(limiter: RateLimit | undefined, key: string): Promise<boolean> {
   if (!limiter) {
-    if (!saidMissing) console.error(JSON.stringify({ at: "new-visitor-limit", error: "no NEW_VISITORS rate-limit binding: no visitor id is issued (wrangler.toml [[ratelimits]])" }));
+    if (!saidMissing) logEvent("error", "new-visitor-limit", "NO_RATE_LIMIT_BINDING", { error: "no NEW_VISITORS rate-limit binding: no visitor id is issued (wrangler.toml [[ratelimits]])" });
     saidMissing = true;
     return false;
   }
   const r = await withinBudget(Promise.resolve().then(() => limiter.limit({ key })), NEW_VISITOR_BUDGET_MS);
   if (r.ok) return r.value.success;
-  console.error(JSON.stringify({ at: "new-visitor-limit", status: r.reason, error: describeError(r.error) }));
+  logEvent("error", "new-visitor-limit", "RATE_LIMIT_FAILED", { status: r.reason, error: describeError(r.error) });
   return false;
 }

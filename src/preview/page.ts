@@ -36,6 +36,7 @@ import { decidePreview } from "./decide.ts";
 import { PREVIEW_COOKIE, PREVIEW_OFF, PREVIEW_PARAM } from "./link.ts";
 import { overlayHtml } from "./overlay.ts";
 import { verifyPreview, type VerifiedPreview } from "./token.ts";
+import { logEvent } from "../observability/log.ts";
 
 /** Null (synchronously) for the ordinary visitor: no preview parameter, no preview cookie. */
 export function previewRoute(c: Context<AppEnv>): Promise<Response | null> | null {
@@ -47,7 +48,7 @@ export function previewRoute(c: Context<AppEnv>): Promise<Response | null> | nul
   const cookie = readCookie(request, PREVIEW_COOKIE);
   if (!cookie) return null;
   return render(c, cookie).catch((err: unknown) => {
-    console.error(JSON.stringify({ at: "preview", error: describeError(err) }));
+    logEvent("error", "preview", "PREVIEW_FAILED", { error: describeError(err) });
     return null;
   });
 }
@@ -88,7 +89,7 @@ async function manifestFor(c: Context<AppEnv>, preview: VerifiedPreview, timing:
     } catch (err) {
       // A staged version that is gone or invalid: show the live one, and say so.
       timing.add("preview-version", 0, "missing");
-      console.warn(JSON.stringify({ at: "preview", version: preview.spec.version, error: describeError(err) }));
+      logEvent("warn", "preview", "PREVIEW_VERSION_UNAVAILABLE", { version: preview.spec.version, error: describeError(err) });
     }
   }
   const read = await readManifest(c.env.CONTENT, {
@@ -113,7 +114,7 @@ async function render(c: Context<AppEnv>, token: string): Promise<Response | nul
   const originFetch = c.get("originFetch") ?? originFetchFor(target);
   const origin = withinBudget(originFetch(originRequest(request, target)), config.originTimeoutMs);
   const manifestPromise = manifestFor(c, preview, timing).catch((err: unknown) => {
-    console.error(JSON.stringify({ at: "preview", error: describeError(err) }));
+    logEvent("error", "preview", "PREVIEW_FAILED", { error: describeError(err) });
     return null;
   });
 
@@ -144,7 +145,7 @@ async function render(c: Context<AppEnv>, token: string): Promise<Response | nul
       overlay = overlayHtml(result, preview.spec, { exp: preview.exp, version: manifest.version });
     } catch (err) {
       renders = new Map();
-      console.error(JSON.stringify({ at: "preview-decide", error: describeError(err) }));
+      logEvent("error", "preview-decide", "DECIDE_FAILED", { error: describeError(err) });
     }
   }
   timing.add("preview", 0, manifest ? `v=${manifest.version}` : "no-manifest");
@@ -152,7 +153,7 @@ async function render(c: Context<AppEnv>, token: string): Promise<Response | nul
   const contentType = res.headers.get("content-type") ?? "";
   const rewritten = rewriteSlots(new Response(out.body, { headers: { "content-type": contentType } }), renders, {
     checkMetaCharset: !/charset=/i.test(contentType),
-    onError: (slot, err) => console.error(JSON.stringify({ at: "preview-rewrite", slot, error: describeError(err) })),
+    onError: (slot, err) => logEvent("error", "preview-rewrite", "REWRITE_FAILED", { slot, error: describeError(err) }),
     ...(overlay ? { beforeBodyEnd: overlay } : {}),
   });
   return new Response(rewritten.body, { status: out.status, statusText: out.statusText, headers });

@@ -2,7 +2,10 @@
  * Forwards a visitor's request to the origin: all methods and bodies, headers
  * minus hop-by-hop ones, redirects returned (not followed), WebSocket upgrades
  * carried through. The origin is `ORIGIN_URL`, or a Fetcher (service binding
- * or the bundled demo site) when it is unset.
+ * or, in local development, the bundled demo site) when it is unset, or else the
+ * zone's own origin: the incoming request's own URL (`originUrl` without a base),
+ * fetched from the Worker (on a route, the runtime sends that to the server the
+ * zone's DNS names, not back to the Worker).
  *
  * The origin is the only host a page request ever reaches: the origin URL is
  * built in one place (`originUrl`), which takes the scheme, host and port from
@@ -16,10 +19,17 @@ import { withoutBrowserValidators } from "./page-request.ts";
 
 export type OriginFetch = (request: Request) => Promise<Response>;
 
+/**
+ * Set on every request the Worker sends to an origin. A request that arrives carrying it
+ * has come back around (an origin that routes to this Worker): src/proxy/origin-guard.ts
+ * answers it with an error page instead of forwarding it again.
+ */
+export const HOP_HEADER = "x-p13n-hop";
+
 export interface OriginTarget {
   /** Absolute origin base URL; requests keep their path and query. */
   url?: URL;
-  /** Used when `url` is absent: a service binding, or the demo site's assets. */
+  /** Used when `url` is absent: a service binding, or the demo site's assets (local development). Neither: the zone's origin. */
   fetcher?: Fetcher;
 }
 
@@ -54,6 +64,7 @@ export function originRequest(request: Request, target: OriginTarget): Request {
   const incoming = new URL(request.url);
   const isUpgrade = request.headers.get("upgrade")?.toLowerCase() === "websocket";
   const headers = stripHopByHop(request.headers, { upgrade: isUpgrade });
+  headers.set(HOP_HEADER, "1");
   const cookie = headers.get("cookie");
   if (cookie !== null) {
     const kept = withoutCookies(cookie, NOT_FOR_ORIGIN);
@@ -134,6 +145,7 @@ export function sitePath(pathAndQuery: string): string {
 export function originFetchFor(target: OriginTarget): OriginFetch {
   if (target.url) return (req) => fetch(req);
   const fetcher = target.fetcher;
-  if (!fetcher) return async () => new Response("No origin configured: set ORIGIN_URL.", { status: 502 });
+  // The zone's own origin: originRequest kept the request's own URL (originUrl without a base).
+  if (!fetcher) return (req) => fetch(req);
   return (req) => fetcher.fetch(req);
 }

@@ -7,6 +7,7 @@
  */
 import * as v from "valibot";
 import { withinBudget } from "../timing.ts";
+import { logEvent } from "../observability/log.ts";
 
 export const ALLOCATION_KEY = "allocation/current";
 
@@ -64,7 +65,7 @@ async function refresh(kv: KVNamespace, s: Held, budgetMs: number): Promise<Publ
     return s.value;
   } catch (err) {
     s.failedAt = Date.now();
-    console.warn(JSON.stringify({ at: "allocation-store", error: String(err) }));
+    logEvent("warn", "allocation-store", "ALLOCATION_REFRESH_FAILED", { error: String(err) });
     return s.value; // the last good one, or null
   } finally {
     s.inflight = null;

@@ -21,6 +21,7 @@ import { DurableObject } from "cloudflare:workers";
 import { describeError } from "../errors.ts";
 import { applyFlush, MAX_FLUSH_ROWS } from "./d1-store.ts";
 import { DELTA_FIELDS, fromColumns, type AggregateColumns, type CounterDelivery, type TallyRow } from "../results/tally.ts";
+import { logEvent } from "../observability/log.ts";
 
 /** How long increments wait before a flush: D1 sees one transaction per experiment per interval. */
 export const FLUSH_INTERVAL_MS = 30_000;
@@ -119,7 +120,7 @@ export class ExperimentCounter extends DurableObject<Env> {
       try {
         await applyFlush(db, { counter, experiment: meta.experiment, seq: batch.seq, rows: batch.rows }, Date.now());
       } catch (err) {
-        console.error(JSON.stringify({ at: "counter.flush", experiment: meta.experiment, seq: batch.seq, error: describeError(err) }));
+        logEvent("error", "counter.flush", "FLUSH_FAILED", { experiment: meta.experiment, seq: batch.seq, error: describeError(err) });
         return { ok: false, error: describeError(err), batches, rows, pending: this.#pendingRows() };
       }
       // D1 has it (now, or from an earlier try whose answer was lost): the batch is done.

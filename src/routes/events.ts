@@ -28,6 +28,7 @@ import { declaredGoals } from "../results/goals.ts";
 import { batchAnswer } from "./batch-answer.ts";
 import { crossSiteReason, mediaType } from "./cross-site.ts";
 import { readBody } from "./read-body.ts";
+import { logEvent } from "../observability/log.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
 
@@ -91,7 +92,7 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   // 5. Acknowledge only what the object wrote.
   const out = await recordEvents(c.env.VISITOR, name, batch, config.stateWriteBudgetMs);
   if (!out.ok) {
-    console.error(JSON.stringify({ at: "events", status: out.status, error: describeError(out.error) }));
+    logEvent("error", "events", "BEACON_WRITE_FAILED", { status: out.status, error: describeError(out.error) });
     const code = out.status === "overload" ? "STATE_OVERLOADED" : out.status === "timeout" ? "STATE_TIMEOUT" : "STATE_UNAVAILABLE";
     return refuse(c, 503, code, "the visitor's memory did not take the events; sending them again is safe", { "retry-after": "5" });
   }

@@ -44,7 +44,8 @@ export async function healthz(c: Context<AppEnv>): Promise<Response> {
       contentVersion,
       publishedAt: read.manifest?.publishedAt ?? null,
       manifest: read.source,
-      origin: config.originUrl ? config.originUrl.origin : "demo",
+      // Where pages come from: ORIGIN_URL, an origin service binding, the demo shop (local), or the zone's own origin.
+      origin: config.originUrl ? config.originUrl.origin : c.env.ORIGIN ? "service" : c.env.DEMO_ORIGIN ? "demo" : "zone",
       // This isolate's page templates (src/template/): how many, and the memory they hold.
       templates: (({ size, bytes, maxBytes }) => ({ entries: size, bytes, maxBytes }))(templateStore(config.templateCacheBytes)),
     },

@@ -39,6 +39,7 @@ import { conditionalHeaders, currentAge, freshnessState, refreshedHeaders, stora
 import { alreadyStripped, sharingRefusal, templateRequest } from "./sharing.ts";
 import { spliceParts } from "./splice.ts";
 import { templateKey, templateStore, type TemplateEntry, type TemplateStore } from "./store.ts";
+import { logEvent } from "../observability/log.ts";
 
 /** What Server-Timing says about the template (`template;desc="…"`). */
 export type TemplateState = "hit" | "miss" | "stale" | "revalidated" | "bypass";
@@ -235,7 +236,7 @@ export class PageTemplates {
     try {
       await this.#adopt(store, await originFetch(request));
     } catch (err) {
-      console.error(JSON.stringify({ at: "template-build", error: describeError(err) }));
+      logEvent("error", "template-build", "TEMPLATE_BUILD_FAILED", { error: describeError(err) });
     } finally {
       store.revalidating.delete(key);
     }
@@ -285,7 +286,7 @@ export class PageTemplates {
       const entry: TemplateEntry = { ...base, template };
       if (store.put(entry)) await coloPut(entry, Date.now());
     } catch (err) {
-      console.error(JSON.stringify({ at: "template-build", error: describeError(err) }));
+      logEvent("error", "template-build", "TEMPLATE_BUILD_FAILED", { error: describeError(err) });
     }
   }
 
@@ -324,7 +325,7 @@ export class PageTemplates {
       store.delete(entry.key);
       await this.#adopt(store, res);
     } catch (err) {
-      console.error(JSON.stringify({ at: "template-revalidate", error: describeError(err) }));
+      logEvent("error", "template-revalidate", "TEMPLATE_REVALIDATE_FAILED", { error: describeError(err) });
     } finally {
       store.revalidating.delete(entry.key);
     }

@@ -26,6 +26,7 @@ import type { ExperimentCounter } from "../results-store/counter-object.ts";
 import { delta, DROPPED_GOAL, fromColumns, utcDay, type AggregateColumns, type CounterDelivery, type Delta, type Exposure, type TallyRow } from "../results/tally.ts";
 import { withinBudget } from "../timing.ts";
 import type { VisitorEvent } from "./events.ts";
+import { logEvent } from "../observability/log.ts";
 
 export type CounterNamespace = DurableObjectNamespace<ExperimentCounter>;
 
@@ -176,7 +177,7 @@ export class ExperimentTally {
         const delivery: CounterDelivery = { source, experiment, rows: list.map(toTallyRow) };
         const r = await withinBudget(ns.get(ns.idFromName(experiment)).add(delivery), budgetMs);
         if (!r.ok) {
-          console.error(JSON.stringify({ at: "tally.deliver", experiment, reason: r.reason, error: String(r.error) }));
+          logEvent("error", "tally.deliver", "TALLY_DELIVERY_FAILED", { experiment, reason: r.reason, error: String(r.error) });
           return;
         }
         // Only what was sent: rows added meanwhile keep their (higher) numbers for the next call.

@@ -40,6 +40,7 @@ import {
   type VisitorHistory,
   type VisitorRow,
 } from "./schema.ts";
+import { logEvent } from "../observability/log.ts";
 
 /** An alarm is never set closer than this: a long-idle object that wakes up gets a grace hour. */
 const MIN_ALARM_DELAY_MS = 3_600_000;
@@ -471,7 +472,7 @@ export class VisitorObject extends DurableObject<Env> {
         this.#import(history, halfLifeMs);
       });
     } catch (err) {
-      console.error(JSON.stringify({ at: "visitor.merge", error: describeError(err) }));
+      logEvent("error", "visitor.merge", "MERGE_FAILED", { error: describeError(err) });
       // Nothing was imported: take back this attempt's own mark (a later merge's newer one stays).
       sql.exec("DELETE FROM merged WHERE vid = ? AND at = ?", visitorId, now);
       if (last) sql.exec("INSERT OR IGNORE INTO merged (vid, at) VALUES (?, ?)", visitorId, last.at);
@@ -481,7 +482,7 @@ export class VisitorObject extends DurableObject<Env> {
     try {
       if (history.visitor) await other.forget();
     } catch (err) {
-      console.error(JSON.stringify({ at: "visitor.merge.forget", error: describeError(err) }));
+      logEvent("error", "visitor.merge.forget", "MERGE_FORGET_FAILED", { error: describeError(err) });
     }
     return true;
   }
@@ -612,7 +613,7 @@ export class VisitorObject extends DurableObject<Env> {
         this.#settings = { retentionMs: c.retentionDays * 86_400_000, halfLifeMs: c.interestHalfLifeMs, cartAbandonMs: c.cartAbandonMs };
       } catch (err) {
         // A config error elsewhere (say, a bad PROFILE_ALG) must not stop retention.
-        console.error(JSON.stringify({ at: "visitor.config", error: describeError(err) }));
+        logEvent("error", "visitor.config", "CONFIG_INVALID", { error: describeError(err) });
         this.#settings = DEFAULTS;
       }
     }

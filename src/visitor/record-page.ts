@@ -15,6 +15,7 @@ import type { LastPage } from "./disclosure.ts";
 import type { RecordBatch } from "./events.ts";
 import type { PageTopics } from "./page-topics.ts";
 import { pageVisitEvents } from "./page-visit.ts";
+import { logEvent } from "../observability/log.ts";
 
 /** The page view is recorded when the page has streamed, or after this long at most. */
 const RECORD_GUARD_MS = 10_000;
@@ -73,17 +74,17 @@ export function recordPageAfter(r: RecordContext, page: PageSeen, ended: Promise
       const lastPage = page.why();
       if (lastPage) batch.lastPage = lastPage;
     } catch (err) {
-      console.error(JSON.stringify({ at: "record.why", error: describeError(err) }));
+      logEvent("error", "record.why", "WHY_FAILED", { error: describeError(err) });
     }
     // So are the experiment exposures: the page view is recorded without them rather than not at all.
     try {
       const exposures = pageExposures(page.decided, page.report, r.manifest, r.allocation);
       if (exposures.length > 0) batch.exposures = exposures;
     } catch (err) {
-      console.error(JSON.stringify({ at: "record.exposures", error: describeError(err) }));
+      logEvent("error", "record.exposures", "EXPOSURES_FAILED", { error: describeError(err) });
     }
     const out = await recordEvents(ns, name, batch, r.budgetMs);
-    if (!out.ok) console.error(JSON.stringify({ at: "record", status: out.status, error: describeError(out.error) }));
+    if (!out.ok) logEvent("error", "record", "RECORD_FAILED", { status: out.status, error: describeError(out.error) });
   });
   r.waitUntil(work);
 }

@@ -1,5 +1,5 @@
 /**
- * The client script in a real browser (Debian's Chromium): a personalized page gets the
+ * The client script in a real browser (headless Chromium: support/chromium.ts): a personalized page gets the
  * script; scrolling a slot into view records a viewable impression, a click inside it a
  * click, `data-p13n-goal` and `window.p13n.track()` conversions; the visitor's object
  * holds them all, and the next page's decision changes. A batch answered 503 or 429 is sent

@@ -1,5 +1,5 @@
 /**
- * The editors' console in a real browser (Debian's Chromium): sign in with the admin
+ * The editors' console in a real browser (headless Chromium: support/chromium.ts): sign in with the admin
  * token, see slots and variants side by side (sandboxed frames), preview the site as a
  * gold visitor (overlay visible, gold variant shown), roll back with the confirm step
  * (the previous content is back on the next request). Also writes docs/console.png.

@@ -1,5 +1,5 @@
 /**
- * The preference centre in a real browser (Debian's Chromium): open /__p13n/me, tick a
+ * The preference centre in a real browser (headless Chromium: support/chromium.ts): open /__p13n/me, tick a
  * topic and save (the page's own script sends JSON), see the next page change, erase, and
  * see the data gone — in the page, in the cookies, and inside the visitor's object.
  * Leaves a screenshot of the page in docs/preferences.png.

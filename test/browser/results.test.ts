@@ -1,5 +1,5 @@
 /**
- * The console's results view in Debian's Chromium: an experiment whose arms got a skewed
+ * The console's results view in headless Chromium: an experiment whose arms got a skewed
  * share of visitors shows the sample-ratio warning before any lift, the arms' table, the SVG
  * chart of rates with intervals per arm over time, and the uplift against the global holdout.
  * Writes docs/results.png for the README.

@@ -1,6 +1,6 @@
 /**
  * The newcomer's view: the real Worker entry, the bundled demo shop as the
- * origin (ORIGIN_URL unset), the example content from content/ published.
+ * origin (ORIGIN_URL empty, [env.dev] binds the demo), the example content from content/ published.
  */
 import { exports, env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";

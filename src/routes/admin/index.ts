@@ -14,6 +14,7 @@
  * | POST | /preview-link | a signed, expiring preview URL |
  * | GET | /experiments | experiments with units per arm and the SRM flag |
  * | GET | /experiments/:id/results | one experiment's results (src/routes/admin/results.ts) |
+ * | GET | /stats?minutes= | requests, decisions, fallbacks, budgets (src/routes/admin/stats.ts) |
  *
  * @example
  * own.route("/admin", adminApi());
@@ -26,6 +27,7 @@ import { adminGuard } from "./guard.ts";
 import { previewLinkRoute } from "./preview-link.ts";
 import { experimentResultsRoute, experimentsRoute } from "./results.ts";
 import { adminError } from "./respond.ts";
+import { statsRoute } from "./stats.ts";
 
 export function adminApi(): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
@@ -39,6 +41,7 @@ export function adminApi(): Hono<AppEnv> {
   admin.post("/preview-link", previewLinkRoute);
   admin.get("/experiments", experimentsRoute);
   admin.get("/experiments/:id/results", experimentResultsRoute);
+  admin.get("/stats", statsRoute);
   admin.all("*", (c) => adminError(c, new P13nError("NOT_FOUND", `no ${c.req.method} ${c.req.path} in the admin API`)));
   return admin;
 }

@@ -10,6 +10,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../app-env.ts";
 import { describeError, P13nError, type ErrorCode } from "../../errors.ts";
+import { logEvent } from "../../observability/log.ts";
 
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   // The Worker's own config is refused (src/config.ts): 500, with the message naming the fix.
@@ -31,6 +32,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   KV_FAILED: 503,
   EXPERIMENT_NOT_FOUND: 404,
   RESULTS_UNAVAILABLE: 503,
+  METRICS_UNAVAILABLE: 503,
 };
 
 /** Never cached, never sniffed: admin answers are per-editor JSON. */
@@ -59,7 +61,7 @@ export class InvalidManifest extends P13nError {
 export function adminError(c: Context<AppEnv>, err: unknown): Response {
   const known = err instanceof P13nError ? STATUS[err.code] : undefined;
   if (!(err instanceof P13nError) || known === undefined) {
-    console.error(JSON.stringify({ at: "admin", path: c.req.path, error: describeError(err) }));
+    logEvent("error", "admin", "ADMIN_FAILED", { path: c.req.path, error: describeError(err) });
     return c.json({ error: { code: err instanceof P13nError ? err.code : "INTERNAL", message: "internal error" } }, 500, ADMIN_HEADERS);
   }
   const body: Record<string, unknown> = { code: err.code, message: err.message };

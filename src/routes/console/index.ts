@@ -16,6 +16,7 @@ import { CONSOLE_HTML } from "./page.ts";
 import { CONSOLE_JS } from "./script.ts";
 import { CONSOLE_CSS } from "./style.ts";
 import { RESULTS_CSS, RESULTS_JS } from "./results-view.ts";
+import { ACTIVITY_CSS, ACTIVITY_JS } from "./activity-view.ts";
 
 /** Fragments in the sandboxed frames inherit this policy: images may come from the site or https. */
 export const CONSOLE_CSP = [
@@ -44,9 +45,9 @@ export function consolePage(c: Context<AppEnv>): Response {
 }
 
 export function consoleScript(c: Context<AppEnv>): Response {
-  return c.body(CONSOLE_JS + RESULTS_JS, 200, { ...COMMON, "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" });
+  return c.body(CONSOLE_JS + RESULTS_JS + ACTIVITY_JS, 200, { ...COMMON, "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" });
 }
 
 export function consoleStyle(c: Context<AppEnv>): Response {
-  return c.body(CONSOLE_CSS + RESULTS_CSS, 200, { ...COMMON, "content-type": "text/css; charset=utf-8", "cache-control": "no-cache" });
+  return c.body(CONSOLE_CSS + RESULTS_CSS + ACTIVITY_CSS, 200, { ...COMMON, "content-type": "text/css; charset=utf-8", "cache-control": "no-cache" });
 }

@@ -35,6 +35,7 @@ export const CONSOLE_HTML = `<!doctype html>
   <div id="app" hidden>
     <nav aria-label="Console sections">
       <ul>
+        <li><a href="#activity">Activity</a></li>
         <li><a href="#slots">Slots</a></li>
         <li><a href="#experiments">Experiments</a></li>
         <li><a href="#results">Results</a></li>
@@ -43,6 +44,13 @@ export const CONSOLE_HTML = `<!doctype html>
       </ul>
     </nav>
     <p id="status" role="status" aria-live="polite"></p>
+    <section id="activity" aria-labelledby="activity-h">
+      <h2 id="activity-h">Activity <span id="activity-source" class="muted"></span></h2>
+      <label class="inline" for="activity-period">Period
+        <select id="activity-period"><option value="60">last hour</option><option value="1440">last 24 hours</option><option value="10080">last 7 days</option></select>
+      </label>
+      <div id="activity-body" aria-live="polite"></div>
+    </section>
     <section id="slots" aria-labelledby="slots-h">
       <h2 id="slots-h">Slots <span id="live-version" class="muted"></span></h2>
       <div id="slot-list"></div>

@@ -74,6 +74,8 @@ function render() {
   renderViewAs();
   // The results view (results-view.ts, appended to this script) loads on its own.
   renderResults().catch((e) => say("Results: " + e.message, true));
+  // The activity view (activity-view.ts, appended too): requests, decisions, fallbacks, budgets.
+  renderActivity().catch((e) => say("Activity: " + e.message, true));
 }
 
 function frameDoc(html) {

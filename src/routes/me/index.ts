@@ -41,6 +41,7 @@ import { wantsHtml } from "./negotiate.ts";
 import { renderPage } from "./page.ts";
 import { applyPreferences, MAX_PREFERENCES_BYTES, parsePreferences, statesPreferences } from "./preferences.ts";
 import { buildView, describeHolders, holdersOf, type Holders, type MeView } from "./view.ts";
+import { logEvent } from "../../observability/log.ts";
 
 type Status = 400 | 403 | 409 | 413 | 415 | 429 | 503;
 
@@ -101,7 +102,7 @@ async function getMe(c: Context<AppEnv>): Promise<Response> {
   try {
     return present(c, await view(c, config, who, who.privacy, holdersOf(who), now, cookieFlags(c)), new Headers(), asHtml);
   } catch (err) {
-    console.error(JSON.stringify({ at: "me.get", error: describeError(err) }));
+    logEvent("error", "me.get", "ME_FAILED", { error: describeError(err) });
     return refuse(c, 503, "STATE_UNAVAILABLE", "what is stored about you could not be read just now; try again in a moment", new Headers({ "retry-after": "5" }));
   }
 }
@@ -181,7 +182,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
       if (!written.ok) throw written.error;
     }
   } catch (err) {
-    console.error(JSON.stringify({ at: "me.put", error: describeError(err) }));
+    logEvent("error", "me.put", "ME_FAILED", { error: describeError(err) });
     return refuse(c, 503, "STATE_UNAVAILABLE", "your preferences could not be saved just now; nothing was changed, try again", new Headers({ "retry-after": "5" }));
   }
   if (update.personalize !== undefined || update.track !== undefined) {
@@ -191,7 +192,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
   try {
     return present(c, await view(c, config, who, privacy, holders, now, cookies), headers, false);
   } catch (err) {
-    console.error(JSON.stringify({ at: "me.put.view", error: describeError(err) }));
+    logEvent("error", "me.put.view", "ME_FAILED", { error: describeError(err) });
     return present(c, buildView({ config, profile: who.profile, privacy, parts: [], manifest: null, cookies: { ...cookies, site: false } }), headers, false);
   }
 }
@@ -206,7 +207,7 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
   try {
     erased = await forgetAll(c, config, holdersOf(who));
   } catch (err) {
-    console.error(JSON.stringify({ at: "me.delete", error: describeError(err) }));
+    logEvent("error", "me.delete", "ME_FAILED", { error: describeError(err) });
     return refuse(c, 503, "STATE_UNAVAILABLE", "erasure did not complete; try again (it is safe to repeat)", new Headers({ "retry-after": "5" }));
   }
   const headers = new Headers();

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { createTestHarness } from "wrangler";
 import { TEST_SECRETS } from "../../fixtures/secrets.ts";
-import { assertChromium } from "./chromium.ts";
+import { resolveChromium } from "./chromium.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,6 +21,8 @@ declare module "vitest" {
     p13nUrl: string;
     /** The inspector: POST /kv {key, value}; POST /sql {binding, name, query, params}; POST /d1 {query, params} (the results D1). */
     inspectUrl: string;
+    /** The browser to launch (support/chromium.ts's ChromiumChoice, as JSON). */
+    chromium: string;
   }
 }
 
@@ -83,12 +85,15 @@ function sqlStatements(text: string): string[] {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  assertChromium();
+  // Resolved once, before any test file: the bundled browser's first decompression must not race.
+  const browser = await resolveChromium(process.env);
+  console.log(`browser tests: Chromium from ${browser.source} (${browser.executablePath})`);
+  project.provide("chromium", JSON.stringify(browser));
   const origin = originServer();
   const originPort = await listen(origin);
   const harness = createTestHarness({
     root: ROOT,
-    workers: [{ configPath: "./wrangler.toml", vars: { ORIGIN_URL: `http://127.0.0.1:${originPort}`, MANIFEST_TTL_S: "1" }, secrets: { ...TEST_SECRETS } }],
+    workers: [{ configPath: "./wrangler.toml", env: "dev", vars: { ORIGIN_URL: `http://127.0.0.1:${originPort}`, MANIFEST_TTL_S: "1" }, secrets: { ...TEST_SECRETS } }],
   });
   const { url } = await harness.listen();
   const worker = harness.getWorker<{ CONTENT: { put(key: string, value: string): Promise<void> }; RESULTS: D1Like }>();

@@ -70,7 +70,7 @@ describe("local KV (wrangler)", () => {
       [POINTER_KEY]: { value: JSON.stringify({ version: "b-2", previous: "a-1", updatedAt: "x" }) },
     });
     expect(await runCli(["versions", "--local"], { io, cwd: "/" })).toBe(0);
-    expect(io.calls.find((c) => c[2] === "list")).toEqual(["kv", "key", "list", "--prefix", "manifest/versions/", "--binding", "CONTENT", "--local"]);
+    expect(io.calls.find((c) => c[2] === "list")).toEqual(["kv", "key", "list", "--prefix", "manifest/versions/", "--binding", "CONTENT", "--local", "--env", "dev"]);
     expect(io.out.join("\n")).toMatch(/^live →\s+b-2[\s\S]*\nprevious\s+a-1/);
   });
 

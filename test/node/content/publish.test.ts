@@ -53,8 +53,8 @@ describe("localKvStore", () => {
     const store = localKvStore(io, { cwd: "/project" });
     expect(await store.get(POINTER_KEY)).toBeNull();
     await store.put(POINTER_KEY, "{}");
-    expect(io.calls[0]).toEqual(["kv", "key", "get", POINTER_KEY, "--binding", "CONTENT", "--local", "--text"]);
-    expect(io.calls[1]).toEqual(["kv", "key", "put", POINTER_KEY, "--path", expect.stringMatching(/value\.json$/), "--binding", "CONTENT", "--local"]);
+    expect(io.calls[0]).toEqual(["kv", "key", "get", POINTER_KEY, "--binding", "CONTENT", "--local", "--env", "dev", "--text"]);
+    expect(io.calls[1]).toEqual(["kv", "key", "put", POINTER_KEY, "--path", expect.stringMatching(/value\.json$/), "--binding", "CONTENT", "--local", "--env", "dev"]);
   });
 
   it("reports a failing wrangler with its output", async () => {
