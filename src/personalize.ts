@@ -45,6 +45,7 @@ import { pageTopicsFromManifest } from "./visitor/page-topics.ts";
 import { plainReasons } from "./privacy/plain-reasons.ts";
 import type { LastPage } from "./visitor/disclosure.ts";
 import { readAllocation } from "./results-store/allocation-store.ts";
+import { firstPageExposures } from "./results/first-page.ts";
 import { logEvent } from "./observability/log.ts";
 
 interface Inputs {
@@ -285,6 +286,11 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   // 5. Fill the slots.
   const report: RewriteReport = { rendered: [], skipped: [] };
   const contentType = res.headers.get("content-type") ?? "";
+  const nonce = scriptNonce(res.headers);
+  // A first page is not remembered: what it exposed the visitor to goes signed with the script,
+  // and the script's first beacon (bringing the cookie back) counts it (src/results/first-page.ts).
+  const exposures = inject && firstSight ? await firstPageExposures({ secret: config.visitorSecret, visitorId: identity.visitorId, now, decided, manifest: manifest.manifest, allocation: gathered.allocation }) : null;
+  const tag = exposures ? () => clientScriptTag(nonce, exposures(report)) : clientScriptTag(nonce);
   // From the template when one answered (spliced, no parsing), else streamed through the rewriter.
   const rewritten = templates.rewrite(out.body, contentType, renders, {
     checkMetaCharset: !/charset=/i.test(contentType),
@@ -292,7 +298,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     fallbackBytes: config.maxRewriteBytes,
     onError: (slot, err) => logEvent("error", "rewrite", "REWRITE_FAILED", { slot, error: describeError(err) }),
     // The page's own CSP nonce, when it has one: strict-CSP sites would block the tag otherwise.
-    ...(inject ? { beforeBodyEnd: clientScriptTag(scriptNonce(res.headers)) } : {}),
+    ...(inject ? { beforeBodyEnd: tag } : {}),
     ...(meta ? { pageMeta: meta } : {}),
     ...(tracked ? { onEnd: end } : {}),
   });

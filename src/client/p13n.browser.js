@@ -2,6 +2,8 @@
 (function () {
   "use strict";
   var w = window, d = document, n = navigator;
+  // A new visitor's first page: its signed exposures, sent back once with the cookie it set.
+  var x = d.currentScript && d.currentScript.getAttribute("data-p13n-x");
   if (w.p13n && w.p13n.v) return;
   var noop = function () {};
   var api = { v: 1, track: noop, cart: noop, serviceCase: noop, event: noop, flush: noop };
@@ -35,6 +37,7 @@
     crypto.getRandomValues(b);
     return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
   }
+  if (x) send(JSON.stringify({ v: 1, page: page, x: x, events: [] }), 1);
   function size(s) {
     return w.Blob ? new Blob([s]).size : s.length * 3;
   }

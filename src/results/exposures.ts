@@ -77,3 +77,35 @@ export function pageExposures(
   }
   return out;
 }
+
+/**
+ * The exposures a first page's token claims (src/results/exposure-token.ts), as the live content
+ * counts them: an experiment that is gone, or an arm it no longer has, is dropped; shares are those
+ * in force now.
+ *
+ * @example
+ * claimedExposures([{ experiment: "hero-test", arm: "bold" }], manifest, allocation);
+ * // [{ experiment: "hero-test", arm: "bold", slots: ["home-hero"], shares: { holdout: 0.1, control: 0.45, bold: 0.45 } }]
+ */
+export function claimedExposures(
+  claims: ReadonlyArray<{ experiment: string; arm: string }>,
+  manifest: Manifest | null,
+  allocation: Record<string, Record<string, number>> | undefined,
+): Exposure[] {
+  if (!manifest) return [];
+  const out: Exposure[] = [];
+  for (const { experiment, arm } of claims) {
+    if (experiment === GLOBAL_EXPERIMENT) {
+      const global = manifest.holdout;
+      if (!global || !(global.share > 0 && global.share < 1) || (arm !== GLOBAL_ARMS.personalized && arm !== GLOBAL_ARMS.holdout)) continue;
+      out.push({ experiment, arm, slots: [], shares: { [GLOBAL_ARMS.personalized]: 1 - global.share, [GLOBAL_ARMS.holdout]: global.share } });
+      continue;
+    }
+    const e = Object.hasOwn(manifest.experiments ?? {}, experiment) ? manifest.experiments![experiment] : undefined;
+    if (!e) continue;
+    const shares = experimentShares(manifest, experiment, allocation);
+    if (!Object.hasOwn(shares, arm)) continue;
+    out.push({ experiment, arm, slots: [...e.slots], shares });
+  }
+  return out;
+}

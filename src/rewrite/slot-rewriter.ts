@@ -32,8 +32,11 @@ export interface RewriteOptions {
   report?: RewriteReport;
   /** Called with an error thrown while rendering a slot (logged by the caller). */
   onError?: (slot: string, err: unknown) => void;
-  /** HTML to insert just before `</body>` (the client script tag). */
-  beforeBodyEnd?: string;
+  /**
+   * HTML to insert just before `</body>` (the client script tag); a function is asked there, once
+   * the slots before it are in `report` (a first page's exposure token names the slots it carried).
+   */
+  beforeBodyEnd?: string | (() => string);
   /** Filled with the page's p13n:category / p13n:topics meta as the head streams. */
   pageMeta?: PageMeta;
   /** Called once the whole document went through (the page view is recorded then). */
@@ -114,8 +117,8 @@ class MetaCharsetHandler implements HTMLRewriterElementContentHandlers {
 
 class BodyEndHandler implements HTMLRewriterElementContentHandlers {
   #done = false;
-  readonly #html: string;
-  constructor(html: string) {
+  readonly #html: string | (() => string);
+  constructor(html: string | (() => string)) {
     this.#html = html;
   }
   element(el: Element): void {
@@ -123,7 +126,11 @@ class BodyEndHandler implements HTMLRewriterElementContentHandlers {
       el.onEndTag((end) => {
         if (this.#done) return;
         this.#done = true;
-        end.before(this.#html, { html: true });
+        try {
+          end.before(typeof this.#html === "string" ? this.#html : this.#html(), { html: true });
+        } catch {
+          // A tag that cannot be made is left out: the page is whole, only unmeasured.
+        }
       });
     } catch {
       // A body without an end tag gets no script: the page is whole, only unmeasured.

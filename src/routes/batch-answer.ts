@@ -14,7 +14,8 @@
  *
  * `accepted`: written now; `duplicate`: written before (its id was seen), nothing new; `refused`:
  * not written and never will be as sent (do not resend it). `notes` on an accepted event say
- * what the Worker changed (`VALUE_CAPPED`) or will not count (`UNDECLARED_GOAL`).
+ * what the Worker changed (`VALUE_CAPPED`) or will not count (`UNDECLARED_GOAL`). A beacon that
+ * carried a first page's exposure token (`x`) also gets `exposure: { status, code?, message? }`.
  *
  * @example
  * const answer = batchAnswer(parsed, notes, out.result.statuses);
@@ -30,15 +31,28 @@ export interface EventResult {
   notes?: EventNote[];
 }
 
+/** What became of a first page's exposure token (`x`), when the beacon carried one. */
+export interface ExposureResult {
+  status: EventStatus | "refused";
+  code?: "EXPOSURE_INVALID" | "EXPOSURE_EXPIRED";
+  message?: string;
+}
+
 export interface BatchAnswer {
   accepted: number;
   duplicates: number;
   refused: number;
   results: EventResult[];
+  exposure?: ExposureResult;
 }
 
 /** Every event of the batch, in the order sent. `statuses`/`notes`: one per valid event (absent: none was written). */
-export function batchAnswer(parsed: Extract<BeaconParse, { ok: true }>, notes: readonly EventNote[][], statuses: readonly EventStatus[] | undefined): BatchAnswer {
+export function batchAnswer(
+  parsed: Extract<BeaconParse, { ok: true }>,
+  notes: readonly EventNote[][],
+  statuses: readonly EventStatus[] | undefined,
+  exposure?: ExposureResult,
+): BatchAnswer {
   const results: EventResult[] = new Array<EventResult>(parsed.total);
   for (const r of parsed.refused) results[r.index] = { id: r.id, status: "refused", code: r.code, message: r.message };
   parsed.beacon.events.forEach((e, k) => {
@@ -53,5 +67,6 @@ export function batchAnswer(parsed: Extract<BeaconParse, { ok: true }>, notes: r
     duplicates: results.filter((r) => r.status === "duplicate").length,
     refused: parsed.refused.length,
     results,
+    ...(exposure ? { exposure } : {}),
   };
 }

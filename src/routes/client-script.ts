@@ -8,6 +8,7 @@
  * own.get("/client.js", clientScript);
  * clientScriptTag(); // '<script src="/__p13n/client.js?v=1a2b3c4d" defer></script>'
  * clientScriptTag("r4nd0m"); // '<script src="/__p13n/client.js?v=1a2b3c4d" defer nonce="r4nd0m"></script>'
+ * clientScriptTag(null, "lx9k2p!hero-test~bold~…"); // '… defer data-p13n-x="lx9k2p!hero-test~bold~…"></script>'
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -29,10 +30,12 @@ export const CLIENT_SCRIPT_PATH = "/__p13n/client.js";
 
 /**
  * The tag the page path inserts before `</body>`, with the nonce of the page's own CSP when it
- * has one (src/proxy/csp-nonce.ts: base64 characters only, safe in the attribute).
+ * has one (src/proxy/csp-nonce.ts: base64 characters only, safe in the attribute), and on a new
+ * visitor's first page its signed exposures (src/results/exposure-token.ts: characters that need
+ * no escaping in an attribute), which the script's first beacon brings back.
  */
-export function clientScriptTag(nonce?: string | null): string {
-  const attr = nonce ? ` nonce="${nonce}"` : "";
+export function clientScriptTag(nonce?: string | null, exposures?: string | null): string {
+  const attr = `${nonce ? ` nonce="${nonce}"` : ""}${exposures ? ` data-p13n-x="${exposures}"` : ""}`;
   return `<script src="${CLIENT_SCRIPT_PATH}?v=${CLIENT_SCRIPT_VERSION}" defer${attr}></script>`;
 }
 

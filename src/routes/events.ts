@@ -3,10 +3,10 @@
  *
  * | status | code                 | when                                                        |
  * |--------|----------------------|-------------------------------------------------------------|
- * | 200    | —                    | written (after the object's write): `{ accepted, duplicates, refused, results }`, one result per event (src/routes/batch-answer.ts); an invalid event refuses only itself |
+ * | 200    | —                    | written (after the object's write): `{ accepted, duplicates, refused, results, exposure? }`, one result per event (src/routes/batch-answer.ts); an invalid event refuses only itself; a first page's exposure token (`x`) is answered in `exposure` |
  * | 204    | —                    | the visitor does not allow tracking (GPC, consent): nothing written, header `p13n-ignored: consent` |
  * | 400    | MALFORMED_JSON       | the body is not JSON                                        |
- * | 400    | INVALID_BEACON       | the envelope fails the schema (no events, over 50, a bad page), or every event does: the message names the field; `results` when events were judged one by one |
+ * | 400    | INVALID_BEACON       | the envelope fails the schema (no events nor exposure token, over 50, a bad page), or every event does (and no valid token came): the message names the field; `results` when events were judged one by one |
  * | 401    | NO_VISITOR           | no verified visitor cookie (a body-supplied id is ignored)  |
  * | 403    | CROSS_SITE           | sent from another origin                                    |
  * | 413    | BEACON_TOO_LARGE     | over 64 KiB                                                 |
@@ -25,7 +25,11 @@ import { recordEvents } from "../visitor/access.ts";
 import { MAX_BEACON_BYTES, parseBeacon, toVisitorEvents } from "../visitor/beacon.ts";
 import { visitorObjectName } from "../visitor/key.ts";
 import { declaredGoals } from "../results/goals.ts";
-import { batchAnswer } from "./batch-answer.ts";
+import { verifyExposureToken } from "../results/exposure-token.ts";
+import { claimedExposures } from "../results/exposures.ts";
+import { readAllocation } from "../results-store/allocation-store.ts";
+import type { RecordBatch } from "../visitor/events.ts";
+import { batchAnswer, type ExposureResult } from "./batch-answer.ts";
 import { crossSiteReason, mediaType } from "./cross-site.ts";
 import { readBody } from "./read-body.ts";
 import { logEvent } from "../observability/log.ts";
@@ -68,10 +72,14 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   }
   const parsed = parseBeacon(json);
   if (!parsed.ok) return refuse(c, 400, "INVALID_BEACON", parsed.message);
-  if (parsed.beacon.events.length === 0) {
-    // Nothing valid to write: the first event's problem as the error, every event's in `results`.
-    const answer = batchAnswer(parsed, [], undefined);
-    return c.json({ error: { code: "INVALID_BEACON", message: parsed.refused[0]!.message }, ...answer }, 400, NO_STORE);
+  // A first page's exposures (src/results/exposure-token.ts): only what the Worker signed for this cookie's visitor id.
+  const token = parsed.beacon.x;
+  const check = token === undefined ? null : await verifyExposureToken(token, config.visitorSecret, identity.visitorId, now);
+  const refusedExposure: ExposureResult | undefined = check && !check.ok ? { status: "refused", code: check.code, message: check.message } : undefined;
+  if (parsed.beacon.events.length === 0 && !check?.ok) {
+    // Nothing valid to write: the first problem as the error, every event's in `results`.
+    const answer = batchAnswer(parsed, [], undefined, refusedExposure);
+    return c.json({ error: { code: "INVALID_BEACON", message: parsed.refused[0]?.message ?? refusedExposure?.message ?? "nothing to record" }, ...answer }, 400, NO_STORE);
   }
 
   // 4. Topics and declared goals come from the manifest (held per isolate; a miss loses topics, and counts no goal).
@@ -81,13 +89,20 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
     waitUntil: (p) => c.executionCtx.waitUntil(p),
   });
   const converts = parsed.beacon.events.some((e) => e.type === "conversion" || (e.type === "cart" && e.action === "checkout"));
-  if (converts && manifest.manifest === null && manifest.source !== "none") {
-    // Which goals count is unknown just now: take nothing rather than drop a real conversion.
+  if ((converts || check?.ok) && manifest.manifest === null && manifest.source !== "none") {
+    // Which goals (or experiments) count is unknown just now: take nothing rather than drop a real conversion or exposure.
     return refuse(c, 503, "CONTENT_UNAVAILABLE", "the declared goals could not be read just now; sending the events again is safe", { "retry-after": "5" });
   }
   const goals = declaredGoals(manifest.manifest);
   const { events: toRecord, notes } = toVisitorEvents(parsed.beacon, manifest.manifest, now, { valueCap: config.eventValueCap, goals });
-  const batch = { events: toRecord, now, rate: { perMinute: config.beaconRatePerMin }, goals: [...goals] };
+  const batch: RecordBatch = { events: toRecord, now, rate: { perMinute: config.beaconRatePerMin }, goals: [...goals] };
+  if (check?.ok) {
+    // The shares in force, as a page view would count them (the bandit's weights, else the manifest's).
+    const allocation = await readAllocation(c.env.CONTENT, { ttlMs: config.manifestTtlMs, budgetMs: config.manifestBudgetMs, waitUntil: (p) => c.executionCtx.waitUntil(p) });
+    batch.exposures = claimedExposures(check.claims, manifest.manifest, allocation);
+    batch.exposureKey = check.key;
+    batch.exposedAt = check.issuedAt;
+  }
 
   // 5. Acknowledge only what the object wrote.
   const out = await recordEvents(c.env.VISITOR, name, batch, config.stateWriteBudgetMs);
@@ -99,5 +114,6 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   if (!out.result.ok) {
     return refuse(c, 429, "RATE_LIMITED", `over ${config.beaconRatePerMin} events a minute`, { "retry-after": String(out.result.retryAfterS) });
   }
-  return c.json(batchAnswer(parsed, notes, out.result.statuses), 200, NO_STORE);
+  const exposure: ExposureResult | undefined = refusedExposure ?? (out.result.exposure ? { status: out.result.exposure } : undefined);
+  return c.json(batchAnswer(parsed, notes, out.result.statuses, exposure), 200, NO_STORE);
 }

@@ -28,6 +28,15 @@ function encodeCached(text: string): Uint8Array {
   return bytes;
 }
 
+/** A per-visitor tag's bytes; none when it cannot be made (the page stays whole, only unmeasured). */
+function tagBytes(make: () => string): Uint8Array {
+  try {
+    return encoder.encode(make());
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
 /** lol-html writes attribute values inside double quotes, escaping only `"`. */
 function attributeValue(value: string): Uint8Array {
   return encodeCached(value.includes('"') ? value.replaceAll('"', "&quot;") : value);
@@ -76,10 +85,14 @@ export function spliceParts(template: PageTemplate, renders: ReadonlyMap<string,
   let cursor = 0;
   /** End of the content being replaced: slots before it are nested in a filled slot. */
   let replacedUntil = -1;
-  const script = opts.beforeBodyEnd ? encodeCached(opts.beforeBodyEnd) : null;
+  // A per-visitor tag (a function: asked at </body>, when the slots before it are reported) is
+  // encoded as it comes, never kept in the content cache.
+  const tag = opts.beforeBodyEnd;
+  let script: Uint8Array | null = typeof tag === "string" ? encodeCached(tag) : tag ? new Uint8Array(0) : null;
   let bodyEnd = script ? template.bodyEnd : -1;
   const upTo = (offset: number) => {
     if (script && bodyEnd >= cursor && bodyEnd <= offset) {
+      if (typeof tag === "function") script = tagBytes(tag);
       parts.push(bytes.subarray(cursor, bodyEnd), script);
       cursor = bodyEnd;
       bodyEnd = -1;

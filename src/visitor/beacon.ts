@@ -14,6 +14,7 @@ import * as v from "valibot";
 import { IdSchema } from "../engine/schema.ts";
 import type { Manifest } from "../engine/types.ts";
 import type { Scalar, VisitorEvent } from "./events.ts";
+import { MAX_EXPOSURE_TOKEN_CHARS } from "../results/exposure-token.ts";
 import { CHECKOUT_GOAL } from "./experiment-tally.ts";
 import { cleanTopics, MAX_PAGE_TOPICS, MAX_TOPIC_LENGTH, pageTopicsFromManifest } from "./page-topics.ts";
 
@@ -54,12 +55,20 @@ const PageSchema = v.object({
   topics: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(MAX_TOPIC_LENGTH))), v.maxLength(MAX_PAGE_TOPICS))),
 });
 
-/** The batch around the events: checked as a whole (a bad envelope refuses the beacon). */
-const EnvelopeSchema = v.object({
-  v: v.optional(v.literal(1), 1),
-  page: v.optional(PageSchema),
-  events: v.pipe(v.array(v.unknown()), v.minLength(1), v.maxLength(MAX_BATCH_EVENTS)),
-});
+/**
+ * The batch around the events: checked as a whole (a bad envelope refuses the beacon). `x` is a
+ * new visitor's first-page exposure token (src/results/exposure-token.ts), sent once by the
+ * script's first beacon, with or without events.
+ */
+const EnvelopeSchema = v.pipe(
+  v.object({
+    v: v.optional(v.literal(1), 1),
+    page: v.optional(PageSchema),
+    x: v.optional(v.pipe(v.string(), v.maxLength(MAX_EXPOSURE_TOKEN_CHARS))),
+    events: v.pipe(v.array(v.unknown()), v.maxLength(MAX_BATCH_EVENTS)),
+  }),
+  v.check((b) => b.events.length > 0 || b.x !== undefined, "events: at least one event (or a first page's exposures)"),
+);
 
 export type BeaconEvent = v.InferOutput<typeof BeaconEventSchema>;
 
@@ -67,6 +76,8 @@ export type BeaconEvent = v.InferOutput<typeof BeaconEventSchema>;
 export interface Beacon {
   v: 1;
   page?: v.InferOutput<typeof PageSchema>;
+  /** A first page's exposure token, unchecked here (the events route verifies it against the cookie). */
+  x?: string;
   events: BeaconEvent[];
 }
 
@@ -124,6 +135,7 @@ export function parseBeacon(body: unknown): BeaconParse {
   });
   const beacon: Beacon = { v: envelope.output.v, events };
   if (envelope.output.page) beacon.page = envelope.output.page;
+  if (envelope.output.x !== undefined) beacon.x = envelope.output.x;
   return { ok: true, beacon, positions, refused, total: envelope.output.events.length };
 }
 

@@ -41,8 +41,14 @@ export interface RecordBatch {
   mergeFrom?: string;
   /** The page's decisions and why (page path only): replaces the last page's. */
   lastPage?: LastPage;
-  /** The experiments the page exposed the visitor to (page path only): counted for the results. */
+  /** The experiments the page exposed the visitor to (a page view, or a first page's token): counted for the results. */
   exposures?: Exposure[];
+  /**
+   * A first page's exposure token (beacons): its key, so the object counts it once however often
+   * it comes (kept with the event ids), and when the page was seen (the exposure's day).
+   */
+  exposureKey?: string;
+  exposedAt?: number;
   /**
    * The goals the live content declares (beacons): a conversion on any other goal counts for
    * no experiment, only as dropped. Absent: none declared.
@@ -54,5 +60,13 @@ export interface RecordBatch {
 export type EventStatus = "accepted" | "duplicate";
 
 export type RecordResult =
-  | { ok: true; accepted: number; duplicates: number; merged: boolean; statuses: EventStatus[] }
+  | {
+      ok: true;
+      accepted: number;
+      duplicates: number;
+      merged: boolean;
+      statuses: EventStatus[];
+      /** What became of a first page's exposure token, when the batch carried one. */
+      exposure?: EventStatus;
+    }
   | { ok: false; code: "RATE_LIMITED"; retryAfterS: number };

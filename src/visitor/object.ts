@@ -161,7 +161,8 @@ export class VisitorObject extends DurableObject<Env> {
     const now = batch.now ?? Date.now();
     if (batch.rate) {
       if (!this.#bucket || this.#bucket.capacity !== batch.rate.perMinute) this.#bucket = new TokenBucket(batch.rate.perMinute, now);
-      const taken = this.#bucket.take(batch.events.length, now);
+      // A first page's exposure token costs what an event does: a flood of them is a flood.
+      const taken = this.#bucket.take(batch.events.length + (batch.exposureKey !== undefined ? 1 : 0), now);
       if (!taken.ok) return { ok: false, code: "RATE_LIMITED", retryAfterS: taken.retryAfterS };
     }
     this.#ensureSchema();
@@ -170,10 +171,20 @@ export class VisitorObject extends DurableObject<Env> {
     let accepted = 0;
     let duplicates = 0;
     const statuses: EventStatus[] = [];
+    let exposure: EventStatus | undefined;
     const goals = new Set(batch.goals ?? []);
     this.ctx.storage.transactionSync(() => {
       const sql = this.ctx.storage.sql;
       sql.exec("INSERT OR IGNORE INTO visitor (id, last_active) VALUES (1, ?)", now);
+      // The experiment exposures (a page view's, or a first page's token), before the events: a
+      // conversion sent with the token counts for the arm the token makes the visitor a unit of.
+      // A token counts once (its key among the seen ids); first exposure per experiment is once
+      // anyway (ExperimentTally), whichever of the token and a page view comes first.
+      if (batch.exposures) {
+        const fresh = batch.exposureKey === undefined || sql.exec("INSERT OR IGNORE INTO seen (id, at) VALUES (?, ?)", batch.exposureKey, now).rowsWritten > 0;
+        if (fresh) this.#results().expose(batch.exposures, batch.exposedAt ?? now);
+        if (batch.exposureKey !== undefined) exposure = fresh ? "accepted" : "duplicate";
+      }
       for (const event of batch.events) {
         // One statement both checks and remembers the id: nothing written means seen before.
         if (sql.exec("INSERT OR IGNORE INTO seen (id, at) VALUES (?, ?)", event.id, now).rowsWritten === 0) {
@@ -188,8 +199,6 @@ export class VisitorObject extends DurableObject<Env> {
         accepted++;
         statuses.push("accepted");
       }
-      // The page's experiment exposures: counted in this transaction, with the page view.
-      if (batch.exposures) this.#results().expose(batch.exposures, now);
       sql.exec("UPDATE visitor SET last_active = MAX(last_active, ?) WHERE id = 1", now);
       // Why the page showed what it showed: one row, replaced by every page (same write).
       if (batch.lastPage) sql.exec("INSERT OR REPLACE INTO last_page (id, data) VALUES (1, ?)", JSON.stringify(boundLastPage(batch.lastPage)));
@@ -199,7 +208,7 @@ export class VisitorObject extends DurableObject<Env> {
     });
     await this.#ensureAlarm(now);
     await this.#scheduleDelivery();
-    return { ok: true, accepted, duplicates, merged, statuses };
+    return { ok: true, accepted, duplicates, merged, statuses, ...(exposure ? { exposure } : {}) };
   }
 
   /** Everything this object holds (for a merge, and for "what is known about me"). */
