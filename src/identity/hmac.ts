@@ -24,7 +24,7 @@ export async function hmac(secret: string, text: string): Promise<Uint8Array> {
 }
 
 /** Constant-time check of a full-length MAC (subtle.verify compares in constant time). */
-export async function hmacVerify(secret: string, text: string, mac: Uint8Array): Promise<boolean> {
+export async function hmacVerify(secret: string, text: string, mac: Uint8Array<ArrayBuffer>): Promise<boolean> {
   return crypto.subtle.verify("HMAC", await hmacKey(secret), mac, new TextEncoder().encode(text));
 }
 
@@ -34,7 +34,7 @@ export function toBase64Url(bytes: Uint8Array): string {
   return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-export function fromBase64Url(s: string): Uint8Array | null {
+export function fromBase64Url(s: string): Uint8Array<ArrayBuffer> | null {
   try {
     const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
     return Uint8Array.from(bin, (c) => c.charCodeAt(0));

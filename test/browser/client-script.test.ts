@@ -4,7 +4,9 @@
  * click, `data-p13n-goal` and `window.p13n.track()` conversions; the visitor's object
  * holds them all, and the next page's decision changes. A batch answered 503 or 429 is sent
  * again after its Retry-After with a doubling backoff, a bounded number of times, and goes
- * with sendBeacon when the page is left. A GPC browser gets no script.
+ * with sendBeacon when the page is left. A new visitor's first page sends its signed
+ * exposures back once, so a visitor who leaves after it is counted in the arm they saw. A GPC
+ * browser gets no script.
  */
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -225,6 +227,50 @@ describe("the client script in Chromium", () => {
     await page.goto("about:blank");
     const rows = await eventsUntil(name, (r) => r.some((e) => e.type === "conversion"));
     expect(rows.filter((r) => r.type === "conversion").map((r) => (JSON.parse(r.data) as { goal: string }).goal)).toEqual(["left-with-retry"]);
+    await context.close();
+  });
+
+  it("a visitor who leaves after one page is a unit in the arm they saw: the script sends the page's signed exposures back once", async () => {
+    const id = `first-page-${Date.now()}`;
+    const variant = { priority: 0, promotional: false, experimentOnly: false, topics: [] };
+    await publishManifest({
+      schema: 1,
+      version: `client-script-exposure-${Date.now()}`,
+      publishedAt: new Date().toISOString(),
+      segments: {},
+      pages: [],
+      experiments: {
+        [id]: { slots: ["top"], salt: id, status: "running", traffic: 1, bandit: false, arms: [{ id: "control", weight: 1, variants: { top: null } }, { id: "bold", weight: 1, variants: { top: "bold" } }] },
+      },
+      slots: { top: { trusted: false, variants: [{ ...variant, id: "bold", html: "<h1>Bold welcome</h1>", experimentOnly: true }] } },
+    } as unknown as Manifest);
+    const context = await browser.newContext({ userAgent: USER_AGENT });
+    const page = await context.newPage();
+    const beacons: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().endsWith("/__p13n/events")) beacons.push(r.postData() ?? "");
+    });
+    await page.goto(`${workerUrl()}/`);
+    await page.waitForFunction(() => (window as unknown as { p13n?: { v: number } }).p13n?.v === 1);
+    const name = `vid:${await visitorId(context)}`;
+    expect(await page.locator('script[src^="/__p13n/client.js"]').getAttribute("data-p13n-x")).toMatch(new RegExp(`!${id}~(control|bold)~`));
+    // The treatment tags its slot; the control shows the default, and is an exposure all the same.
+    const arm = (await page.locator('[data-p13n-slot="top"]').getAttribute("data-p13n-experiment")) === `${id}:bold` ? "bold" : "control";
+    // The visitor leaves after this one page.
+    await expect.poll(() => beacons.filter((b) => b.includes('"x":')).length).toBe(1);
+    await page.goto("about:blank");
+    const until = Date.now() + 10_000;
+    let units: Array<{ experiment: string; arm: string }> = [];
+    while (units.length === 0 && Date.now() < until) {
+      // The object's tables appear with its first write: until then there is nothing to read.
+      units = await visitorSql<{ experiment: string; arm: string }>(name, "SELECT experiment, arm FROM xp_units").catch(() => []);
+      if (units.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(units).toEqual([{ experiment: id, arm }]);
+    // The first page itself is still not remembered as a view; only its exposure came back.
+    expect((await visitorSql<Row>(name, "SELECT type, data FROM events")).filter((r) => r.type === "view")).toEqual([]);
+    // Sent once: one beacon carried the token.
+    expect(beacons.filter((b) => b.includes('"x":'))).toHaveLength(1);
     await context.close();
   });
 

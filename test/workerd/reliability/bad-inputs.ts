@@ -604,6 +604,37 @@ export const BAD_INPUT_ROWS: Row[] = [
       60_000,
     ],
     [
+      "forged first-page exposures (another arm, another visitor's token) are refused; a replayed token counts once",
+      async () => {
+        const id = `forge-${crypto.randomUUID().slice(0, 8)}`;
+        await use(
+          manifest({ promo: [{ id: "bold", html: "<b>Bold</b>", experimentOnly: true }] }, {
+            version: `forge-${id}`,
+            experiments: { [id]: { slots: ["promo"], salt: id, status: "running", traffic: 1, bandit: false, arms: [{ id: "control", weight: 1, variants: { promo: null } }, { id: "bold", weight: 1, variants: { promo: "bold" } }] } },
+          } as never),
+        );
+        const first = async () => {
+          const page = await call(shop().fetch, "/", { headers: SPOOFED });
+          return { ...issuedVisitor(page.res)!, token: /data-p13n-x="([^"]+)"/.exec(page.body)![1]! };
+        };
+        const a = await first();
+        const b = await first();
+        const arm = /~(control|bold)~/.exec(a.token)![1]!;
+        const otherArm = a.token.replace(`~${arm}~`, `~${arm === "bold" ? "control" : "bold"}~`);
+        const exposureOf = async (x: string, cookie: string) => (JSON.parse((await beacon({ x, events: [] }, cookie)).body) as { exposure?: { status: string } }).exposure?.status;
+        expect(await exposureOf(otherArm, a.cookie)).toBe("refused");
+        expect(await exposureOf(a.token, b.cookie)).toBe("refused");
+        const statuses = [];
+        for (let i = 0; i < 20; i++) statuses.push(await exposureOf(a.token, a.cookie));
+        expect(statuses[0]).toBe("accepted");
+        expect(statuses.slice(1).every((s) => s === "duplicate")).toBe(true);
+        const units = await runInDurableObject(visitorObject(`vid:${a.id}`), (_o, state) => state.storage.sql.exec<{ experiment: string; arm: string }>("SELECT experiment, arm FROM xp_units").toArray());
+        expect(units).toEqual([{ experiment: id, arm }]);
+        const bUnits = await runInDurableObject(visitorObject(`vid:${b.id}`), (_o, state) => state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'xp_units'").toArray());
+        expect(bUnits).toEqual([]);
+      },
+    ],
+    [
       "invented goals: 100 goal names from one exposed visitor are recorded as dropped, adding no goal rows",
       async () => {
         const id = `goals-${crypto.randomUUID().slice(0, 8)}`;
