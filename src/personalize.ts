@@ -1,5 +1,5 @@
 /**
- * The page path, as numbered steps (DESIGN.md "Shape of the code"):
+ * The page path, as numbered steps (README "How it works"):
  *   1. forward the request to the origin at once (unless a page template the origin's own
  *      Cache-Control says is still fresh answers: src/template/);
  *   2. in parallel, only for a request that can become a page (src/proxy/page-request.ts): who

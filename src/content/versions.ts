@@ -3,7 +3,7 @@
  * version, flip the pointer, list versions, roll back. The admin API runs it over
  * Workers KV; the CLI over wrangler's local KV. In this order, so a reader never
  * finds a pointer to a version that is not there, and a page is rendered from
- * exactly one version (see RELIABILITY.md "Atomic publish").
+ * exactly one version (docs/reliability.md "Atomic publish").
  *
  * @example
  * const store = kvVersionStore(env.CONTENT); // ./kv-version-store.ts

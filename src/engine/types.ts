@@ -20,7 +20,7 @@ export type Rule = v.InferOutput<typeof RuleSchema>;
 export type Variant = v.InferOutput<typeof VariantSchema>;
 export type Slot = v.InferOutput<typeof SlotSchema>;
 export type Experiment = v.InferOutput<typeof ExperimentSchema>;
-/** Verified claims of the site's profile cookie (see DESIGN.md "Cookies"). */
+/** Verified claims of the site's profile cookie (README "The profile cookie"). */
 export type Profile = v.InferOutput<typeof ProfileClaimsSchema>;
 /** Stated preferences: the profile's `prefs` claim, or what the visitor set in the preference centre. */
 export type Prefs = NonNullable<Profile["prefs"]>;

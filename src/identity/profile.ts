@@ -1,6 +1,6 @@
 /**
  * Verifies the site's signed profile cookie with jose. Every rule of
- * RELIABILITY.md is applied; every failure means "anonymous", never an error
+ * docs/reliability.md ("Profile cookie") is applied; every failure means "anonymous", never an error
  * page. All of jose's use for profiles lives here.
  */
 import * as v from "valibot";
@@ -33,7 +33,7 @@ export type ProfileFailure =
 
 export type ProfileResult = { ok: true; profile: Profile } | { ok: false; code: ProfileFailure };
 
-/** Clock skew allowed between the site's backend and the edge (RELIABILITY: ≤ 60 s). */
+/** Clock skew allowed between the site's backend and the edge (docs/reliability.md: ≤ 60 s). */
 const CLOCK_TOLERANCE_S = 60;
 /** Header parameters that point at keys elsewhere or inline: never followed, so refused. */
 const FORBIDDEN_HEADERS = ["jku", "x5u", "jwk", "x5c", "crit"] as const;

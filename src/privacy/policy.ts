@@ -1,5 +1,5 @@
 /**
- * Respect the no (DESIGN.md): the one place that turns every consent signal and the
+ * Respect the no (README "Privacy: respect the no"): the one place that turns every consent signal and the
  * site owner's policy into what may happen. Identity resolution calls it, so the page,
  * the beacon, /decide and /me always agree.
  *

@@ -1,6 +1,6 @@
 /**
- * Reaching a visitor's object from the Worker, within a budget. RELIABILITY.md:
- * a fresh stub per call; never retry an overloaded object; retry a retryable
+ * Reaching a visitor's object from the Worker, within a budget. docs/reliability.md
+ * ("Durable Object slow, overloaded or unavailable"): a fresh stub per call; never retry an overloaded object; retry a retryable
  * error only for an idempotent read, with a fresh stub, and only while the
  * budget lasts. Nothing here throws: every failure is a status for
  * Server-Timing and the caller decides without the state.

@@ -1,5 +1,5 @@
 /**
- * Every bad profile cookie RELIABILITY.md lists gives the anonymous page with
+ * Every bad profile cookie docs/reliability.md lists gives the anonymous page with
  * status 200; good ones (HS256 secret, inline JWKS, remote JWKS) are read.
  */
 import { env } from "cloudflare:workers";

@@ -45,13 +45,24 @@ describe("docs/reliability.md and the rows", () => {
     return [...part.matchAll(/^- \*\*([^*]+?)[.:]?\*\*/gm)].map((m) => m[1]!);
   }
 
+  /** A bullet's text up to the next bullet or section: where its rows are listed. */
+  function bulletText(title: string, bullet: string): string {
+    const section = doc.slice(doc.indexOf(`## ${title}`));
+    const start = section.indexOf(`- **${bullet}`);
+    const rest = section.slice(start + 1);
+    const next = rest.search(/\n(- \*\*|## )/);
+    return rest.slice(0, next < 0 ? undefined : next);
+  }
+  const asListed = (name: string) => `  - ${name.replaceAll("<", "&lt;").replaceAll(">", "&gt;")}\n`;
+
   for (const [section, title, list] of SECTIONS) {
-    it(`every bullet of "${title}" has rows, and every row names a bullet of it`, () => {
+    it(`every bullet of "${title}" has rows, every row names a bullet of it and is listed under it`, () => {
       const bullets = entries(title);
       expect(bullets.length).toBeGreaterThan(0);
       const named = new Set(list.map((r) => r.entry));
       expect(bullets.filter((b) => !named.has(b)), "bullets without a row").toEqual([]);
       expect([...named].filter((n) => !bullets.includes(n)), `rows naming no bullet of ${section}`).toEqual([]);
+      expect(list.filter((r) => !`${bulletText(title, r.entry)}\n`.includes(asListed(r.name))).map((r) => r.name), "rows not listed under their bullet").toEqual([]);
     });
   }
 });

@@ -1,2 +1,2 @@
-/** Where the preference centre lives (DESIGN.md "Reserved paths"). */
+/** Where the preference centre lives (README "The preference centre"). */
 export const ME_PATH = "/__p13n/me";

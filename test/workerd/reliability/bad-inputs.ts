@@ -46,7 +46,7 @@ function rs256(key: CryptoKey | Uint8Array, alg: string, kid: string): Promise<s
   return new SignJWT({ sub: "user-rs", ...GOLD }).setProtectedHeader({ alg, kid, typ: TYP }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(now).setExpirationTime(now + 600).sign(key);
 }
 
-/** Asserts what RELIABILITY.md asks of every cookie we set. */
+/** Asserts what docs/reliability.md asks of every cookie we set. */
 function expectOurCookie(set: string | undefined, name: string, maxBytes: number): void {
   expect(set, `no ${name} set`).toBeDefined();
   expect(set!.startsWith(`${name}=`)).toBe(true);
