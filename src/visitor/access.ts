@@ -1,8 +1,8 @@
 /**
  * Reaching a visitor's object from the Worker, within a budget. docs/reliability.md
- * ("Durable Object slow, overloaded or unavailable"): a fresh stub per call; never retry an overloaded object; retry a retryable
- * error only for an idempotent read, with a fresh stub, and only while the
- * budget lasts. Nothing here throws: every failure is a status for
+ * ("Durable Object slow, overloaded or unavailable"): a fresh stub per call; never
+ * retry an overloaded object; retry a retryable error only for an idempotent read,
+ * with a fresh stub, and only while the budget lasts. Nothing here throws: every failure is a status for
  * Server-Timing and the caller decides without the state.
  */
 import { withinBudget } from "../timing.ts";
