@@ -82,7 +82,8 @@ export function failOpen(
 ): ReadableStream<Uint8Array> {
   const nonceText = crypto.randomUUID().replace(/-/g, "").slice(0, 12);
   const nonce = encoder.encode(nonceText);
-  const origin = source.getReader();
+  // The origin's page in as few reads as it allows (a fetched body is a byte stream).
+  const origin = bulkReader(source);
   /** The origin's bytes since the newest confirmed marker, and the markers among them (numbers). */
   let kept: Array<Uint8Array | number> = [];
   let keptBytes = 0;
@@ -94,7 +95,7 @@ export function failOpen(
   // One read of the origin at a time, in order: the rewriter's input and, after a failure, the raw path share it.
   let reading: Promise<unknown> = Promise.resolve();
   const readOrigin = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
-    const next = reading.then(() => origin.read());
+    const next = reading.then(() => origin());
     reading = next.catch(() => {});
     return next.then((r) => {
       if (r.done) originDone = true;
@@ -104,6 +105,7 @@ export function failOpen(
 
   const keep = (part: Uint8Array | number): void => {
     if (!canFallBack && !raw) return;
+    if (typeof part !== "number" && part.byteLength === 0) return;
     kept.push(part);
     if (typeof part === "number") return;
     keptBytes += part.byteLength;
@@ -142,15 +144,24 @@ export function failOpen(
       }
       const chunk = r.value;
       const at = insertionPoint(chunk);
-      const parts = at < 0 ? [chunk] : [chunk.subarray(0, at), ++seq, chunk.subarray(at)];
-      for (const part of parts) {
-        if (typeof part !== "number" && part.byteLength === 0) continue;
-        keep(part);
-        try {
-          ctrl.enqueue(typeof part === "number" ? encoder.encode(`\u0001${nonceText}${part.toString(36)}\u0002`) : part);
-        } catch {
-          // The rewriter failed meanwhile: the raw path sends what was kept.
-        }
+      let fed = chunk;
+      if (at < 0) keep(chunk);
+      else {
+        const n = ++seq;
+        keep(chunk.subarray(0, at));
+        keep(n);
+        keep(chunk.subarray(at));
+        // One chunk to the rewriter, the marker inside it: every chunk costs a trip through the streams.
+        const mark = encoder.encode(`\u0001${nonceText}${n.toString(36)}\u0002`);
+        fed = new Uint8Array(chunk.byteLength + mark.byteLength);
+        fed.set(chunk.subarray(0, at), 0);
+        fed.set(mark, at);
+        fed.set(chunk.subarray(at), at + mark.byteLength);
+      }
+      try {
+        ctrl.enqueue(fed);
+      } catch {
+        // The rewriter failed meanwhile: the raw path sends what was kept.
       }
     },
     // The rewriter letting go of its input (it failed, or finished) must not cancel the origin:
@@ -158,10 +169,29 @@ export function failOpen(
     cancel() {},
   });
 
-  const output = rewrite(input).getReader();
+  const output = bulkReader(rewrite(input));
   /** Rewritten bytes after the newest marker: sent once the next marker confirms them. */
   let held: Uint8Array[] = [];
   let carry: Uint8Array | null = null;
+
+  /** Sends what is held, as one chunk (each chunk is a trip through the streams). */
+  const release = (ctrl: ReadableStreamDefaultController<Uint8Array>): boolean => {
+    if (held.length === 0) return false;
+    let out = held[0]!;
+    if (held.length > 1) {
+      let length = 0;
+      for (const part of held) length += part.byteLength;
+      out = new Uint8Array(length);
+      let at = 0;
+      for (const part of held) {
+        out.set(part, at);
+        at += part.byteLength;
+      }
+    }
+    held = [];
+    ctrl.enqueue(out);
+    return true;
+  };
 
   /** Splits rewritten bytes at our markers; returns true when something was sent. */
   const scan = (chunk: Uint8Array, ctrl: ReadableStreamDefaultController<Uint8Array>): boolean => {
@@ -187,9 +217,7 @@ export function failOpen(
         continue;
       }
       if (i > from) held.push(buf.subarray(from, i));
-      for (const part of held) ctrl.enqueue(part);
-      sent ||= held.length > 0;
-      held = [];
+      sent = release(ctrl) || sent;
       confirm(marker.seq);
       from = marker.end;
     }
@@ -215,16 +243,15 @@ export function failOpen(
       while (!raw) {
         let r: ReadableStreamReadResult<Uint8Array>;
         try {
-          r = await output.read();
+          r = await output();
         } catch (err) {
           if (!fallBack(err, ctrl)) return;
           break;
         }
         if (r.done) {
           if (carry) held.push(carry);
-          for (const part of held) ctrl.enqueue(part);
-          held = [];
           carry = null;
+          release(ctrl);
           ctrl.close();
           return;
         }
@@ -253,4 +280,35 @@ export function failOpen(
       void origin.cancel(reason).catch(() => {});
     },
   });
+}
+
+/** Bytes a bulk read asks for at most. */
+const READ_BYTES = 64 * 1024;
+
+/**
+ * Reads a stream in as few reads as it allows: the rewriter's output is a byte stream, and a BYOB
+ * read takes everything it has ready (up to READ_BYTES) where a default read takes one of its many
+ * small chunks — each read a trip through the streams (measured: 4 reads a page instead of 46).
+ */
+function bulkReader(stream: ReadableStream<Uint8Array>, bulk = true): (() => Promise<ReadableStreamReadResult<Uint8Array>>) & { cancel(reason?: unknown): Promise<void> } {
+  let byob: ReadableStreamBYOBReader | null = null;
+  try {
+    byob = bulk ? stream.getReader({ mode: "byob" }) : null;
+  } catch {
+    byob = null;
+  }
+  if (byob) {
+    const reader = byob;
+    // One buffer goes back and forth (a read hands it over and returns it); what was read is
+    // copied out at its own size: a fresh 64 KiB buffer per read cost more than the read.
+    let pool = new ArrayBuffer(READ_BYTES);
+    const read = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+      const r = await reader.read(new Uint8Array(pool));
+      if (r.value) pool = r.value.buffer as ArrayBuffer;
+      return r.done ? { done: true, value: undefined } : { done: false, value: r.value.slice() };
+    };
+    return Object.assign(read, { cancel: (reason?: unknown) => reader.cancel(reason) });
+  }
+  const reader = stream.getReader();
+  return Object.assign(() => reader.read(), { cancel: (reason?: unknown) => reader.cancel(reason) });
 }
