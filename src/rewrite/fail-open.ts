@@ -15,6 +15,10 @@
  * Markers inside a slot's replaced content vanish with it: the next one seen confirms both.
  * What is kept is bounded (`retainBytes`): past it, a failure errors the stream as before.
  *
+ * The cost is JavaScript on both sides of the rewriter, per chunk: both are read in bulk (BYOB
+ * reads take what is ready, where default reads take a fetched body's many small pieces one by
+ * one), so a streamed page costs about 0.5 ms more CPU (README "Measured").
+ *
  * @example
  * const body = failOpen(res.body, (input) => rewriter.transform(new Response(input, res)).body!, {
  *   retainBytes: 5 * 1024 * 1024,
