@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { call, type Called } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
-import { fixtureOrigin, html } from "../fixtures/origin.ts";
+import { echoingOrigin } from "../fixtures/origin.ts";
 import { profileToken } from "../fixtures/tokens.ts";
 
 const BROWSER = { "user-agent": "Mozilla/5.0 (X11; Linux x86_64)" };
@@ -21,23 +21,8 @@ const BROWSER = { "user-agent": "Mozilla/5.0 (X11; Linux x86_64)" };
 const UA = { ...BROWSER, "sec-gpc": "1" };
 const timingOf = (res: Response) => /template;dur=[\d.]+;desc="(\w+)"/.exec(res.headers.get("server-timing") ?? "")?.[1];
 
-/** The page names whoever the request says is signed in, outside any slot. */
-function signedInPage(req: Request): string {
-  const who = req.headers.get("authorization") ?? req.headers.get("cookie") ?? "nobody";
-  return `<!doctype html><html><body><header>Signed in as ${who}</header>
-<section data-p13n-slot="hero"><h1>Default hero</h1></section></body></html>`;
-}
-
-/** An origin that answers 304 to any conditional request, whatever it names. */
-function echoOrigin(path: string, cacheControl: string, opts: { answers304?: boolean } = {}) {
-  return fixtureOrigin({
-    [path]: (req) => {
-      const conditional = req.headers.has("if-none-match") || req.headers.has("if-modified-since");
-      if (opts.answers304 && conditional) return new Response(null, { status: 304, headers: { etag: '"e1"', "cache-control": cacheControl } });
-      return html(signedInPage(req), { "cache-control": cacheControl, etag: '"e1"', "last-modified": "Mon, 02 Nov 2026 10:00:00 GMT" });
-    },
-  });
-}
+/** An origin that echoes the visitor outside the slots (test/fixtures/origin.ts). */
+const echoOrigin = (path: string, cacheControl: string, opts: { answers304?: boolean } = {}) => echoingOrigin(path, cacheControl, opts);
 
 beforeAll(async () => {
   invalidateManifest(env.CONTENT);

@@ -11,7 +11,7 @@ import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { BASE, call, clientIp } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
-import { beacon, countingNamespace, eventId, issuedVisitor, NAVIGATION, visitorObject } from "../fixtures/visitor.ts";
+import { beacon, countingNamespace, eventId, issuedVisitor, limiterWindows, NAVIGATION, visitorObject } from "../fixtures/visitor.ts";
 
 const { limit: LIMIT, period: PERIOD_S } = inject("newVisitorLimit");
 const PAGE = "<html><body><div data-p13n-slot='hero'>Default hero</div></body></html>";
@@ -19,11 +19,6 @@ const origin = () => fixtureOrigin({ "/": () => html(PAGE), "/about": () => html
 /** Everything a browser's navigation says, which any script can say too. */
 const SPOOFED = { ...NAVIGATION, "sec-fetch-user": "?1", "upgrade-insecure-requests": "1", accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
 
-/** The limiter's fixed windows (aligned to the clock) a stretch of time touches, with a second of slack each side. */
-function windowsBetween(start: number, end: number): number {
-  const period = PERIOD_S * 1000;
-  return Math.floor((end + 1000) / period) - Math.floor((start - 1000) / period) + 1;
-}
 
 beforeEach(async () => {
   invalidateManifest(env.CONTENT);
@@ -49,7 +44,7 @@ describe("a script that never sends the cookie back", () => {
         if (issued) ids.add(issued.id);
       }
     }
-    const windows = windowsBetween(started, Date.now());
+    const windows = limiterWindows(started, Date.now(), PERIOD_S);
     expect(ids.size).toBeGreaterThan(0);
     expect(ids.size).toBeLessThanOrEqual(LIMIT * windows);
     // Not one object touched, not one created: no storage, no 30-day alarm.
@@ -89,7 +84,7 @@ describe("a script that never sends the cookie back", () => {
       const issued = issuedVisitor(page.res);
       if (issued) ids.add(issued.id);
     }
-    expect(ids.size).toBeLessThanOrEqual(LIMIT * windowsBetween(started, Date.now()));
+    expect(ids.size).toBeLessThanOrEqual(LIMIT * limiterWindows(started, Date.now(), PERIOD_S));
   });
 
   it("200 beacons without our cookie create nothing and spend none of the address's new ids", async () => {

@@ -23,7 +23,7 @@ import { fakeNetwork } from "../../fixtures/network.ts";
 import { fixtureOrigin, html } from "../../fixtures/origin.ts";
 import { TEST_SECRETS } from "../../fixtures/secrets.ts";
 import { AUDIENCE, ISSUER, profileToken, TYP, unsignedToken } from "../../fixtures/tokens.ts";
-import { beacon, countingNamespace, eventId, issuedVisitor, NAVIGATION, newVisitor, storedEvents, visitorObject } from "../../fixtures/visitor.ts";
+import { beacon, countingNamespace, eventId, issuedVisitor, limiterWindows, NAVIGATION, newVisitor, storedEvents, visitorObject } from "../../fixtures/visitor.ts";
 import { rows, type Row } from "./matrix.ts";
 import { BROWSER, errorOf, expectAnonymousPage, goldCookie, GOLD_HERO, inChunks, PAGE, PROMO, sameBytes, shop, withProfile } from "./support.ts";
 
@@ -56,11 +56,6 @@ function expectOurCookie(set: string | undefined, name: string, maxBytes: number
   expect(new TextEncoder().encode(set!).length).toBeLessThan(maxBytes);
 }
 
-/** The limiter's fixed windows a stretch of time touches, with a second of slack each side. */
-function windowsBetween(start: number, end: number): number {
-  const period = PERIOD_S * 1000;
-  return Math.floor((end + 1000) / period) - Math.floor((start - 1000) / period) + 1;
-}
 
 /** Publishes `m` (through KV, as the CLI does) and makes the isolate read it. */
 async function use(m: Manifest): Promise<void> {
@@ -535,7 +530,7 @@ export const BAD_INPUT_ROWS: Row[] = [
           if (issued) ids.add(issued.id);
         }
         expect(ids.size).toBeGreaterThan(0);
-        expect(ids.size).toBeLessThanOrEqual(LIMIT * windowsBetween(started, Date.now()));
+        expect(ids.size).toBeLessThanOrEqual(LIMIT * limiterWindows(started, Date.now(), PERIOD_S));
         expect(calls.stubs).toBe(0);
       },
       60_000,

@@ -11,7 +11,7 @@ import { admin, clearKv } from "../../fixtures/admin.ts";
 import { call, type Called } from "../../fixtures/call.ts";
 import { manifest, publish } from "../../fixtures/manifest.ts";
 import { applySetCookies, deleteMe, getMe, setCookies } from "../../fixtures/me.ts";
-import { fixtureOrigin, html } from "../../fixtures/origin.ts";
+import { echoingOrigin, fixtureOrigin, html } from "../../fixtures/origin.ts";
 import { alarmOf, userTables } from "../../fixtures/privacy.ts";
 import { profileToken } from "../../fixtures/tokens.ts";
 import { beacon, countingNamespace, eventId, fakeNamespace, newVisitor, objectError, storedEvents } from "../../fixtures/visitor.ts";
@@ -21,22 +21,8 @@ import { BROWSER, goldCookie, GOLD_HERO, PAGE, PROMO, shop, uniquePath } from ".
 
 const timingOf = (res: Response, what: string) => new RegExp(`${what};dur=[\\d.]+;desc="(\\w+)"`).exec(res.headers.get("server-timing") ?? "")?.[1];
 
-/** The page names whoever the request says is signed in, outside any slot (a session-dependent origin). */
-function signedInPage(req: Request): string {
-  const who = req.headers.get("authorization") ?? req.headers.get("cookie") ?? "nobody";
-  return `<!doctype html><html><body><header>Signed in as ${who}</header><aside data-p13n-slot="promo">Default promo</aside></body></html>`;
-}
-
-/** An origin echoing the visitor outside the slots, with `cacheControl`, answering 304 to any conditional request when told. */
-function echoOrigin(path: string, cacheControl: string, answers304 = false) {
-  return fixtureOrigin({
-    [path]: (req) => {
-      const conditional = req.headers.has("if-none-match") || req.headers.has("if-modified-since");
-      if (answers304 && conditional) return new Response(null, { status: 304, headers: { etag: '"e1"', "cache-control": cacheControl } });
-      return html(signedInPage(req), { "cache-control": cacheControl, etag: '"e1"', "last-modified": "Mon, 02 Nov 2026 10:00:00 GMT" });
-    },
-  });
-}
+/** An origin that echoes the visitor outside the slots, here around the suite's promotion slot. */
+const echoOrigin = (path: string, cacheControl: string, answers304 = false) => echoingOrigin(path, cacheControl, { answers304, slots: '<aside data-p13n-slot="promo">Default promo</aside>' });
 
 /**
  * alice twice (enough to build a template under the old rule), then bob and carol twice each:
