@@ -5,7 +5,7 @@
  * the CLI can name file, line and field.
  */
 import type { Manifest } from "./types.ts";
-import { validateRule, type RuleIssue } from "./rules.ts";
+import { validateRule, type RuleIssue } from "./rule-validator.ts";
 
 export interface ManifestIssue {
   code: RuleIssue["code"] | "duplicate-id" | "schedule" | "cap" | "unknown-slot" | "unknown-variant" | "arm-slot" | "weights" | "experiment-overlap" | "unreachable" | "goal";
