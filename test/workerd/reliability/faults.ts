@@ -303,8 +303,11 @@ export const FAULT_ROWS: Row[] = [
       async () => {
         const o = shop();
         const { cookie } = await newVisitor(o);
+        // The object answers only when the test says so: after the whole page has arrived.
         let answered = false;
-        const { ns } = fakeNamespace(() => new Promise((resolve) => setTimeout(() => ((answered = true), resolve({ conversions: 3 })), 400)));
+        let release = (): void => {};
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const { ns } = fakeNamespace(() => held.then(() => ((answered = true), { conversions: 3 })));
         const ctx = createExecutionContext();
         const res = await createApp({ originFetch: o.fetch }).fetch(new Request("https://shop.example/", { headers: { ...BROWSER, cookie } }), { ...env, VISITOR: ns, STATE_BUDGET_MS: "20" }, ctx);
         const body = await res.text();
@@ -313,6 +316,7 @@ export const FAULT_ROWS: Row[] = [
         expect(res.status).toBe(200);
         expect(body).toContain(PROMO);
         expect(stateOf(res)).toBe("timeout");
+        release();
         await waitOnExecutionContext(ctx);
       },
     ],
