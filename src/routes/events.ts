@@ -17,7 +17,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { getConfig } from "../config.ts";
+import { getConfig, type Config } from "../config.ts";
 import { readManifest } from "../content/manifest-store.ts";
 import { describeError } from "../errors.ts";
 import { resolveIdentity } from "../identity/resolve.ts";
@@ -25,7 +25,8 @@ import { recordEvents } from "../visitor/access.ts";
 import { MAX_BEACON_BYTES, parseBeacon, toVisitorEvents } from "../visitor/beacon.ts";
 import { visitorObjectName } from "../visitor/key.ts";
 import { declaredGoals } from "../results/goals.ts";
-import { verifyExposureToken } from "../results/exposure-token.ts";
+import { verifyExposureToken, type ExposureCheck } from "../results/exposure-token.ts";
+import type { Manifest } from "../engine/types.ts";
 import { claimedExposures } from "../results/exposures.ts";
 import { readAllocation } from "../results-store/allocation-store.ts";
 import type { RecordBatch } from "../visitor/events.ts";
@@ -38,6 +39,12 @@ const NO_STORE = { "cache-control": "no-store" };
 
 function refuse(c: Context<AppEnv>, status: 400 | 401 | 403 | 413 | 415 | 429 | 503, code: string, message: string, headers: Record<string, string> = {}): Response {
   return c.json({ error: { code, message } }, status, { ...NO_STORE, ...headers });
+}
+
+/** A verified first-page token as the batch's exposures, counted with the shares in force (a bandit's weights, else the manifest's). */
+async function exposuresOf(c: Context<AppEnv>, config: Config, check: Extract<ExposureCheck, { ok: true }>, manifest: Manifest | null): Promise<Pick<RecordBatch, "exposures" | "exposureKey" | "exposedAt">> {
+  const allocation = await readAllocation(c.env.CONTENT, { ttlMs: config.manifestTtlMs, budgetMs: config.manifestBudgetMs, waitUntil: (p) => c.executionCtx.waitUntil(p) });
+  return { exposures: claimedExposures(check.claims, manifest, allocation), exposureKey: check.key, exposedAt: check.issuedAt };
 }
 
 export async function events(c: Context<AppEnv>): Promise<Response> {
@@ -73,8 +80,7 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   const parsed = parseBeacon(json);
   if (!parsed.ok) return refuse(c, 400, "INVALID_BEACON", parsed.message);
   // A first page's exposures (src/results/exposure-token.ts): only what the Worker signed for this cookie's visitor id.
-  const token = parsed.beacon.x;
-  const check = token === undefined ? null : await verifyExposureToken(token, config.visitorSecret, identity.visitorId, now);
+  const check = parsed.beacon.x === undefined ? null : await verifyExposureToken(parsed.beacon.x, config.visitorSecret, identity.visitorId, now);
   const refusedExposure: ExposureResult | undefined = check && !check.ok ? { status: "refused", code: check.code, message: check.message } : undefined;
   if (parsed.beacon.events.length === 0 && !check?.ok) {
     // Nothing valid to write: the first problem as the error, every event's in `results`.
@@ -96,13 +102,7 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   const goals = declaredGoals(manifest.manifest);
   const { events: toRecord, notes } = toVisitorEvents(parsed.beacon, manifest.manifest, now, { valueCap: config.eventValueCap, goals });
   const batch: RecordBatch = { events: toRecord, now, rate: { perMinute: config.beaconRatePerMin }, goals: [...goals] };
-  if (check?.ok) {
-    // The shares in force, as a page view would count them (the bandit's weights, else the manifest's).
-    const allocation = await readAllocation(c.env.CONTENT, { ttlMs: config.manifestTtlMs, budgetMs: config.manifestBudgetMs, waitUntil: (p) => c.executionCtx.waitUntil(p) });
-    batch.exposures = claimedExposures(check.claims, manifest.manifest, allocation);
-    batch.exposureKey = check.key;
-    batch.exposedAt = check.issuedAt;
-  }
+  if (check?.ok) Object.assign(batch, await exposuresOf(c, config, check, manifest.manifest));
 
   // 5. Acknowledge only what the object wrote.
   const out = await recordEvents(c.env.VISITOR, name, batch, config.stateWriteBudgetMs);
