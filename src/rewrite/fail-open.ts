@@ -139,6 +139,8 @@ function markedInput(reads: SerialReads, markers: Markers, kept: KeptInput): Rea
 
 /** The visitor's page: the rewriter's output as far as markers confirm it, or from a failure on, the origin's own bytes. */
 function completeOutput(output: BulkRead, scanner: MarkerScanner, kept: KeptInput, reads: SerialReads, origin: BulkRead, opts: FailOpenOptions): ReadableStream<Uint8Array> {
+  /** The visitor went away: the reads that fail now fail because of it, not the rewriter. */
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     async pull(ctrl) {
       const send = (bytes: Uint8Array) => ctrl.enqueue(bytes);
@@ -148,6 +150,7 @@ function completeOutput(output: BulkRead, scanner: MarkerScanner, kept: KeptInpu
         try {
           r = await output();
         } catch (err) {
+          if (cancelled) return;
           if (!kept.usable) {
             ctrl.error(err);
             void origin.cancel(err).catch(() => {});
@@ -168,6 +171,7 @@ function completeOutput(output: BulkRead, scanner: MarkerScanner, kept: KeptInpu
       await sendRaw(ctrl, kept, reads, opts.onRawEnd);
     },
     cancel(reason) {
+      cancelled = true;
       void output.cancel(reason).catch(() => {});
       void origin.cancel(reason).catch(() => {});
     },

@@ -280,10 +280,14 @@ describe("the client script in Chromium", () => {
     } as unknown as Manifest);
     const context = await browser.newContext({ userAgent: USER_AGENT });
     const page = await context.newPage();
-    const sent: Array<{ body: string; answer: Promise<unknown> }> = [];
-    page.on("request", (r) => {
-      if (!r.url().endsWith("/__p13n/events") || !(r.postData() ?? "").includes('"x":')) return;
-      sent.push({ body: r.postData() ?? "", answer: r.response().then((res) => res?.json()) });
+    // Each exposure beacon and the Worker's answer to it (passed on to the page unchanged).
+    const sent: Array<{ body: string; answer: unknown }> = [];
+    await page.route("**/__p13n/events", async (route) => {
+      const body = route.request().postData() ?? "";
+      if (!body.includes('"x":')) return route.continue();
+      const res = await route.fetch();
+      sent.push({ body, answer: await res.json() });
+      return route.fulfill({ response: res });
     });
     await page.goto(`${workerUrl()}/`);
     await page.waitForFunction(() => (window as unknown as { p13n?: { v: number } }).p13n?.v === 1);
@@ -291,11 +295,11 @@ describe("the client script in Chromium", () => {
     const arm = (await page.locator('[data-p13n-slot="top"]').getAttribute("data-p13n-experiment")) === `${id}:bold` ? "bold" : "control";
     const token = await page.locator('script[src^="/__p13n/client.js"]').getAttribute("data-p13n-x");
     expect(token).toMatch(new RegExp(`!${id}~${arm}~`));
-    // The visitor leaves after this one page: the token went at once, with the cookie that page set.
+    // The token went at once, with the cookie the page set; then the visitor leaves after this one page.
     await expect.poll(() => sent.length).toBe(1);
+    expect(sent[0]!.answer).toMatchObject({ exposure: { status: "accepted" } });
     await page.goto("about:blank");
     expect((JSON.parse(sent[0]!.body) as { x: string }).x).toBe(token);
-    expect(await sent[0]!.answer).toMatchObject({ exposure: { status: "accepted" } });
     // Counted in the visitor's own object (the unit's arm is checked in workerd, first-page-exposure.test.ts);
     // the first page itself is still not remembered as a view.
     const me = await meWith(await visitorCookie(context));
