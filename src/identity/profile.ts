@@ -8,7 +8,7 @@ import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWK, 
 import { normalizeTyp, type Config, type ProfileKeySource } from "../config.ts";
 import { ProfileClaimsSchema } from "../engine/schema.ts";
 import type { Profile } from "../engine/types.ts";
-import { MAX_COOKIE_BYTES } from "./cookies.ts";
+import { MAX_COOKIE_BYTES } from "../cookies.ts";
 import { jwksKeyGetter } from "./jwks-cache.ts";
 
 export type ProfileFailure =

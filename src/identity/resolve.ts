@@ -9,7 +9,7 @@ import type { Consent, Profile } from "../engine/types.ts";
 import { decidePrivacy } from "../privacy/policy.ts";
 import { readSignals } from "../privacy/signals.ts";
 import type { PrivacyDecision } from "../privacy/types.ts";
-import { readCookie } from "./cookies.ts";
+import { readCookie } from "../cookies.ts";
 import type { NewVisitorGate } from "./new-visitor-limit.ts";
 import { verifyProfile, type ProfileFailure } from "./profile.ts";
 import { issueVisitorId, verifyVisitorId, VISITOR_COOKIE } from "./visitor-id.ts";

@@ -25,7 +25,7 @@ import { requestContext } from "../context/request-context.ts";
 import { summarize } from "../engine/explain.ts";
 import type { Manifest } from "../engine/types.ts";
 import { describeError } from "../errors.ts";
-import { clearHostCookie, hostCookie, readCookie } from "../identity/cookies.ts";
+import { clearHostCookie, hostCookie, readCookie } from "../cookies.ts";
 import { originFetchFor, originRequest, sitePath } from "../proxy/origin.ts";
 import { markPersonalized, originErrorPage, passThrough } from "../proxy/responses.ts";
 import { passThroughReason } from "../proxy/rewritable.ts";

@@ -4,7 +4,7 @@
  */
 import type { Config } from "../config.ts";
 import type { Profile } from "../engine/types.ts";
-import { readCookie } from "../identity/cookies.ts";
+import { readCookie } from "../cookies.ts";
 import { readChoice } from "./choice-cookie.ts";
 import { parseConsentCookie } from "./consent-cookie.ts";
 import type { ConsentClaims, ConsentSignals } from "./types.ts";

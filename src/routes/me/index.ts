@@ -24,7 +24,7 @@ import type { AppEnv } from "../../app-env.ts";
 import { getConfig, type Config } from "../../config.ts";
 import { readManifest } from "../../content/manifest-store.ts";
 import { describeError } from "../../errors.ts";
-import { clearHostCookie, readCookie } from "../../identity/cookies.ts";
+import { clearHostCookie, readCookie } from "../../cookies.ts";
 import { resolveIdentity, type Identity } from "../../identity/resolve.ts";
 import { newVisitorGate } from "../../identity/new-visitor-limit.ts";
 import { issueVisitorId, VISITOR_COOKIE } from "../../identity/visitor-id.ts";
