@@ -8,7 +8,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { reportConfigProblem } from "./config.ts";
+import { configure, reportConfigProblem, requireConfig } from "./config/context.ts";
 import { describeError, P13nError } from "./errors.ts";
 import { personalize } from "./personalize.ts";
 import { originFetchFor, originRequest, type OriginFetch } from "./proxy/origin.ts";
@@ -37,12 +37,14 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     c.set("originFetch", options.originFetch);
     await next();
   });
+  // The config, parsed once per env, on every request's context (or its refusal: see README "A refused config").
+  app.use("*", configure);
 
   const own = new Hono<AppEnv>();
   own.get("/healthz", healthz);
-  own.post("/events", events);
+  own.post("/events", requireConfig, events);
   own.get("/client.js", clientScript);
-  own.get("/decide", decideRoute);
+  own.get("/decide", requireConfig, decideRoute);
   // What is known about me, my preferences, erase me (the preference centre).
   own.route("/me", meRoutes());
   // Editors: the admin API (authenticated, JSON only) and the console that drives it.
@@ -54,7 +56,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.route(PREFIX, own);
 
   // Every page-path request is counted (src/observability/): outcome, decisions, fallbacks, budgets.
-  app.all("*", pageMetrics, personalize);
+  app.all("*", pageMetrics, requireConfig, personalize);
 
   app.onError((err, c) => {
     // A refused config (src/config.ts) is logged once per isolate, not once per page.

@@ -17,7 +17,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { getConfig, type Config } from "./config.ts";
+import type { Config } from "./config/config.ts";
 import { readManifest, type ManifestRead } from "./content/manifest-store.ts";
 import { pageRequest, type PageRequest } from "./proxy/page-request.ts";
 import { requestContext } from "./context/request-context.ts";
@@ -126,7 +126,7 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     const res = await preview;
     if (res) return res;
   }
-  const config = getConfig(c.env);
+  const config = c.get("config");
   const request = c.req.raw;
   const publicUrl = new URL(request.url);
   // Shared with the request's metrics (src/observability/), which read the same entries.

@@ -5,7 +5,7 @@
  */
 import * as v from "valibot";
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
-import { normalizeTyp, type Config, type ProfileKeySource } from "../config.ts";
+import { normalizeTyp, type Config, type ProfileKeySource } from "../config/config.ts";
 import { ProfileClaimsSchema } from "../engine/schema.ts";
 import type { Profile } from "../engine/types.ts";
 import { MAX_COOKIE_BYTES } from "../cookies.ts";

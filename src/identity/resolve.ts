@@ -4,7 +4,7 @@
  * per-client limit of src/identity/new-visitor-limit.ts, says yes), and what they
  * consent to (decided in one place for every route: src/privacy/policy.ts).
  */
-import type { Config } from "../config.ts";
+import type { Config } from "../config/config.ts";
 import type { Consent, Profile } from "../engine/types.ts";
 import { decidePrivacy } from "../privacy/policy.ts";
 import { readSignals } from "../privacy/signals.ts";

@@ -13,9 +13,8 @@
  * // in the page path, once: observe(c)?.decided(result);
  */
 import type { Context, MiddlewareHandler } from "hono";
-import * as v from "valibot";
 import type { AppEnv } from "../app-env.ts";
-import { parseEnv } from "../config.ts";
+import type { MetricsSettings } from "../config/config.ts";
 import { describeError, P13nError } from "../errors.ts";
 import { ServerTiming } from "../timing.ts";
 import { analyticsEngineSource, writePageMetrics, type DataPointSink } from "./analytics-engine.ts";
@@ -24,49 +23,16 @@ import { logEvent } from "./log.ts";
 import { PageObservation, type PageMetrics } from "./page-metrics.ts";
 import type { MetricsSource } from "./stats.ts";
 
-const text = v.pipe(
-  v.optional(v.string(), ""),
-  v.transform((s) => (s.trim() === "" ? undefined : s.trim())),
-);
-
-const MetricsEnv = v.object({
-  METRICS_STORE: v.pipe(
-    v.optional(v.string(), ""),
-    v.transform((s) => s.trim() || "analytics-engine"),
-    v.picklist(["analytics-engine", "local"], "must be analytics-engine or local"),
-  ),
-  METRICS_ACCOUNT_ID: v.pipe(text, v.check((s) => s === undefined || /^[0-9a-f]{32}$/.test(s), "must be your 32-hex Cloudflare account id")),
-  METRICS_API_TOKEN: text,
-});
-
-export interface MetricsSettings {
-  store: "analytics-engine" | "local";
-  accountId: string | undefined;
-  token: string | undefined;
-}
-
-const cache = new WeakMap<object, MetricsSettings>();
-
-export function metricsSettings(env: object): MetricsSettings {
-  const hit = cache.get(env);
-  if (hit) return hit;
-  const e = parseEnv(MetricsEnv, env);
-  const settings: MetricsSettings = { store: e.METRICS_STORE, accountId: e.METRICS_ACCOUNT_ID, token: e.METRICS_API_TOKEN };
-  cache.set(env, settings);
-  return settings;
-}
-
 interface MetricsBindings {
   METRICS?: DataPointSink;
 }
 
 /** Records one request's metrics. Never throws. */
-export function recordPage(env: object, m: PageMetrics, nowMs: number): void {
+export function recordPage(env: object, store: MetricsSettings["store"] | undefined, m: PageMetrics, nowMs: number): void {
   try {
     const dataset = (env as MetricsBindings).METRICS;
     if (dataset) writePageMetrics(dataset, m);
-    // A plain read, not the validated settings: this runs on every request.
-    if ((env as { METRICS_STORE?: unknown }).METRICS_STORE === "local") localMetrics().add(m, nowMs);
+    if (store === "local") localMetrics().add(m, nowMs);
   } catch (err) {
     logEvent("warn", "metrics", "METRICS_WRITE_FAILED", { error: describeError(err) });
   }
@@ -92,7 +58,9 @@ export const pageMetrics: MiddlewareHandler<AppEnv> = async function pageMetrics
   const ended = performance.now();
   const failed = c.error !== undefined;
   const res = c.res;
-  const record = () => recordPage(c.env, observation.summarize(res, ended, failed), Date.now());
+  // The config's metrics store (none when the config is refused: only Analytics Engine is written).
+  const store = c.get("configRefusal") ? undefined : c.get("config")?.metrics.store;
+  const record = () => recordPage(c.env, store, observation.summarize(res, ended, failed), Date.now());
   try {
     c.executionCtx.waitUntil(Promise.resolve().then(record));
   } catch {
@@ -105,8 +73,7 @@ export const pageMetrics: MiddlewareHandler<AppEnv> = async function pageMetrics
  * Where the admin API reads the counts: the local stand-in, or Analytics Engine's SQL API
  * (which needs METRICS_ACCOUNT_ID and the METRICS_API_TOKEN secret).
  */
-export function metricsSource(env: object, fetcher: typeof fetch): MetricsSource {
-  const s = metricsSettings(env);
+export function metricsSource(s: MetricsSettings, fetcher: typeof fetch): MetricsSource {
   if (s.store === "local") return localSource();
   if (!s.accountId || !s.token) {
     throw new P13nError(

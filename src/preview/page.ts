@@ -19,7 +19,6 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { getConfig } from "../config.ts";
 import { loadVersion, readManifest } from "../content/manifest-store.ts";
 import { requestContext } from "../context/request-context.ts";
 import { summarize } from "../engine/explain.ts";
@@ -30,7 +29,6 @@ import { originFetchFor, originRequest, sitePath } from "../proxy/origin.ts";
 import { markPersonalized, originErrorPage, passThrough } from "../proxy/responses.ts";
 import { passThroughReason } from "../proxy/rewritable.ts";
 import { rewriteSlots, type SlotRender } from "../rewrite/slot-rewriter.ts";
-import { adminSettings } from "../routes/admin/settings.ts";
 import { ServerTiming, withinBudget } from "../timing.ts";
 import { decidePreview } from "./decide.ts";
 import { PREVIEW_COOKIE, PREVIEW_OFF, PREVIEW_PARAM } from "./link.ts";
@@ -54,11 +52,7 @@ export function previewRoute(c: Context<AppEnv>): Promise<Response | null> | nul
 }
 
 function secretOf(c: Context<AppEnv>): string | undefined {
-  try {
-    return adminSettings(c.env).previewSecret;
-  } catch {
-    return undefined;
-  }
+  return c.get("config").admin.previewSecret;
 }
 
 async function enter(c: Context<AppEnv>, url: URL, param: string): Promise<Response> {
@@ -82,7 +76,7 @@ async function enter(c: Context<AppEnv>, url: URL, param: string): Promise<Respo
 }
 
 async function manifestFor(c: Context<AppEnv>, preview: VerifiedPreview, timing: ServerTiming): Promise<Manifest | null> {
-  const config = getConfig(c.env);
+  const config = c.get("config");
   if (preview.spec.version) {
     try {
       return await loadVersion(c.env.CONTENT, preview.spec.version);
@@ -106,7 +100,7 @@ async function render(c: Context<AppEnv>, token: string): Promise<Response | nul
   if (!preview) return null;
   c.set("preview", true);
 
-  const config = getConfig(c.env);
+  const config = c.get("config");
   const request = c.req.raw;
   const publicUrl = new URL(request.url);
   const timing = new ServerTiming();

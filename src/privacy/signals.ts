@@ -2,7 +2,7 @@
  * Reads every consent signal from a request: `Sec-GPC`, the profile's claims, the site's
  * consent cookie and the visitor's own choice. No decisions here (see policy.ts).
  */
-import type { Config } from "../config.ts";
+import type { Config } from "../config/config.ts";
 import type { Profile } from "../engine/types.ts";
 import { readCookie } from "../cookies.ts";
 import { readChoice } from "./choice-cookie.ts";

@@ -10,7 +10,7 @@
  */
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import { jwksKeyGetter } from "../identity/jwks-cache.ts";
-import type { AccessSettings, AdminSettings } from "./admin/settings.ts";
+import type { AccessSettings, AdminSettings } from "../config/config.ts";
 
 async function digest(s: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));

@@ -7,7 +7,6 @@
 import type { Context } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../app-env.ts";
-import { getConfig } from "../config.ts";
 import { readManifest } from "../content/manifest-store.ts";
 import { requestContext } from "../context/request-context.ts";
 import { decide } from "../engine/decide.ts";
@@ -32,7 +31,7 @@ const QuerySchema = v.object({
 });
 
 export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
-  const config = getConfig(c.env);
+  const config = c.get("config");
   const query = v.safeParse(QuerySchema, c.req.query());
   if (!query.success) {
     return c.json({ error: { code: "BAD_QUERY", message: query.issues[0]?.message ?? "invalid query" } }, 400);
@@ -55,7 +54,7 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
       budgetMs: config.manifestBudgetMs,
       waitUntil: (p) => c.executionCtx.waitUntil(p),
     }),
-    isEditor(c.req.raw, config.adminToken),
+    isEditor(c.req.raw, config.admin.adminToken),
     // The bandit's weights, as the page path uses them (explain names the weight in force).
     readAllocation(c.env.CONTENT, { ttlMs: config.manifestTtlMs, budgetMs: config.manifestBudgetMs, waitUntil }),
   ]);

@@ -17,7 +17,6 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { getConfig } from "../config.ts";
 import { readManifest } from "../content/manifest-store.ts";
 import { describeError } from "../errors.ts";
 import { resolveIdentity } from "../identity/resolve.ts";
@@ -37,7 +36,7 @@ function refuse(c: Context<AppEnv>, status: 400 | 401 | 403 | 413 | 415 | 429 | 
 }
 
 export async function events(c: Context<AppEnv>): Promise<Response> {
-  const config = getConfig(c.env);
+  const config = c.get("config");
   const request = c.req.raw;
   const now = Date.now();
 

@@ -13,21 +13,19 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { configProblem, getConfig } from "../config.ts";
 import { readManifest } from "../content/manifest-store.ts";
 import { templateStore } from "../template/store.ts";
 import { checkEditor } from "./admin-auth.ts";
-import { adminSettings } from "./admin/settings.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
 
 export async function healthz(c: Context<AppEnv>): Promise<Response> {
   // A refused config: pages pass through untouched, so only this says so (the code, never the message).
-  const problem = configProblem(c.env);
-  if (problem) return c.json({ ok: false, error: { code: problem.code } }, 503, NO_STORE);
-  const config = getConfig(c.env);
+  const refusal = c.get("configRefusal");
+  if (refusal) return c.json({ ok: false, error: { code: refusal.problem.code } }, 503, NO_STORE);
+  const config = c.get("config");
   const asked = c.req.raw.headers.has("authorization") || c.req.raw.headers.has("cf-access-jwt-assertion");
-  const editor = asked ? await checkEditor(c.req.raw, adminSettings(c.env)) : null;
+  const editor = asked ? await checkEditor(c.req.raw, config.admin) : null;
   if (editor && !editor.ok) {
     return c.json({ error: { code: "UNAUTHORIZED", message: editor.message } }, 401, { ...NO_STORE, "www-authenticate": "Bearer" });
   }

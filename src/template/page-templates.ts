@@ -24,7 +24,7 @@
  * page (not `public`/`s-maxage` outside TEMPLATE_PATHS, 304, 206, non-2xx, non-HTML,
  * Set-Cookie, private, no-store, no-cache, Vary: *, Cookie or Authorization).
  */
-import type { Config } from "../config.ts";
+import type { Config } from "../config/config.ts";
 import { describeError } from "../errors.ts";
 import { stripHopByHop } from "../proxy/hop-by-hop.ts";
 import type { OriginFetch } from "../proxy/origin.ts";

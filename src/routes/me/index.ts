@@ -21,7 +21,8 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../app-env.ts";
-import { getConfig, type Config } from "../../config.ts";
+import type { Config } from "../../config/config.ts";
+import { requireConfig } from "../../config/context.ts";
 import { readManifest } from "../../content/manifest-store.ts";
 import { describeError } from "../../errors.ts";
 import { clearHostCookie, readCookie } from "../../cookies.ts";
@@ -95,7 +96,7 @@ function cookieFlags(c: Context<AppEnv>) {
 }
 
 async function getMe(c: Context<AppEnv>): Promise<Response> {
-  const config = getConfig(c.env);
+  const config = c.get("config");
   const now = Date.now();
   const who = await resolveIdentity(c.req.raw, config, now);
   const asHtml = c.req.query("format") !== "json" && wantsHtml(c.req.header("accept") ?? null);
@@ -121,7 +122,7 @@ async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): 
 }
 
 async function putMe(c: Context<AppEnv>): Promise<Response> {
-  const config = getConfig(c.env);
+  const config = c.get("config");
   const request = c.req.raw;
   const now = Date.now();
   const why = crossSiteReason(request);
@@ -198,7 +199,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
 }
 
 async function deleteMe(c: Context<AppEnv>): Promise<Response> {
-  const config = getConfig(c.env);
+  const config = c.get("config");
   const request = c.req.raw;
   const why = crossSiteReason(request);
   if (why) return refuse(c, 403, "CROSS_SITE", `erasure happens only from this site's own pages (${why})`);
@@ -240,9 +241,9 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
  */
 export function meRoutes(): Hono<AppEnv> {
   const me = new Hono<AppEnv>();
-  me.get("/", getMe);
-  me.put("/", putMe);
-  me.delete("/", deleteMe);
+  me.get("/", requireConfig, getMe);
+  me.put("/", requireConfig, putMe);
+  me.delete("/", requireConfig, deleteMe);
   me.get("/app.js", meScript);
   me.get("/style.css", meStyle);
   return me;
