@@ -40,6 +40,8 @@ export interface ResolveOptions {
    * then). Absent: no id is issued (beacons, /me reads).
    */
   issue?: NewVisitorGate;
+  /** A profile token sent another way than the cookie (an app's `X-P13n-Profile`): read instead of the cookie. */
+  profileToken?: string | undefined;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface ResolveOptions {
  */
 export async function resolveIdentity(request: Request, config: Config, now: number, options: ResolveOptions = {}): Promise<Identity> {
   const [profileResult, existingId] = await Promise.all([
-    verifyProfile(readCookie(request, config.profileCookie), config, now),
+    verifyProfile(options.profileToken ?? readCookie(request, config.profileCookie), config, now),
     verifyVisitorId(readCookie(request, VISITOR_COOKIE), config.visitorSecret),
   ]);
   const profile = profileResult.ok ? profileResult.profile : null;

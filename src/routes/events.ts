@@ -17,7 +17,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { readManifest } from "../content/manifest-store.ts";
+import { liveManifest } from "../pipeline/inputs.ts";
 import { describeError } from "../errors.ts";
 import { resolveIdentity } from "../identity/resolve.ts";
 import { recordEvents } from "../visitor/access.ts";
@@ -74,11 +74,7 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   }
 
   // 4. Topics and declared goals come from the manifest (held per isolate; a miss loses topics, and counts no goal).
-  const manifest = await readManifest(c.env.CONTENT, {
-    ttlMs: config.manifestTtlMs,
-    budgetMs: config.manifestBudgetMs,
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
-  });
+  const manifest = await liveManifest({ config, env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, now);
   const converts = parsed.beacon.events.some((e) => e.type === "conversion" || (e.type === "cart" && e.action === "checkout"));
   if (converts && manifest.manifest === null && manifest.source !== "none") {
     // Which goals count is unknown just now: take nothing rather than drop a real conversion.

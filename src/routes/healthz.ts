@@ -13,7 +13,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { readManifest } from "../content/manifest-store.ts";
+import { liveManifest } from "../pipeline/inputs.ts";
 import { templateStore } from "../template/store.ts";
 import { checkEditor } from "./admin-auth.ts";
 
@@ -29,11 +29,7 @@ export async function healthz(c: Context<AppEnv>): Promise<Response> {
   if (editor && !editor.ok) {
     return c.json({ error: { code: "UNAUTHORIZED", message: editor.message } }, 401, { ...NO_STORE, "www-authenticate": "Bearer" });
   }
-  const read = await readManifest(c.env.CONTENT, {
-    ttlMs: config.manifestTtlMs,
-    budgetMs: config.manifestBudgetMs,
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
-  });
+  const read = await liveManifest({ config, env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, Date.now());
   const contentVersion = read.manifest?.version ?? null;
   if (!editor) return c.json({ ok: true, contentVersion }, 200, NO_STORE);
   return c.json(

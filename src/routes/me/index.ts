@@ -23,7 +23,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import type { Config } from "../../config/config.ts";
 import { requireConfig } from "../../config/context.ts";
-import { readManifest } from "../../content/manifest-store.ts";
+import { liveManifest } from "../../pipeline/inputs.ts";
 import { describeError } from "../../errors.ts";
 import { clearHostCookie, readCookie } from "../../cookies.ts";
 import { resolveIdentity, type Identity } from "../../identity/resolve.ts";
@@ -64,11 +64,7 @@ function namespace(c: Context<AppEnv>): VisitorNamespace {
 }
 
 async function manifestOf(c: Context<AppEnv>, config: Config) {
-  const read = await readManifest(c.env.CONTENT, {
-    ttlMs: config.manifestTtlMs,
-    budgetMs: config.manifestBudgetMs,
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
-  });
+  const read = await liveManifest({ config, env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, Date.now());
   return read.manifest;
 }
 

@@ -1,0 +1,77 @@
+/**
+ * Steps 5–7 of the page path, carried out as the plan (src/pipeline/page-plan.ts) says: the
+ * body (untouched, read for its meta and slots, or filled: spliced from the template or
+ * streamed through the rewriter, the client script tag before `</body>`), the headers (a
+ * personalized page never reaches a shared cache; a default one never revalidates into an old
+ * copy), and, after the last byte, the page view recorded in one call (waitUntil).
+ *
+ * @example
+ * return pageResponse({ res, out, did, plan, renders, setCookie, record });
+ */
+import { clientScriptTag } from "../client/tag.ts";
+import { describeError } from "../errors.ts";
+import { logEvent } from "../observability/log.ts";
+import { scriptNonce } from "../proxy/csp-nonce.ts";
+import { markPersonalized, markUnpersonalizedPage } from "../proxy/responses.ts";
+import type { PageMeta } from "../rewrite/page-meta.ts";
+import type { RewriteOptions } from "../rewrite/slot-rewriter.ts";
+import type { RewriteReport, SlotRender } from "../rewrite/types.ts";
+import type { TemplateReport } from "../template/origin-cache.ts";
+import { renderPage } from "../template/render.ts";
+import { recordPageAfter, type PageSeen, type RecordContext } from "../visitor/record-page.ts";
+import type { PagePlan } from "./page-plan.ts";
+
+export interface PageOutput {
+  /** The origin's answer (or the template's), as received: its Content-Type and CSP. */
+  res: Response;
+  /** The same with clean, mutable headers (Server-Timing already on them). */
+  out: Response;
+  did: Pick<TemplateReport, "served" | "shareable">;
+  plan: PagePlan;
+  renders: ReadonlyMap<string, SlotRender>;
+  /** Our new visitor id's Set-Cookie, when one was issued. */
+  setCookie: string | null;
+  /** Where the page view goes, and what the page was (its meta and slots are filled in as it streams). */
+  record: { context: RecordContext; page: Omit<PageSeen, "meta" | "report"> };
+}
+
+export function pageResponse(p: PageOutput): Response {
+  const { out, plan } = p;
+  const headers = out.headers;
+  const contentType = p.res.headers.get("content-type") ?? "";
+  const meta: PageMeta | null = plan.readMeta ? {} : null;
+  const report: RewriteReport | null = plan.report ? { rendered: [], skipped: [] } : null;
+  let end = (): void => {};
+  let ended = new Promise<void>((resolve) => (end = resolve));
+  const reading: Pick<RewriteOptions, "pageMeta" | "report"> = { ...(meta ? { pageMeta: meta } : {}), ...(report ? { report } : {}) };
+
+  let body: ReadableStream | Blob | null = out.body;
+  if (plan.body === "as-is") {
+    ended = Promise.resolve();
+  } else if (plan.body === "read") {
+    // The page meta and which slots it has, read on the way through; not a byte changes.
+    body = renderPage(out.body, contentType, new Map(), { checkMetaCharset: false, ...reading, onEnd: end }, p.did.served);
+    headers.delete("content-length");
+  } else {
+    // From the template when one answered (spliced, no parsing), else streamed through the rewriter.
+    body = renderPage(out.body, contentType, p.renders, {
+      checkMetaCharset: !/charset=/i.test(contentType),
+      ...reading,
+      onError: (slot, err) => logEvent("error", "rewrite", "REWRITE_FAILED", { slot, error: describeError(err) }),
+      // The page's own CSP nonce, when it has one: strict-CSP sites would block the tag otherwise.
+      ...(plan.inject ? { beforeBodyEnd: clientScriptTag(scriptNonce(p.res.headers)) } : {}),
+      ...(plan.record ? { onEnd: end } : {}),
+    }, p.did.served);
+  }
+
+  if (plan.headers === "private") {
+    // Never let a shared cache keep a visitor's page.
+    markPersonalized(headers);
+    if (p.setCookie) headers.append("set-cookie", p.setCookie);
+  } else if (plan.headers === "no-stale-default") {
+    markUnpersonalizedPage(headers, p.did.shareable);
+  }
+  // After the last byte: what was seen, in one call.
+  if (plan.record) recordPageAfter(p.record.context, { ...p.record.page, meta, report }, ended);
+  return new Response(body, { status: out.status, statusText: out.statusText, headers });
+}
