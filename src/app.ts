@@ -9,7 +9,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { configure, reportConfigProblem, requireConfig } from "./config/context.ts";
-import { describeError, P13nError } from "./errors.ts";
+import { describeError, errorResponse, P13nError, refuse } from "./errors.ts";
 import { personalize } from "./personalize.ts";
 import { originFetchFor, originRequest, type OriginFetch } from "./proxy/origin.ts";
 import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts";
@@ -52,7 +52,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   own.get("/console", consolePage);
   own.get("/console.js", consoleScript);
   own.get("/console.css", consoleStyle);
-  own.all("*", (c) => c.json({ error: { code: "NOT_FOUND", message: `no ${c.req.method} ${c.req.path}` } }, 404));
+  own.all("*", (c) => refuse("NOT_FOUND", `no ${c.req.method} ${c.req.path}`));
   app.route(PREFIX, own);
 
   // Every page-path request is counted (src/observability/): outcome, decisions, fallbacks, budgets.
@@ -62,8 +62,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     // A refused config (src/config.ts) is logged once per isolate, not once per page.
     if (err instanceof P13nError && err.code === "CONFIG_INVALID") reportConfigProblem(err);
     else logEvent("error", "app", "UNHANDLED", { path: c.req.path, error: describeError(err) });
-    const code = err instanceof P13nError ? err.code : "INTERNAL";
-    if (c.req.path.startsWith(`${PREFIX}/`)) return c.json({ error: { code, message: "internal error" } }, 500);
+    // Our own routes: an error nobody caught is a 500 that names its code and says nothing more.
+    if (c.req.path.startsWith(`${PREFIX}/`)) return errorResponse(err, { uncaught: true });
     // The page path fails open: if anything above the origin fetch threw, still serve the origin.
     return fallbackToOrigin(c.req.raw, c.env, options.originFetch);
   });

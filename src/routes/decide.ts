@@ -9,6 +9,7 @@ import * as v from "valibot";
 import type { AppEnv } from "../app-env.ts";
 import { decide } from "../engine/decide.ts";
 import { IdSchema } from "../engine/schema.ts";
+import { refuse } from "../errors.ts";
 import { gatherInputs } from "../pipeline/inputs.ts";
 import { isEditor } from "./admin-auth.ts";
 
@@ -28,7 +29,7 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
   const config = c.get("config");
   const query = v.safeParse(QuerySchema, c.req.query());
   if (!query.success) {
-    return c.json({ error: { code: "BAD_QUERY", message: query.issues[0]?.message ?? "invalid query" } }, 400);
+    return refuse("BAD_QUERY", query.issues[0]?.message ?? "invalid query");
   }
   const now = Date.now();
   const request = c.req.raw;

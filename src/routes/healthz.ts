@@ -15,6 +15,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { liveManifest } from "../pipeline/inputs.ts";
 import { templateStore } from "../template/store.ts";
+import { refuse } from "../errors.ts";
 import { checkEditor } from "./admin-auth.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -27,7 +28,7 @@ export async function healthz(c: Context<AppEnv>): Promise<Response> {
   const asked = c.req.raw.headers.has("authorization") || c.req.raw.headers.has("cf-access-jwt-assertion");
   const editor = asked ? await checkEditor(c.req.raw, config.admin) : null;
   if (editor && !editor.ok) {
-    return c.json({ error: { code: "UNAUTHORIZED", message: editor.message } }, 401, { ...NO_STORE, "www-authenticate": "Bearer" });
+    return refuse("UNAUTHORIZED", editor.message, { ...NO_STORE, "www-authenticate": "Bearer" });
   }
   const read = await liveManifest({ config, env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, Date.now());
   const contentVersion = read.manifest?.version ?? null;

@@ -24,7 +24,7 @@ import type { AppEnv } from "../../app-env.ts";
 import type { Config } from "../../config/config.ts";
 import { requireConfig } from "../../config/context.ts";
 import { liveManifest } from "../../pipeline/inputs.ts";
-import { describeError } from "../../errors.ts";
+import { describeError, refuse, type ErrorCode } from "../../errors.ts";
 import { clearHostCookie, readCookie } from "../../cookies.ts";
 import { resolveIdentity, type Identity } from "../../identity/resolve.ts";
 import { newVisitorGate } from "../../identity/new-visitor-limit.ts";
@@ -44,20 +44,11 @@ import { applyPreferences, MAX_PREFERENCES_BYTES, parsePreferences, statesPrefer
 import { buildView, describeHolders, holdersOf, type Holders, type MeView } from "./view.ts";
 import { logEvent } from "../../observability/log.ts";
 
-type Status = 400 | 403 | 409 | 413 | 415 | 429 | 503;
-
 /** Never cached anywhere, and the answer differs by cookie and by Accept. */
 const PRIVATE = { "cache-control": "private, no-store", vary: "Accept, Cookie" };
 /** The page may run only its own script and style, and may not be framed (the erase button). */
 const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
-
-function refuse(c: Context<AppEnv>, status: Status, code: string, message: string, headers: Headers = new Headers()): Response {
-  const h = new Headers(headers);
-  for (const [k, val] of Object.entries(PRIVATE)) h.set(k, val);
-  h.set("content-type", "application/json; charset=utf-8");
-  return new Response(JSON.stringify({ error: { code, message } }), { status, headers: h });
-}
 
 function namespace(c: Context<AppEnv>): VisitorNamespace {
   return c.env.VISITOR;
@@ -100,7 +91,7 @@ async function getMe(c: Context<AppEnv>): Promise<Response> {
     return present(c, await view(c, config, who, who.privacy, holdersOf(who), now, cookieFlags(c)), new Headers(), asHtml);
   } catch (err) {
     logEvent("error", "me.get", "ME_FAILED", { error: describeError(err) });
-    return refuse(c, 503, "STATE_UNAVAILABLE", "what is stored about you could not be read just now; try again in a moment", new Headers({ "retry-after": "5" }));
+    return refuse("STATE_UNAVAILABLE", "what is stored about you could not be read just now; try again in a moment", { ...PRIVATE, "retry-after": "5" });
   }
 }
 
@@ -122,19 +113,19 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
   const request = c.req.raw;
   const now = Date.now();
   const why = crossSiteReason(request);
-  if (why) return refuse(c, 403, "CROSS_SITE", `preferences change only from this site's own pages (${why})`);
-  if (mediaType(request) !== "application/json") return refuse(c, 415, "UNSUPPORTED_MEDIA_TYPE", "send the preferences as JSON with Content-Type: application/json");
+  if (why) return refuse("CROSS_SITE", `preferences change only from this site's own pages (${why})`, PRIVATE);
+  if (mediaType(request) !== "application/json") return refuse("UNSUPPORTED_MEDIA_TYPE", "send the preferences as JSON with Content-Type: application/json", PRIVATE);
   const body = await readBody(request, MAX_PREFERENCES_BYTES);
-  if (!body.ok) return refuse(c, 413, "TOO_LARGE", `preferences are at most ${MAX_PREFERENCES_BYTES} bytes`);
+  if (!body.ok) return refuse("TOO_LARGE", `preferences are at most ${MAX_PREFERENCES_BYTES} bytes`, PRIVATE);
   const text = new TextDecoder().decode(body.bytes);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return refuse(c, 400, "MALFORMED_JSON", "the body is not JSON");
+    return refuse("MALFORMED_JSON", "the body is not JSON", PRIVATE);
   }
   const parsed = parsePreferences(json);
-  if (!parsed.ok) return refuse(c, 400, "INVALID_PREFERENCES", `${parsed.path ? `${parsed.path}: ` : ""}${parsed.message}`);
+  if (!parsed.ok) return refuse("INVALID_PREFERENCES", `${parsed.path ? `${parsed.path}: ` : ""}${parsed.message}`, PRIVATE);
   const update = parsed.update;
 
   const who = await resolveIdentity(request, config, now);
@@ -144,7 +135,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
   if (update.track !== undefined) choice.track = update.track;
   const privacy = decidePrivacy({ ...who.privacy.signals, visitor: choice }, config.privacy);
   if (statesPreferences(update) && !privacy.track) {
-    return refuse(c, 409, "NOT_STORED", "memory is off, so nothing about you is stored, not even stated preferences; your account's own preferences still apply");
+    return refuse("NOT_STORED", "memory is off, so nothing about you is stored, not even stated preferences; your account's own preferences still apply", PRIVATE);
   }
 
   const headers = new Headers();
@@ -162,9 +153,9 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
       if (!name) {
         // A first visit straight to the preference page: the id that will hold the preferences,
         // counted against the same per-client limit of new visitors as pages (an object per call otherwise).
-        if (!config.visitorSecret) return refuse(c, 503, "STATE_UNAVAILABLE", "no visitor id can be issued (VISITOR_SECRET is not set)");
+        if (!config.visitorSecret) return refuse("STATE_UNAVAILABLE", "no visitor id can be issued (VISITOR_SECRET is not set)", PRIVATE);
         if (!(await newVisitorGate(c.env.NEW_VISITORS, request)())) {
-          return refuse(c, 429, "RATE_LIMITED", "too many new visitors from your network just now; nothing was saved, try again in a minute", new Headers({ "retry-after": "60" }));
+          return refuse("RATE_LIMITED", "too many new visitors from your network just now; nothing was saved, try again in a minute", { ...PRIVATE, "retry-after": "60" });
         }
         const issued = await issueVisitorId(config.visitorSecret);
         headers.append("set-cookie", issued.setCookie);
@@ -180,7 +171,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
     }
   } catch (err) {
     logEvent("error", "me.put", "ME_FAILED", { error: describeError(err) });
-    return refuse(c, 503, "STATE_UNAVAILABLE", "your preferences could not be saved just now; nothing was changed, try again", new Headers({ "retry-after": "5" }));
+    return refuse("STATE_UNAVAILABLE", "your preferences could not be saved just now; nothing was changed, try again", { ...PRIVATE, "retry-after": "5" });
   }
   if (update.personalize !== undefined || update.track !== undefined) {
     headers.append("set-cookie", choiceCookie(choice));
@@ -198,14 +189,14 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
   const config = c.get("config");
   const request = c.req.raw;
   const why = crossSiteReason(request);
-  if (why) return refuse(c, 403, "CROSS_SITE", `erasure happens only from this site's own pages (${why})`);
+  if (why) return refuse("CROSS_SITE", `erasure happens only from this site's own pages (${why})`, PRIVATE);
   const who = await resolveIdentity(request, config, Date.now());
   let erased: Array<"profile" | "anonymous">;
   try {
     erased = await forgetAll(c, config, holdersOf(who));
   } catch (err) {
     logEvent("error", "me.delete", "ME_FAILED", { error: describeError(err) });
-    return refuse(c, 503, "STATE_UNAVAILABLE", "erasure did not complete; try again (it is safe to repeat)", new Headers({ "retry-after": "5" }));
+    return refuse("STATE_UNAVAILABLE", "erasure did not complete; try again (it is safe to repeat)", { ...PRIVATE, "retry-after": "5" });
   }
   const headers = new Headers();
   const cleared = [VISITOR_COOKIE];
