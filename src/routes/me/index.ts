@@ -40,7 +40,7 @@ import { readBody } from "../read-body.ts";
 import { meScript, meStyle } from "./assets.ts";
 import { wantsHtml } from "./negotiate.ts";
 import { renderPage } from "./page.ts";
-import { applyPreferences, MAX_PREFERENCES_BYTES, parsePreferences, statesPreferences } from "./preferences.ts";
+import { applyPreferences, MAX_PREFERENCES_BYTES, parsePreferences, statesPreferences, type PreferencesUpdate } from "./preferences.ts";
 import { buildView, describeHolders, holdersOf, type Holders, type MeView } from "./view.ts";
 import { logEvent } from "../../observability/log.ts";
 
@@ -108,25 +108,41 @@ async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): 
   return erased;
 }
 
+/** A PUT's preferences, from this site's own pages only, as JSON within the limit; else the refusal. */
+async function readUpdate(request: Request): Promise<{ ok: true; update: PreferencesUpdate } | { ok: false; refused: Response }> {
+  const no = (code: ErrorCode, message: string) => ({ ok: false as const, refused: refuse(code, message, PRIVATE) });
+  const why = crossSiteReason(request);
+  if (why) return no("CROSS_SITE", `preferences change only from this site's own pages (${why})`);
+  if (mediaType(request) !== "application/json") return no("UNSUPPORTED_MEDIA_TYPE", "send the preferences as JSON with Content-Type: application/json");
+  const body = await readBody(request, MAX_PREFERENCES_BYTES);
+  if (!body.ok) return no("TOO_LARGE", `preferences are at most ${MAX_PREFERENCES_BYTES} bytes`);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(body.bytes));
+  } catch {
+    return no("MALFORMED_JSON", "the body is not JSON");
+  }
+  const parsed = parsePreferences(json);
+  if (!parsed.ok) return no("INVALID_PREFERENCES", `${parsed.path ? `${parsed.path}: ` : ""}${parsed.message}`);
+  return { ok: true, update: parsed.update };
+}
+
+/** The visitor's stated preferences, updated in their object (read, then written, each within the budget). */
+async function writePreferences(c: Context<AppEnv>, name: string, update: PreferencesUpdate, now: number): Promise<void> {
+  const budget = c.get("config").stateWriteBudgetMs;
+  const current = await withinBudget(visitorStub(namespace(c), name).describe({ now }), budget);
+  if (!current.ok) throw current.error;
+  const written = await withinBudget(visitorStub(namespace(c), name).setPreferences(applyPreferences(current.value.statedPrefs, update), now), budget);
+  if (!written.ok) throw written.error;
+}
+
 async function putMe(c: Context<AppEnv>): Promise<Response> {
   const config = c.get("config");
   const request = c.req.raw;
   const now = Date.now();
-  const why = crossSiteReason(request);
-  if (why) return refuse("CROSS_SITE", `preferences change only from this site's own pages (${why})`, PRIVATE);
-  if (mediaType(request) !== "application/json") return refuse("UNSUPPORTED_MEDIA_TYPE", "send the preferences as JSON with Content-Type: application/json", PRIVATE);
-  const body = await readBody(request, MAX_PREFERENCES_BYTES);
-  if (!body.ok) return refuse("TOO_LARGE", `preferences are at most ${MAX_PREFERENCES_BYTES} bytes`, PRIVATE);
-  const text = new TextDecoder().decode(body.bytes);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return refuse("MALFORMED_JSON", "the body is not JSON", PRIVATE);
-  }
-  const parsed = parsePreferences(json);
-  if (!parsed.ok) return refuse("INVALID_PREFERENCES", `${parsed.path ? `${parsed.path}: ` : ""}${parsed.message}`, PRIVATE);
-  const update = parsed.update;
+  const read = await readUpdate(request);
+  if (!read.ok) return read.refused;
+  const update = read.update;
 
   const who = await resolveIdentity(request, config, now);
   // The visitor's own choice, updated; the decision as it will be from the next request on.
@@ -163,11 +179,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
         holders = { profile: null, anonymous: name };
         cookies.visitor = true;
       }
-      const stub = visitorStub(namespace(c), name);
-      const current = await withinBudget(stub.describe({ now }), config.stateWriteBudgetMs);
-      if (!current.ok) throw current.error;
-      const written = await withinBudget(visitorStub(namespace(c), name).setPreferences(applyPreferences(current.value.statedPrefs, update), now), config.stateWriteBudgetMs);
-      if (!written.ok) throw written.error;
+      await writePreferences(c, name, update, now);
     }
   } catch (err) {
     logEvent("error", "me.put", "ME_FAILED", { error: describeError(err) });
