@@ -59,7 +59,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.all("*", pageMetrics, requireConfig, personalize);
 
   app.onError((err, c) => {
-    // A refused config (src/config.ts) is logged once per isolate, not once per page.
+    // A refused config (src/config/config.ts) is logged once per isolate, not once per page.
     if (err instanceof P13nError && err.code === "CONFIG_INVALID") reportConfigProblem(err);
     else logEvent("error", "app", "UNHANDLED", { path: c.req.path, error: describeError(err) });
     // Our own routes: an error nobody caught is a 500 that names its code and says nothing more.

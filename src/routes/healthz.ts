@@ -4,7 +4,7 @@
  * An editor's credential (the admin bearer token or a Cloudflare Access assertion, checked as
  * the admin API checks it) adds the detailed view: manifest source, origin, this isolate's
  * page templates. A credential that does not verify gets 401, not a silent public view. A
- * refused config (src/config.ts) answers 503 `{ ok: false, error: { code: "CONFIG_INVALID" } }`:
+ * refused config (src/config/config.ts) answers 503 `{ ok: false, error: { code: "CONFIG_INVALID" } }`:
  * the pages pass through untouched meanwhile, so this is where a monitor sees it.
  *
  * @example
