@@ -12,7 +12,7 @@ export interface AppEnv {
   Bindings: Bindings;
   Variables: {
     /**
-     * The parsed config (src/config/context.ts): set on every request whose config is valid;
+     * The parsed config (src/configure.ts): set on every request whose config is valid;
      * handlers behind `requireConfig` (every one that reads it) never run without it.
      */
     config: Config;

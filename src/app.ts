@@ -8,7 +8,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { configure, reportConfigProblem, requireConfig } from "./config/context.ts";
+import { configure, reportConfigProblem, requireConfig } from "./configure.ts";
 import { describeError, errorResponse, P13nError, refuse } from "./errors.ts";
 import { personalize } from "./personalize.ts";
 import { originFetchFor, originRequest, type OriginFetch } from "./proxy/origin.ts";
@@ -22,7 +22,7 @@ import { events } from "./routes/events.ts";
 import { healthz } from "./routes/healthz.ts";
 import { meRoutes } from "./routes/me/index.ts";
 import { logEvent } from "./observability/log.ts";
-import { pageMetrics } from "./observability/metrics.ts";
+import { pageMetrics } from "./observe.ts";
 
 export const PREFIX = "/__p13n";
 

@@ -18,7 +18,7 @@ import type { AppEnv } from "./app-env.ts";
 import { pageTopicsFromManifest } from "./content/page-topics.ts";
 import { describeError } from "./errors.ts";
 import { logEvent } from "./observability/log.ts";
-import { observe, pageTiming } from "./observability/metrics.ts";
+import { observe, pageTiming } from "./observe.ts";
 import { decidePage } from "./pipeline/decide-page.ts";
 import { gatherInputs, type Inputs } from "./pipeline/inputs.ts";
 import { originTarget, reportOriginFailure, reportStateProblem } from "./pipeline/page-io.ts";

@@ -1,7 +1,7 @@
 /**
  * Turns the Worker's string bindings into one typed, validated config: every var, parsed once
  * per env object (env is stable for an isolate's life). Request handlers read it from the Hono
- * context (`c.get("config")`, set by src/config/context.ts); the Durable Objects and the cron
+ * context (`c.get("config")`, set by src/configure.ts); the Durable Objects and the cron
  * trigger, which have no request, call `getConfig(env)`.
  *
  * A var the Worker cannot read refuses the whole config (README "A refused config"): pages pass
@@ -15,7 +15,7 @@ import * as v from "valibot";
 import { P13nError } from "../errors.ts";
 import type { ConsentCookieFormat } from "../privacy/consent-cookie.ts";
 import type { PrivacyPolicy } from "../privacy/types.ts";
-import type { GlobList } from "../template/globs.ts";
+import type { GlobList } from "../match/glob-list.ts";
 import { normalizeTyp, profileKeys, requireIssuerAndAudience, type ProfileKeySource } from "./profile-keys.ts";
 import { AdminEnvSchema, EnvSchema, type EnvVars } from "./schema.ts";
 

@@ -4,8 +4,8 @@
  * typed Config by config.ts.
  */
 import * as v from "valibot";
-import { globList } from "../template/globs.ts";
-import { pathPatterns } from "../template/paths.ts";
+import { globList } from "../match/glob-list.ts";
+import { pathPatterns } from "../match/path-patterns.ts";
 
 /** The `typ` a profile token must carry unless PROFILE_TYP says otherwise. */
 export const DEFAULT_PROFILE_TYP = "p13n-profile+jwt";

@@ -1,7 +1,7 @@
 /**
- * Per-request counts: the middleware around the page path that observes each request and,
- * after the response is on its way, records it (Workers Analytics Engine, and the local
- * stand-in when METRICS_STORE=local); and the choice of reader for the admin API.
+ * Per-request counts: recording one request's (Workers Analytics Engine, and the local
+ * stand-in when METRICS_STORE=local; the middleware that observes each page is src/observe.ts),
+ * and the choice of reader for the admin API.
  *
  * The write never slows or breaks a page: it runs in `waitUntil` after the handler
  * returned, Analytics Engine's write is non-blocking, and every failure is swallowed (logged
@@ -9,18 +9,14 @@
  * content version, status and milliseconds.
  *
  * @example
- * app.all("*", pageMetrics, personalize);
- * // in the page path, once: observe(c)?.decided(result);
+ * recordPage(env, config.metrics.store, observation.summarize(res, ended, failed), Date.now());
  */
-import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env.ts";
 import type { MetricsSettings } from "../config/config.ts";
 import { describeError, P13nError } from "../errors.ts";
-import { ServerTiming } from "../timing.ts";
 import { analyticsEngineSource, writePageMetrics, type DataPointSink } from "./analytics-engine.ts";
 import { localMetrics, localSource } from "./local-store.ts";
 import { logEvent } from "./log.ts";
-import { PageObservation, type PageMetrics } from "./page-metrics.ts";
+import type { PageMetrics } from "./page-metrics.ts";
 import type { MetricsSource } from "./stats.ts";
 
 interface MetricsBindings {
@@ -37,37 +33,6 @@ export function recordPage(env: object, store: MetricsSettings["store"] | undefi
     logEvent("warn", "metrics", "METRICS_WRITE_FAILED", { error: describeError(err) });
   }
 }
-
-/** This request's observation (set by `pageMetrics`), if any. */
-export function observe(c: Context<AppEnv>): PageObservation | undefined {
-  return c.get("observation");
-}
-
-/** The Server-Timing the page path fills: the observation's, so the metrics read the same entries. */
-export function pageTiming(c: Context<AppEnv>): ServerTiming {
-  return observe(c)?.timing ?? new ServerTiming();
-}
-
-/** Hono middleware in front of the page path (never on /__p13n/ routes). */
-export const pageMetrics: MiddlewareHandler<AppEnv> = async function pageMetrics(c, next) {
-  const observation = new PageObservation(performance.now());
-  c.set("observation", observation);
-  await next();
-  // An editor's preview is never counted (like its page views and impressions).
-  if (c.get("preview")) return;
-  const ended = performance.now();
-  const failed = c.error !== undefined;
-  const res = c.res;
-  // The config's metrics store (none when the config is refused: only Analytics Engine is written).
-  const store = c.get("configRefusal") ? undefined : c.get("config")?.metrics.store;
-  const record = () => recordPage(c.env, store, observation.summarize(res, ended, failed), Date.now());
-  try {
-    c.executionCtx.waitUntil(Promise.resolve().then(record));
-  } catch {
-    // No execution context (a bare app.request in a test): record after this turn instead.
-    queueMicrotask(record);
-  }
-};
 
 /**
  * Where the admin API reads the counts: the local stand-in, or Analytics Engine's SQL API

@@ -11,7 +11,7 @@ import { decide, statedPrefs } from "../engine/decide.ts";
 import type { DecideResult } from "../engine/types.ts";
 import { describeError } from "../errors.ts";
 import { logEvent } from "../observability/log.ts";
-import { plainReasons } from "../privacy/plain-reasons.ts";
+import { plainReasons } from "./plain-reasons.ts";
 import type { SlotRender } from "../rewrite/types.ts";
 import type { ServerTiming } from "../timing.ts";
 import type { LastPage } from "../visitor/disclosure.ts";

@@ -2,7 +2,9 @@
  * The shape of src/, checked from its source with the TypeScript compiler's own import
  * scanner (`ts.preProcessFile`: every `import`, `import type`, `export … from` and dynamic
  * `import()`), so a newcomer can read the data flow off the tree:
- *  - no import circle, type-only imports included (shared types live in their own files);
+ *  - no import circle, type-only imports included (shared types live in their own files),
+ *    between files and between src/'s folders (each folder, and each file at the top, one
+ *    node): identity ↔ privacy or rewrite ↔ visitor through different files is a circle too;
  *  - nothing outside src/app.ts and src/index.ts imports src/routes/ (the handlers are the
  *    top of the flow: the page path, the engine and the stores never reach up into them).
  * `importGraph` and `findCycles` are tested on a small hand-made graph first, so a checker
@@ -78,6 +80,19 @@ function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   return out;
 }
 
+/** The same graph between src/'s folders ("identity/") and top-level files ("config.ts"). */
+function folderGraph(graph: ReadonlyMap<string, readonly string[]>): Map<string, string[]> {
+  const node = (f: string) => (f.includes("/") ? `${f.slice(0, f.indexOf("/"))}/` : f);
+  const out = new Map<string, Set<string>>();
+  for (const [file, targets] of graph) {
+    const from = node(file);
+    const set = out.get(from) ?? new Set<string>();
+    for (const t of targets) if (node(t) !== from) set.add(node(t));
+    out.set(from, set);
+  }
+  return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
+}
+
 /** Imports of src/routes/ from anywhere but the app's entry points. */
 function upwardImports(graph: ReadonlyMap<string, readonly string[]>): string[] {
   const entry = new Set(["app.ts", "index.ts"]);
@@ -114,6 +129,17 @@ describe("the checker itself", () => {
     expect(upwardImports(graph)).toEqual(["d.ts → routes/x.ts"]);
   });
 
+  it("finds a circle between folders that no two files make", () => {
+    const files2 = new Map([
+      ["identity/resolve.ts", 'import { signals } from "../privacy/signals.ts";'],
+      ["privacy/signals.ts", 'import { readCookie } from "../identity/cookies.ts";'],
+      ["identity/cookies.ts", "export const readCookie = 1;"],
+    ]);
+    const g = importGraph(files2);
+    expect(findCycles(g)).toEqual([]);
+    expect(findCycles(folderGraph(g))).toEqual([["identity/", "privacy/"]]);
+  });
+
   it("finds a file that imports itself, and nothing in a tree without circles", () => {
     expect(findCycles(new Map([["s.ts", ["s.ts"]]]))).toEqual([["s.ts"]]);
     expect(findCycles(new Map([["a.ts", ["b.ts"]], ["b.ts", []]]))).toEqual([]);
@@ -132,6 +158,11 @@ describe("src/", () => {
   it("has no import circle", () => {
     const cycles = findCycles(graph).map((c) => c.join(" ↔ "));
     expect(cycles, `import circles in src/ (${relative(ROOT, SRC)}): move shared types into their own file`).toEqual([]);
+  });
+
+  it("has no import circle between its folders", () => {
+    const cycles = findCycles(folderGraph(graph)).map((c) => c.join(" ↔ "));
+    expect(cycles, "folders of src/ that import each other: the data flow must run one way").toEqual([]);
   });
 
   it("imports src/routes/ only from src/app.ts and src/index.ts", () => {

@@ -22,7 +22,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import type { Config } from "../../config/config.ts";
-import { requireConfig } from "../../config/context.ts";
+import { requireConfig } from "../../configure.ts";
 import { liveManifest } from "../../pipeline/inputs.ts";
 import { describeError, refuse, type ErrorCode } from "../../errors.ts";
 import { clearHostCookie, readCookie } from "../../cookies.ts";

@@ -10,10 +10,10 @@
  * own.post("/events", requireConfig, events);
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import type { P13nError } from "../errors.ts";
-import { logEvent } from "../observability/log.ts";
-import { loadConfig } from "./config.ts";
+import type { AppEnv } from "./app-env.ts";
+import type { P13nError } from "./errors.ts";
+import { logEvent } from "./observability/log.ts";
+import { loadConfig } from "./config/config.ts";
 
 /** Messages already logged by this isolate: a refused config is one error in the log, not one per request. */
 const reported = new Set<string>();
