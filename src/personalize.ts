@@ -15,15 +15,13 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { pageTopicsFromManifest } from "./content/page-topics.ts";
 import { describeError } from "./errors.ts";
 import { logEvent } from "./observability/log.ts";
 import { observe, pageTiming } from "./observe.ts";
 import { decidePage } from "./pipeline/decide-page.ts";
-import { gatherInputs, type Inputs } from "./pipeline/inputs.ts";
+import { gatherInputs } from "./pipeline/inputs.ts";
 import { originTarget, reportOriginFailure, reportStateProblem } from "./pipeline/page-io.ts";
-import { planPage } from "./pipeline/page-plan.ts";
-import { pageResponse } from "./pipeline/page-response.ts";
+import { decidedPage } from "./pipeline/page-response.ts";
 import { previewRoute } from "./pipeline/preview-page.ts";
 import { originFetchFor, originRequest } from "./proxy/origin.ts";
 import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts";
@@ -63,7 +61,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   let saidHtml: (html: boolean) => void = () => {};
   const html = new Promise<boolean>((resolve) => (saidHtml = resolve));
   const isPage = page === "navigation" ? Promise.resolve(true) : html;
-  const gathering = page ? settle(gatherInputs({ config, env: c.env, waitUntil }, { request, url, now, isPage })) : null;
+  const deps = { config, env: c.env, waitUntil };
+  const gathering = page ? settle(gatherInputs(deps, { request, url, now, isPage })) : null;
 
   // 3. The origin's answer decides whether there is anything to do.
   const answer = await origin;
@@ -90,34 +89,12 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   // 4. Decide (pure); an engine error never costs the page.
   const decision = decidePage(inputs, { now, path: url.pathname, timing, observe: (r) => observe(c)?.decided(r) });
 
-  // 5–7. What the page needs, then the page: filled, private, recorded after the last byte.
-  const { identity, manifest } = inputs;
-  const mapped = inputs.objectName ? pageTopicsFromManifest(manifest.manifest, url.pathname) : null;
-  const plan = planPage({
-    remembered: inputs.objectName !== null,
-    bot: inputs.context.device === "bot",
-    issuedId: identity.setCookie !== null,
-    signedIn: identity.profile !== null,
-    filled: decision.renders.size,
-    clientScript: config.clientScript,
-    published: manifest.manifest !== null,
-    inExperiment: decision.result?.decisions.some((d) => d.experiment !== undefined) ?? false,
-    mapped: mapped !== null,
-  });
+  // 5–7. What the page needs (page-plan.ts), then the page: filled, private, recorded after the last byte.
   // A template's stored headers are already clean; a constructed Response's headers are mutable.
   const out = did.served ? res : passThrough(res, config.originUrl, url);
   timing.add("template", did.ms, did.state);
   out.headers.append("server-timing", timing.header());
-  const record = { context: recordContext(c, inputs, now), page: { path: url.pathname, mapped, why: decision.why, decided: decision.result } };
-  return pageResponse({ res, out, did, plan, renders: decision.renders, setCookie: identity.setCookie, record });
-}
-
-function recordContext(c: Context<AppEnv>, inputs: Inputs, now: number) {
-  const config = c.get("config");
-  const { identity, objectName, state, manifest, allocation } = inputs;
-  const ns = c.env.VISITOR as AppEnv["Bindings"]["VISITOR"] | undefined;
-  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-  return { ns, objectName, identity, state, manifest: manifest.manifest, allocation, budgetMs: config.stateWriteBudgetMs, now, waitUntil };
+  return decidedPage({ deps, inputs, decision, res, out, did, path: url.pathname, now });
 }
 
 /** A promise's outcome as a value (never rejects): the inputs fail open. */

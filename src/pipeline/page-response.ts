@@ -1,12 +1,13 @@
 /**
- * Steps 5–7 of the page path, carried out as the plan (src/pipeline/page-plan.ts) says: the
- * body (untouched, read for its meta and slots, or filled: spliced from the template or
- * streamed through the rewriter, the client script tag before `</body>`), the headers (a
- * personalized page never reaches a shared cache; a default one never revalidates into an old
- * copy), and, after the last byte, the page view recorded in one call (waitUntil).
+ * Steps 5–7 of the page path: what the decided page needs (the plan, src/pipeline/page-plan.ts),
+ * then the page as the plan says: the body (untouched, read for its meta and slots, or filled:
+ * spliced from the template or streamed through the rewriter, the client script tag before
+ * `</body>`), the headers (a personalized page never reaches a shared cache; a default one
+ * never revalidates into an old copy), and, after the last byte, the page view recorded in one
+ * call (waitUntil).
  *
  * @example
- * return pageResponse({ res, out, did, plan, renders, setCookie, record });
+ * return decidedPage({ deps, inputs, decision, res, out, did, path: url.pathname, now });
  */
 import { clientScriptTag } from "../client/tag.ts";
 import { describeError } from "../errors.ts";
@@ -19,7 +20,11 @@ import type { RewriteReport, SlotRender } from "../rewrite/types.ts";
 import type { TemplateReport } from "../template/origin-cache.ts";
 import { renderPage } from "../template/render.ts";
 import { recordPageAfter, type PageSeen, type RecordContext } from "../visitor/record-page.ts";
-import type { PagePlan } from "./page-plan.ts";
+import { pageTopicsFromManifest } from "../content/page-topics.ts";
+import type { Bindings } from "../app-env.ts";
+import type { PageDecision } from "./decide-page.ts";
+import type { InputDeps, Inputs } from "./inputs.ts";
+import { planPage, type PagePlan } from "./page-plan.ts";
 
 export interface PageOutput {
   /** The origin's answer (or the template's), as received: its Content-Type and CSP. */
@@ -74,4 +79,45 @@ export function pageResponse(p: PageOutput): Response {
   // After the last byte: what was seen, in one call.
   if (plan.record) recordPageAfter(p.record.context, { ...p.record.page, meta, report }, ended);
   return new Response(body, { status: out.status, statusText: out.statusText, headers });
+}
+
+/** A decided page: its plan from the gathered inputs and the decision, then the page. */
+export function decidedPage(p: {
+  deps: InputDeps;
+  inputs: Inputs;
+  decision: PageDecision;
+  res: Response;
+  out: Response;
+  did: Pick<TemplateReport, "served" | "shareable">;
+  path: string;
+  now: number;
+}): Response {
+  const { deps, inputs, decision } = p;
+  const { identity, manifest, objectName, state, allocation } = inputs;
+  // The page's category and topics: the manifest's mapping, else the page's own meta as it streams.
+  const mapped = objectName ? pageTopicsFromManifest(manifest.manifest, p.path) : null;
+  const plan = planPage({
+    remembered: objectName !== null,
+    bot: inputs.context.device === "bot",
+    issuedId: identity.setCookie !== null,
+    signedIn: identity.profile !== null,
+    filled: decision.renders.size,
+    clientScript: deps.config.clientScript,
+    published: manifest.manifest !== null,
+    inExperiment: decision.result?.decisions.some((d) => d.experiment !== undefined) ?? false,
+    mapped: mapped !== null,
+  });
+  const context: RecordContext = {
+    ns: deps.env.VISITOR as Bindings["VISITOR"] | undefined,
+    objectName,
+    identity,
+    state,
+    manifest: manifest.manifest,
+    allocation,
+    budgetMs: deps.config.stateWriteBudgetMs,
+    now: p.now,
+    waitUntil: deps.waitUntil,
+  };
+  const page = { path: p.path, mapped, why: decision.why, decided: decision.result };
+  return pageResponse({ res: p.res, out: p.out, did: p.did, plan, renders: decision.renders, setCookie: identity.setCookie, record: { context, page } });
 }
