@@ -16,7 +16,7 @@ import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts"
 import { originErrorPage, passThrough } from "./proxy/responses.ts";
 import { decideRoute } from "./routes/decide.ts";
 import { adminApi } from "./routes/admin/index.ts";
-import { consolePage, consoleScript, consoleStyle } from "./routes/console/index.ts";
+import { consoleModule, consolePage, consoleScript, consoleStyle } from "./routes/console/index.ts";
 import { clientScript } from "./routes/client-script.ts";
 import { events } from "./routes/events.ts";
 import { healthz } from "./routes/healthz.ts";
@@ -51,6 +51,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   own.route("/admin", adminApi());
   own.get("/console", consolePage);
   own.get("/console.js", consoleScript);
+  own.get("/console/:module", consoleModule);
   own.get("/console.css", consoleStyle);
   own.all("*", (c) => refuse("NOT_FOUND", `no ${c.req.method} ${c.req.path}`));
   app.route(PREFIX, own);

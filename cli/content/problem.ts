@@ -7,6 +7,8 @@
  *   field: "gold.attr", message: "unknown attribute 'profile.teir'", fix: "did you mean profile.tier?" });
  * // "content/segments.yaml:4:9 gold.attr — unknown attribute 'profile.teir' — did you mean profile.tier?"
  */
+import { closest } from "../../src/engine/did-you-mean.ts";
+
 export interface Problem {
   severity: "error" | "warning";
   /** Path as the editor should open it (relative to the working directory when inside it). */
@@ -43,33 +45,8 @@ export function sortProblems(problems: Problem[]): Problem[] {
   return [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }
 
-/** " Did you mean x?" for a close candidate, else "". Edit distance, bounded by the name's length. */
+/** " Did you mean 'x'?" for a close candidate (src/engine/did-you-mean.ts: the one rule), else "". */
 export function didYouMean(name: string, candidates: Iterable<string>): string {
-  let best: string | undefined;
-  let bestDist = Math.max(2, Math.floor(name.length / 3)) + 1;
-  const lower = name.toLowerCase();
-  for (const c of candidates) {
-    const cl = c.toLowerCase();
-    // A shortened or lengthened name ("equals" for "eq", "open-service" for "open-service-case") counts as close.
-    const d = cl.length >= 2 && (lower.startsWith(cl) || cl.startsWith(lower)) ? 1 : distance(lower, cl);
-    if (d < bestDist) {
-      bestDist = d;
-      best = c;
-    }
-  }
+  const best = closest(name, candidates);
   return best === undefined ? "" : ` Did you mean '${best}'?`;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }

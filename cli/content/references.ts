@@ -31,11 +31,9 @@ function fixFor(i: ManifestIssue, m: Manifest): string {
   switch (i.code) {
     case "unknown-attribute":
       return "use an attribute listed by `p13n attributes` (profile.attrs.<name>, visitor.interest.<topic> and the like take any name)";
-    case "unknown-segment": {
-      const name = String(valueAt(m, i.path));
-      const hint = i.message.includes("did you mean") ? "" : didYouMean(name, Object.keys(m.segments ?? {}));
-      return `define the segment in segments.yaml, or fix the name.${hint}`;
-    }
+    case "unknown-segment":
+      // The engine's message already names the closest segment (one "did you mean" rule for both).
+      return "define the segment in segments.yaml, or fix the name.";
     case "segment-cycle":
       return "a segment may not include itself, directly or through other segments";
     case "too-deep":

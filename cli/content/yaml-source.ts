@@ -7,7 +7,7 @@
  * src.locate(["gold", "attr"]); // { line: 12, column: 3 }
  */
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from "yaml";
-import { MAX_RULE_DEPTH } from "../../src/engine/rules.ts";
+import { MAX_RULE_DEPTH } from "../../src/engine/rule-validator.ts";
 import type { Key, Problem } from "./problem.ts";
 
 export interface Position {

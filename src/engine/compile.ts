@@ -4,7 +4,7 @@
  * manifests are immutable), so the per-request work is evaluation only.
  */
 import type { Experiment, Manifest, Variant } from "./types.ts";
-import { compileRule, SegmentTable, type CompiledRule } from "./rules.ts";
+import { compileRule, SegmentTable, type CompiledRule } from "./rule-compiler.ts";
 import { compileSchedule, type CompiledSchedule } from "./timing.ts";
 import { describeRule } from "./explain.ts";
 

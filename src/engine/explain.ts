@@ -3,7 +3,7 @@
  * summary of a result for the preview debug header / Server-Timing description.
  */
 import type { RuleShape } from "./schema.ts";
-import { operatorOf } from "./rules.ts";
+import { operatorOf } from "./rule-operators.ts";
 import type { DecideResult } from "./types.ts";
 
 const MAX_TEXT = 240;

@@ -12,7 +12,7 @@
  * ruleDepthIssues({ segments: { deep: { not: { not: { … } } } } });
  * // [{ code: "too-deep", path: ["segments", "deep", "not", …], message: "rule nested deeper than 8 levels …" }]
  */
-import { MAX_RULE_DEPTH, type RuleIssue } from "./rules.ts";
+import { MAX_RULE_DEPTH, type RuleIssue } from "./rule-validator.ts";
 
 type Path = (string | number)[];
 

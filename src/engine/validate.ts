@@ -4,8 +4,8 @@
  * experiments, schedules and caps. Each issue carries a JSON path into the manifest so
  * the CLI can name file, line and field.
  */
-import type { Manifest } from "./types.ts";
-import { validateRule, type RuleIssue } from "./rules.ts";
+import type { Experiment, Manifest, Variant } from "./types.ts";
+import { validateRule, type RuleIssue } from "./rule-validator.ts";
 
 export interface ManifestIssue {
   code: RuleIssue["code"] | "duplicate-id" | "schedule" | "cap" | "unknown-slot" | "unknown-variant" | "arm-slot" | "weights" | "experiment-overlap" | "unreachable" | "goal";
@@ -25,7 +25,7 @@ export interface ManifestIssue {
 export function validateManifest(manifest: Manifest): ManifestIssue[] {
   const issues: ManifestIssue[] = [];
   const segments = manifest.segments ?? {};
-  const rule = (r: Parameters<typeof validateRule>[0], path: (string | number)[]) => {
+  const rule: RuleCheck = (r, path) => {
     for (const i of validateRule(r, { segments, path })) issues.push({ ...i, severity: "error" });
   };
 
@@ -41,18 +41,7 @@ export function validateManifest(manifest: Manifest): ManifestIssue[] {
       const path = ["slots", slotId, "variants", i];
       if (seen.has(v.id)) issues.push({ code: "duplicate-id", severity: "error", path: [...path, "id"], message: `variant id '${v.id}' appears twice in slot ${slotId}` });
       seen.add(v.id);
-      if (v.audience) rule(v.audience, [...path, "audience"]);
-      if (v.suppressWhen) rule(v.suppressWhen, [...path, "suppressWhen"]);
-      const s = v.schedule;
-      if (s?.start !== undefined && s.end !== undefined && Date.parse(s.start) >= Date.parse(s.end)) {
-        issues.push({ code: "schedule", severity: "error", path: [...path, "schedule", "end"], message: `end ${s.end} is not after start ${s.start}: never shown` });
-      }
-      if (s?.hours && s.hours[0] === s.hours[1]) {
-        issues.push({ code: "schedule", severity: "error", path: [...path, "schedule", "hours"], message: `hours [${s.hours[0]}, ${s.hours[1]}) is empty: use [0, 24] for all day` });
-      }
-      if (v.cap?.scope === "campaign" && v.campaign === undefined) {
-        issues.push({ code: "cap", severity: "error", path: [...path, "cap", "scope"], message: "a campaign cap needs the variant's campaign" });
-      }
+      checkVariant(v, path, rule, issues);
       if (v.experimentOnly && !armTargets.has(`${slotId}/${v.id}`)) {
         issues.push({ code: "unreachable", severity: "warning", path: [...path, "experimentOnly"], message: `experiment-only variant ${v.id} is in no running experiment's arm: never shown` });
       }
@@ -63,40 +52,71 @@ export function validateManifest(manifest: Manifest): ManifestIssue[] {
   for (const [id, e] of running) {
     const path = ["experiments", id];
     if (e.audience) rule(e.audience, [...path, "audience"]);
-    e.slots.forEach((slotId, i) => {
-      if (!Object.hasOwn(manifest.slots, slotId)) issues.push({ code: "unknown-slot", severity: "error", path: [...path, "slots", i], message: `unknown slot '${slotId}'` });
-      const prev = owner.get(slotId);
-      if (prev && (prev.layer === undefined || prev.layer !== e.layer)) {
-        issues.push({
-          code: "experiment-overlap",
-          severity: "warning",
-          path: [...path, "slots", i],
-          message: `slot ${slotId} is also in experiment ${prev.id} and they share no layer: a visitor in both sees only ${prev.id < id ? prev.id : id}; put them in one layer`,
-        });
-      }
-      owner.set(slotId, { id, layer: e.layer });
-    });
+    checkExperimentSlots(manifest, id, e, owner, issues);
     if (e.bandit && e.goal === undefined) {
       issues.push({ code: "goal", severity: "error", path: [...path, "bandit"], message: "a bandit optimizes a goal: name it with 'goal:' (a goal taken from the data could be chosen by whoever sends conversions)" });
     }
     if (!e.arms.some((a) => a.weight > 0)) issues.push({ code: "weights", severity: "error", path: [...path, "arms"], message: "no arm has a positive weight" });
-    const armIds = new Set<string>();
-    e.arms.forEach((arm, a) => {
-      if (armIds.has(arm.id)) issues.push({ code: "duplicate-id", severity: "error", path: [...path, "arms", a, "id"], message: `arm id '${arm.id}' appears twice` });
-      armIds.add(arm.id);
-      for (const [slotId, variantId] of Object.entries(arm.variants)) {
-        const vpath = [...path, "arms", a, "variants", slotId];
-        if (!e.slots.includes(slotId)) {
-          issues.push({ code: "arm-slot", severity: "error", path: vpath, message: `slot ${slotId} is not one of the experiment's slots (${e.slots.join(", ")})` });
-          continue;
-        }
-        const slot = Object.hasOwn(manifest.slots, slotId) ? manifest.slots[slotId] : undefined;
-        if (variantId !== null && slot && !slot.variants.some((v) => v.id === variantId)) {
-          issues.push({ code: "unknown-variant", severity: "error", path: vpath, message: `slot ${slotId} has no variant '${variantId}'` });
-        }
-      }
-    });
+    checkArms(manifest, id, e, issues);
   }
 
   return issues.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
+}
+
+type Path = (string | number)[];
+type RuleCheck = (r: Parameters<typeof validateRule>[0], path: Path) => void;
+
+/** A variant's rules, schedule and cap. */
+function checkVariant(v: Variant, path: Path, rule: RuleCheck, issues: ManifestIssue[]): void {
+  if (v.audience) rule(v.audience, [...path, "audience"]);
+  if (v.suppressWhen) rule(v.suppressWhen, [...path, "suppressWhen"]);
+  const s = v.schedule;
+  if (s?.start !== undefined && s.end !== undefined && Date.parse(s.start) >= Date.parse(s.end)) {
+    issues.push({ code: "schedule", severity: "error", path: [...path, "schedule", "end"], message: `end ${s.end} is not after start ${s.start}: never shown` });
+  }
+  if (s?.hours && s.hours[0] === s.hours[1]) {
+    issues.push({ code: "schedule", severity: "error", path: [...path, "schedule", "hours"], message: `hours [${s.hours[0]}, ${s.hours[1]}) is empty: use [0, 24] for all day` });
+  }
+  if (v.cap?.scope === "campaign" && v.campaign === undefined) {
+    issues.push({ code: "cap", severity: "error", path: [...path, "cap", "scope"], message: "a campaign cap needs the variant's campaign" });
+  }
+}
+
+/** An experiment's slots exist, and a slot shared with an earlier experiment is in the same layer (`owner` remembers). */
+function checkExperimentSlots(manifest: Manifest, id: string, e: Experiment, owner: Map<string, { id: string; layer: string | undefined }>, issues: ManifestIssue[]): void {
+  e.slots.forEach((slotId, i) => {
+    const path = ["experiments", id, "slots", i];
+    if (!Object.hasOwn(manifest.slots, slotId)) issues.push({ code: "unknown-slot", severity: "error", path, message: `unknown slot '${slotId}'` });
+    const prev = owner.get(slotId);
+    if (prev && (prev.layer === undefined || prev.layer !== e.layer)) {
+      issues.push({
+        code: "experiment-overlap",
+        severity: "warning",
+        path,
+        message: `slot ${slotId} is also in experiment ${prev.id} and they share no layer: a visitor in both sees only ${prev.id < id ? prev.id : id}; put them in one layer`,
+      });
+    }
+    owner.set(slotId, { id, layer: e.layer });
+  });
+}
+
+/** Arm ids are unique, and each arm's variants are in the experiment's slots and exist there. */
+function checkArms(manifest: Manifest, id: string, e: Experiment, issues: ManifestIssue[]): void {
+  const path = ["experiments", id];
+  const armIds = new Set<string>();
+  e.arms.forEach((arm, a) => {
+    if (armIds.has(arm.id)) issues.push({ code: "duplicate-id", severity: "error", path: [...path, "arms", a, "id"], message: `arm id '${arm.id}' appears twice` });
+    armIds.add(arm.id);
+    for (const [slotId, variantId] of Object.entries(arm.variants)) {
+      const vpath = [...path, "arms", a, "variants", slotId];
+      if (!e.slots.includes(slotId)) {
+        issues.push({ code: "arm-slot", severity: "error", path: vpath, message: `slot ${slotId} is not one of the experiment's slots (${e.slots.join(", ")})` });
+        continue;
+      }
+      const slot = Object.hasOwn(manifest.slots, slotId) ? manifest.slots[slotId] : undefined;
+      if (variantId !== null && slot && !slot.variants.some((v) => v.id === variantId)) {
+        issues.push({ code: "unknown-variant", severity: "error", path: vpath, message: `slot ${slotId} has no variant '${variantId}'` });
+      }
+    }
+  });
 }

@@ -2,7 +2,8 @@
  * The client script in a real browser (headless Chromium: support/chromium.ts): a personalized page gets the
  * script; scrolling a slot into view records a viewable impression, a click inside it a
  * click, `data-p13n-goal` and `window.p13n.track()` conversions; the visitor's object
- * holds them all, and the next page's decision changes. A batch answered 503 or 429 is sent
+ * holds them all (read as the visitor can, through /__p13n/me), and the next page's decision
+ * changes. The page's clock is Playwright's: stepped, never waited on. A batch answered 503 or 429 is sent
  * again after its Retry-After with a doubling backoff, a bounded number of times, and goes
  * with sendBeacon when the page is left. A GPC browser gets no script.
  */
@@ -10,7 +11,7 @@ import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/engine/types.ts";
 import { launchChromium } from "./support/chromium.ts";
-import { publishManifest, visitorSql, workerUrl } from "./support/stack.ts";
+import { meWith, publishManifest, workerUrl } from "./support/stack.ts";
 
 interface Row {
   type: string;
@@ -43,20 +44,43 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function visitorId(context: BrowserContext): Promise<string> {
+/** The visitor's id cookie, as a Cookie header: what /__p13n/me needs to show what their object holds. */
+async function visitorCookie(context: BrowserContext): Promise<string> {
   const cookie = (await context.cookies()).find((c) => c.name === "__Host-p13n_vid");
   if (!cookie) throw new Error("no __Host-p13n_vid cookie in the browser");
-  return cookie.value.slice(0, cookie.value.indexOf("."));
+  return `${cookie.name}=${cookie.value}`;
 }
 
-/** Polls the object until `done(rows)` holds (beacons are asynchronous), or gives up after 10 s. */
-async function eventsUntil(name: string, done: (rows: Row[]) => boolean): Promise<Row[]> {
+/** The events the visitor's object holds, oldest first, as /__p13n/me shows them to the visitor. */
+async function eventsOf(visitor: string): Promise<Row[]> {
+  const me = await meWith(visitor);
+  return me.recentInteractions.toReversed().map((e) => ({ type: e.type, data: JSON.stringify(e.data) }));
+}
+
+/**
+ * Polls the object until `done(rows)` holds (beacons are asynchronous), or gives up after 10 s;
+ * `step` runs before each look (stepping the page's clock, for what waits on its timers).
+ */
+async function eventsUntil(visitor: string, done: (rows: Row[]) => boolean, step?: () => Promise<void>): Promise<Row[]> {
   const until = Date.now() + 10_000;
   for (;;) {
-    const rows = await visitorSql<Row>(name, "SELECT type, data FROM events ORDER BY seq");
+    await step?.();
+    const rows = await eventsOf(visitor);
     if (done(rows) || Date.now() > until) return rows;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Counts, in the page, the beacons it sends and the answers it has had (installed before its scripts run). */
+function countBeacons(): void {
+  const w = window as unknown as { __beacons: { sent: number; answered: number }; fetch: typeof fetch };
+  w.__beacons = { sent: 0, answered: 0 };
+  const real = w.fetch.bind(window);
+  w.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+    if (!String(input).endsWith("/__p13n/events")) return real(input, init);
+    w.__beacons.sent++;
+    return real(input, init).finally(() => void w.__beacons.answered++);
+  };
 }
 
 describe("the client script in Chromium", () => {
@@ -65,18 +89,28 @@ describe("the client script in Chromium", () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
+    // The page's timers (the 1 s of viewability, the 1 s batch) run when the test steps its clock.
+    await page.clock.install();
+    await page.addInitScript(countBeacons);
+    const stepClock = () => page.clock.runFor(500);
 
     await page.goto(`${workerUrl()}/`);
     await page.waitForFunction(() => (window as unknown as { p13n?: { v: number } }).p13n?.v === 1);
-    const name = `vid:${await visitorId(context)}`;
+    const visitor = await visitorCookie(context);
     expect(await page.locator('[data-p13n-slot="below"]').getAttribute("data-p13n-variant")).toBe("runner-picks");
 
     const viewableOf = (rows: Row[]) =>
       rows.filter((r) => r.type === "impression" && JSON.parse(r.data).served === false).map((r) => JSON.parse(r.data) as { slot: string });
     // The slot at the top is on screen (default content: variant "default"); the one below the fold is not.
-    let rows = await eventsUntil(name, (r) => viewableOf(r).length > 0);
-    await page.waitForTimeout(1300);
-    rows = await visitorSql<Row>(name, "SELECT type, data FROM events ORDER BY seq");
+    let rows = await eventsUntil(visitor, (r) => viewableOf(r).length > 0, stepClock);
+    // Ten more seconds on the page's clock, and every beacon it sent answered (so recorded):
+    // the slot below the fold never became viewable.
+    await page.clock.runFor(10_000);
+    await page.waitForFunction(() => {
+      const b = (window as unknown as { __beacons: { sent: number; answered: number } }).__beacons;
+      return b.answered === b.sent;
+    });
+    rows = await eventsOf(visitor);
     expect(viewableOf(rows)).toEqual([{ slot: "top", variant: "default", served: false }]);
 
     await page.locator('[data-p13n-slot="below"]').scrollIntoViewIfNeeded();
@@ -85,7 +119,7 @@ describe("the client script in Chromium", () => {
     await page.locator("#subscribe").click();
     await page.evaluate(() => (window as unknown as { p13n: { track: (n: string, p: object) => void } }).p13n.track("purchase", { value: 42, plan: "pro" }));
 
-    rows = await eventsUntil(name, (r) => viewableOf(r).length >= 2 && r.filter((e) => e.type === "conversion").length >= 3);
+    rows = await eventsUntil(visitor, (r) => viewableOf(r).length >= 2 && r.filter((e) => e.type === "conversion").length >= 3, stepClock);
     expect(viewableOf(rows)).toEqual([
       { slot: "top", variant: "default", served: false },
       { slot: "below", variant: "runner-picks", served: false },
@@ -104,7 +138,7 @@ describe("the client script in Chromium", () => {
     // by the Worker, with the page's own meta.
     await page.goto(`${workerUrl()}/`);
     expect(await page.locator('[data-p13n-slot="top"]').innerText()).toBe("Thanks for signing up");
-    rows = await eventsUntil(name, (r) => r.some((e) => e.type === "view"));
+    rows = await eventsUntil(visitor, (r) => r.some((e) => e.type === "view"));
     expect(rows.filter((r) => r.type === "view").map((r) => JSON.parse(r.data))).toEqual([{ path: "/", category: "running-shoes", topics: ["running", "shoes"] }]);
     await context.close();
   });
@@ -114,11 +148,11 @@ describe("the client script in Chromium", () => {
     const page = await context.newPage();
     await page.goto(`${workerUrl()}/`);
     await page.waitForFunction(() => (window as unknown as { p13n?: { v: number } }).p13n?.v === 1);
-    const name = `vid:${await visitorId(context)}`;
+    const visitor = await visitorCookie(context);
     // A custom event waits for the 1 s batch timer; leaving the page must not lose it.
     await page.evaluate(() => (window as unknown as { p13n: { event: (n: string) => void } }).p13n.event("left-quickly"));
     await page.goto("about:blank");
-    const rows = await eventsUntil(name, (r) => r.some((e) => e.type === "custom"));
+    const rows = await eventsUntil(visitor, (r) => r.some((e) => e.type === "custom"));
     expect(rows.filter((r) => r.type === "custom").map((r) => JSON.parse(r.data))).toEqual([{ name: "left-quickly" }]);
     await context.close();
   });
@@ -143,7 +177,7 @@ describe("the client script in Chromium", () => {
     });
     await page.goto(`${workerUrl()}/`);
     await page.waitForFunction(() => (window as unknown as { p13n?: { v: number } }).p13n?.v === 1);
-    const name = `vid:${await visitorId(context)}`;
+    const visitor = await visitorCookie(context);
     await page.evaluate(() => (window as unknown as { p13n: { track: (n: string) => void } }).p13n.track("purchase"));
     await expect.poll(() => sent.length).toBe(1);
     // Retry-After: 3 outranks the first backoff step (1 s): nothing is sent again before it.
@@ -153,7 +187,7 @@ describe("the client script in Chromium", () => {
     await expect.poll(() => sent.length).toBe(2);
     expect(sent.map((s) => s.status)).toEqual([503, 200]);
     expect(sent[1]!.body).toBe(sent[0]!.body);
-    const rows = await eventsUntil(name, (r) => r.some((e) => e.type === "conversion"));
+    const rows = await eventsUntil(visitor, (r) => r.some((e) => e.type === "conversion"));
     expect(rows.filter((r) => r.type === "conversion").map((r) => (JSON.parse(r.data) as { goal: string }).goal)).toEqual(["purchase"]);
     await context.close();
   });
@@ -218,12 +252,12 @@ describe("the client script in Chromium", () => {
     });
     await page.goto(`${workerUrl()}/`);
     await page.waitForFunction(() => (window as unknown as { p13n?: { v: number } }).p13n?.v === 1);
-    const name = `vid:${await visitorId(context)}`;
+    const visitor = await visitorCookie(context);
     await page.evaluate(() => (window as unknown as { p13n: { track: (n: string) => void } }).p13n.track("left-with-retry"));
     await expect.poll(() => first).toBe(false);
     // Ten minutes to wait, but the visitor leaves now: the batch goes with the unload.
     await page.goto("about:blank");
-    const rows = await eventsUntil(name, (r) => r.some((e) => e.type === "conversion"));
+    const rows = await eventsUntil(visitor, (r) => r.some((e) => e.type === "conversion"));
     expect(rows.filter((r) => r.type === "conversion").map((r) => (JSON.parse(r.data) as { goal: string }).goal)).toEqual(["left-with-retry"]);
     await context.close();
   });

@@ -1,7 +1,8 @@
 /**
  * The preference centre in a real browser (headless Chromium: support/chromium.ts): open /__p13n/me, tick a
  * topic and save (the page's own script sends JSON), see the next page change, erase, and
- * see the data gone — in the page, in the cookies, and inside the visitor's object.
+ * see the data gone — in the page, in the cookies, and in what the visitor's object holds (read
+ * through /__p13n/me with the erased id's own cookie).
  * Leaves a screenshot of the page in docs/preferences.png.
  */
 import { mkdir } from "node:fs/promises";
@@ -11,7 +12,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/engine/types.ts";
 import { launchChromium } from "./support/chromium.ts";
-import { publishManifest, visitorSql, workerUrl } from "./support/stack.ts";
+import { meWith, publishManifest, workerUrl } from "./support/stack.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 /** Headless Chromium says "HeadlessChrome", which the Worker treats as a crawler (no memory). */
@@ -56,6 +57,11 @@ async function visitorId(context: BrowserContext): Promise<string | null> {
 
 const topText = (page: Page) => page.locator('[data-p13n-slot="top"]').innerText();
 
+/** The browser's cookies for the Worker, as a Cookie header. */
+async function cookieHeader(context: BrowserContext): Promise<string> {
+  return (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+}
+
 describe("the preference centre in Chromium", () => {
   it("open it, change a topic, see the next page change, erase, see the data gone", async () => {
     const context = await browser.newContext({ userAgent: USER_AGENT, viewport: { width: 900, height: 900 } });
@@ -74,7 +80,6 @@ describe("the preference centre in Chromium", () => {
     expect(await topText(page)).toBe("For runners");
     const id = await visitorId(context);
     expect(id).not.toBeNull();
-    const name = `vid:${id}`;
     await page.goto(`${workerUrl()}/`);
     expect(await topText(page)).toBe("For runners");
 
@@ -96,8 +101,9 @@ describe("the preference centre in Chromium", () => {
     expect(await page.getByLabel("Fewer promotions").isChecked()).toBe(true);
     // Saving topics is not a consent "yes": no choice cookie unless the visitor changed one.
     expect((await context.cookies()).find((c) => c.name === "__Host-p13n_consent")).toBeUndefined();
-    const stored = await visitorSql<{ data: string }>(name, "SELECT data FROM prefs");
-    expect(stored.map((r) => JSON.parse(r.data))).toEqual([{ topics: ["yoga"], channels: [], frequency: "fewer" }]);
+    // What the object holds, as the visitor can read it (their cookie, kept for after the erasure).
+    const asThisVisitor = await cookieHeader(context);
+    expect((await meWith(asThisVisitor)).statedPreferences.yours).toEqual({ topics: ["yoga"], channels: [], frequency: "fewer" });
 
     // The next page is decided with them.
     await page.goto(`${workerUrl()}/`);
@@ -115,9 +121,11 @@ describe("the preference centre in Chromium", () => {
     expect(await page.locator("main").innerText()).toContain("Nothing about you is stored.");
     expect(await page.locator("main").innerText()).toContain("No page is on record.");
     expect(await visitorId(context)).toBeNull();
-    // Inside the object: no events table left (the helper answers [] only then).
-    expect(await visitorSql(name, "SELECT id FROM events")).toEqual([]);
-    expect(await visitorSql(name, "SELECT data FROM prefs")).toEqual([]);
+    // The object holds nothing: asked with the erased id's own cookie, /me finds no events and no preferences.
+    const erased = await meWith(asThisVisitor);
+    expect(erased.stored.anything).toBe(false);
+    expect(erased.recentInteractions).toEqual([]);
+    expect(erased.statedPreferences.yours).toBeNull();
 
     // The next page is a new anonymous visitor: the default again, and a different id.
     await page.goto(`${workerUrl()}/`);

@@ -51,6 +51,8 @@ describe("GET /__p13n/me as JSON", () => {
     expect(me.inferredInterests[0]!.score).toBeGreaterThan(0.4);
     expect(me.recentInteractions.map((r) => r.summary)).toContain("Viewed /products/running-shoes");
     expect(me.recentInteractions[0]!.summary).toMatch(/^(Viewed \/about|Was shown)/);
+    // Each with the event as recorded, in JSON (the HTML says the summary).
+    expect(me.recentInteractions.find((r) => r.summary === "Viewed /about")?.data).toMatchObject({ path: "/about" });
     expect(me.statedPreferences).toMatchObject({ yours: { topics: ["yoga"], frequency: "fewer" }, effective: { topics: ["yoga"], frequency: "fewer" } });
     expect(me.lastPage!.path).toBe("/about");
     const hero = me.lastPage!.slots.find((s) => s.slot === "hero")!;

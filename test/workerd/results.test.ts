@@ -344,7 +344,10 @@ describe("bandit allocation", () => {
     const { m, id } = experimentManifest({ bandit: true });
     await publish(env.CONTENT, m);
     await seed(id, { control: [1000, 20], bold: [1000, 90] });
-    const now = Date.now();
+    // A fixed moment in the middle of a period: with the clock's own `now`, the second call
+    // below fell in the next period whenever the two straddled a period's end (a flake).
+    const periodMs = Number(env.BANDIT_PERIOD_MINUTES) * 60_000;
+    const now = Math.floor(Date.UTC(2026, 10, 23, 12) / periodMs) * periodMs + periodMs / 2;
     const out = await publishAllocation(env, now);
     expect(out.status).toBe("published");
     const stored = await env.CONTENT.get<PublishedAllocation>(ALLOCATION_KEY, "json");

@@ -11,7 +11,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { POINTER_KEY } from "../../src/content/keys.ts";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
-import { MAX_RULE_DEPTH } from "../../src/engine/rules.ts";
+import { MAX_RULE_DEPTH } from "../../src/engine/rule-validator.ts";
 import type { Manifest } from "../../src/engine/types.ts";
 import { admin, clearKv } from "../fixtures/admin.ts";
 import { call } from "../fixtures/call.ts";

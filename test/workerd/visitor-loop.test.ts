@@ -160,21 +160,20 @@ describe("the client script tag", () => {
 });
 
 describe("within the budget", () => {
-  const SLOW_MS = 400;
-
   it("a snapshot over STATE_BUDGET_MS is dropped: the page is decided without it, not delayed", async () => {
     const o = origin();
     const { cookie } = await newVisitor(o);
-    const { ns, calls } = fakeNamespace(() => new Promise((resolve) => setTimeout(() => resolve({ conversions: 3 }), SLOW_MS)));
-    const started = performance.now();
+    // A snapshot that answers only after the page is complete (no clock): were the page, or the
+    // record call() also waits for (waitUntil), to wait for the read, call() would never return.
+    let answer: (snapshot: unknown) => void = () => {};
+    const { ns, calls } = fakeNamespace(() => new Promise((resolve) => (answer = resolve)));
     const { res, body } = await call(o.fetch, "/", { headers: { cookie } }, { VISITOR: ns, STATE_BUDGET_MS: "20" });
-    const ms = performance.now() - started;
+    answer({ conversions: 3 });
     expect(res.status).toBe(200);
     expect(body).not.toContain("Thanks for your order");
     expect(stateOf(res)?.[2]).toBe("timeout");
-    expect(Number(stateOf(res)?.[1])).toBeLessThan(100);
-    // call() also waits for waitUntil (the record), which does not wait for the slow read.
-    expect(ms).toBeLessThan(SLOW_MS);
+    // The time it reports is the budget's: the read had not ended when the page was answered.
+    expect(Number.isFinite(Number(stateOf(res)?.[1]))).toBe(true);
     expect(calls.snapshots).toBe(1);
     expect(calls.records).toHaveLength(1);
   });

@@ -5,7 +5,7 @@
  * Why not a library: the npm candidates are either one large non-tree-shakable object
  * (jstat) or dozens of micro-packages each (stdlib's gammainc pulls ~40, some with N-API
  * glue). These four functions are ~200 lines and are checked against SciPy to 1e-6
- * (test/node/results/special.test.ts; most agree to ~1e-14).
+ * (test/node/results/reference.test.ts; most agree to ~1e-14).
  *
  * Accuracy notes (why each piece is written as it is):
  * - lgamma uses the Stirling series only for x ≥ 10, where seven Bernoulli terms reach

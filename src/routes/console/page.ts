@@ -1,8 +1,14 @@
 /**
  * The console's HTML shell. It holds no content and no secret: everything it
  * shows is fetched from the admin API with the editor's credential, so the page
- * itself may be served to anyone.
+ * itself may be served to anyone. The script's modules are preloaded with it (no waterfall).
  */
+import { CONSOLE_MODULES } from "./modules.ts";
+
+const PRELOADS = Object.keys(CONSOLE_MODULES)
+  .map((name) => `<link rel="modulepreload" href="/__p13n/console/${name}">`)
+  .join("\n");
+
 export const CONSOLE_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -12,6 +18,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <title>p13n console</title>
 <link rel="stylesheet" href="/__p13n/console.css">
 <script type="module" src="/__p13n/console.js"></script>
+${PRELOADS}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -1,6 +1,7 @@
 /**
- * The console's stylesheet (also what the variant frames load, under `.frame`).
- * Colours meet WCAG AA contrast on their backgrounds; focus is always visible.
+ * The console's stylesheet (also what the variant frames load, under `.frame`), with the
+ * results and Activity views' rules at the end. Colours meet WCAG AA contrast on their
+ * backgrounds; focus is always visible.
  */
 export const CONSOLE_CSS = `:root{--ink:#111827;--muted:#4b5563;--line:#d1d5db;--bg:#f9fafb;--card:#fff;--accent:#1d4ed8;--danger:#b91c1c;--ok:#047857}
 *{box-sizing:border-box}
@@ -43,4 +44,23 @@ body.frame{background:#fff;padding:8px;font-size:14px}
 body.frame .btn{display:inline-block;padding:4px 10px;border:1px solid var(--ink);border-radius:6px;text-decoration:none;color:var(--ink);margin:2px}
 body.frame .grid{display:flex;gap:8px;flex-wrap:wrap}body.frame .card{border:1px solid var(--line);padding:6px;border-radius:6px;text-decoration:none;color:var(--ink)}
 body.frame h1{font-size:20px;margin:4px 0}body.frame h2{font-size:17px}body.frame .eyebrow{color:var(--muted);margin:0}
+/* The results view (src/client/console/results.browser.js). */
+.srm-warning{background:#fef2f2;border:2px solid var(--danger);color:#7f1d1d;border-radius:8px;padding:10px 14px;margin:8px 0}
+.srm-ok{color:var(--ok);margin:6px 0}
+table.results-arms.suspect td{color:var(--muted)}
+.results-figure{margin:12px 0;background:#fff;border:1px solid var(--line);border-radius:10px;padding:8px;max-width:680px}
+.results-chart{display:block;max-width:100%;height:auto;font:12px system-ui,sans-serif}
+.results-chart .grid{stroke:#e5e7eb}.results-chart .tick{fill:var(--muted)}.results-chart .label{font-weight:600}
+.uplift{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px 12px}
+#results-detail h3{margin-top:16px}
+/* The Activity view (src/client/console/activity.browser.js). */
+.tiles{display:flex;gap:12px;flex-wrap:wrap;margin:8px 0 16px}
+.tile{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 16px;min-width:150px;display:flex;flex-direction:column}
+.tile-label{color:var(--muted);font-size:13px}.tile-value{font-size:24px}
+.activity-grid{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:16px;align-items:start}
+.activity-grid table{margin:0 0 16px}.activity-grid caption{text-align:left;font-weight:700;padding:4px 0}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+meter{width:120px;vertical-align:middle}
+#activity-period{margin-left:8px}
+@media (max-width:800px){.activity-grid{grid-template-columns:1fr}}
 `;

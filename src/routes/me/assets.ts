@@ -1,58 +1,12 @@
 /**
- * The preference page's script and stylesheet, served from /__p13n/me/app.js and
- * /__p13n/me/style.css so the page's CSP can forbid inline code. The script sends JSON
- * with fetch (same-origin, so the Worker's cross-site check passes and no form post can
- * imitate it), then reloads the page to show what changed.
+ * The preference page's script (src/client/me.browser.js, imported as text) and stylesheet,
+ * served from /__p13n/me/app.js and /__p13n/me/style.css so the page's CSP can forbid inline
+ * code. The script sends JSON with fetch (same-origin, so the Worker's cross-site check passes
+ * and no form post can imitate it), then reloads the page to show what changed.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-env.ts";
-
-const SCRIPT = `(function () {
-  "use strict";
-  var ME = "/__p13n/me";
-  function say(id, text) { var el = document.getElementById(id); if (el) el.textContent = text; }
-  function send(method, body) {
-    var init = { method: method, credentials: "same-origin", headers: { accept: "application/json" } };
-    if (body !== undefined) { init.headers["content-type"] = "application/json"; init.body = JSON.stringify(body); }
-    return fetch(ME, init).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (json) {
-        if (!res.ok) throw new Error((json.error && json.error.message) || ("HTTP " + res.status));
-        return json;
-      });
-    });
-  }
-  function checked(form, name) {
-    return Array.prototype.filter.call(form.querySelectorAll('input[name="' + name + '"]'), function (i) { return i.checked; });
-  }
-  var form = document.getElementById("prefs");
-  if (form) form.addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var body = {};
-    var track = form.querySelector('input[name="track"]');
-    var personalize = form.querySelector('input[name="personalize"]');
-    // Consent is sent only when the visitor changed it: saving topics is not a "yes".
-    if (track && !track.disabled && track.checked !== track.defaultChecked) body.track = track.checked;
-    if (personalize && !personalize.disabled && personalize.checked !== personalize.defaultChecked) body.personalize = personalize.checked;
-    var storable = !(track && !track.disabled && !track.checked) && !form.querySelector('input[name="topics"][disabled], input[name="frequency"][disabled]');
-    if (storable) {
-      body.topics = checked(form, "topics").map(function (i) { return i.value; });
-      body.channels = checked(form, "channels").map(function (i) { return i.value; });
-      var f = checked(form, "frequency")[0];
-      body.frequency = f && f.value ? f.value : null;
-    }
-    say("prefs-status", "Saving…");
-    send("PUT", body).then(function () { say("prefs-status", "Saved. The next page uses your preferences."); location.reload(); },
-      function (err) { say("prefs-status", "Not saved: " + err.message); });
-  });
-  var erase = document.getElementById("erase");
-  if (erase) erase.addEventListener("click", function () {
-    if (!window.confirm("Erase everything stored about you on this site?")) return;
-    say("erase-status", "Erasing…");
-    send("DELETE").then(function () { say("erase-status", "Erased."); location.reload(); },
-      function (err) { say("erase-status", "Not erased: " + err.message); });
-  });
-})();
-`;
+import SCRIPT from "../../client/me.browser.js";
 
 const STYLE = `:root{color-scheme:light dark;--fg:#1b1b1f;--bg:#fff;--muted:#5a5a66;--line:#d8d8e0;--accent:#1f5fbf;--danger:#b3261e}
 @media (prefers-color-scheme:dark){:root{--fg:#ececf1;--bg:#16161a;--muted:#a8a8b3;--line:#3a3a44;--accent:#8ab4f8;--danger:#f2b8b5}}

@@ -52,7 +52,8 @@ export interface MeView {
   };
   statedPreferences: { effective: Prefs | null; yours: Prefs | null; fromProfile: Prefs | null; setAt: string | null };
   inferredInterests: Array<{ topic: string; score: number }>;
-  recentInteractions: Array<{ type: string; at: string; summary: string }>;
+  /** Newest first; `data` is the event as recorded (path, slot, variant, topics, goal, value…): the visitor's own. */
+  recentInteractions: Array<{ type: string; at: string; summary: string; data: Interaction["data"] }>;
   lastPage: LastPage | null;
   stored: {
     anything: boolean;
@@ -169,7 +170,7 @@ export function buildView(input: ViewInput): MeView {
     },
     statedPreferences: { effective: statedPrefs(fromProfile ?? undefined, yours) ?? null, yours, fromProfile, setAt: iso(active?.statedAt ?? null) },
     inferredInterests: [...interests].map(([topic, score]) => ({ topic, score })).sort((a, b) => b.score - a.score),
-    recentInteractions: recent.map((e) => ({ type: e.type, at: new Date(e.at).toISOString(), summary: summarize(e) })),
+    recentInteractions: recent.map((e) => ({ type: e.type, at: new Date(e.at).toISOString(), summary: summarize(e), data: e.data })),
     lastPage,
     stored: {
       anything: parts.some((p) => p.stored),

@@ -19,7 +19,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** The Worker, as the browser reaches it (http://localhost:PORT). */
     p13nUrl: string;
-    /** The inspector: POST /kv {key, value}; POST /sql {binding, name, query, params}; POST /d1 {query, params} (the results D1). */
+    /** The inspector: POST /kv {key, value}; POST /d1 {query, params} (the results D1). Visitors' objects are read through /__p13n/me. */
     inspectUrl: string;
     /** The browser to launch (support/chromium.ts's ChromiumChoice, as JSON). */
     chromium: string;
@@ -113,11 +113,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
       if (req.url === "/d1") {
         const rows = await env.RESULTS.prepare(String(body.query)).bind(...((body.params as Array<string | number>) ?? [])).all();
         return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(rows.results));
-      }
-      if (req.url === "/sql") {
-        const storage = await worker.getDurableObjectStorage(String(body.binding), { name: String(body.name) });
-        const rows = await storage.exec(String(body.query), ...((body.params as Array<string | number>) ?? []));
-        return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(rows));
       }
       res.writeHead(404).end();
     } catch (err) {

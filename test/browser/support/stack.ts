@@ -1,10 +1,12 @@
 /**
  * What a browser test uses from the global setup: the Worker's address, publishing a
- * manifest into its KV, and reading a visitor's object from Node.
+ * manifest into its KV, seeding the results D1, and reading what a visitor's object holds the
+ * way the visitor can: through `GET /__p13n/me` with their cookie (never the object's tables).
  *
  * @example
  * await publishManifest(manifest({ hero: [{ id: "all", html: "<b>Hi</b>" }] }));
- * const rows = await visitorSql(`vid:${id}`, "SELECT type FROM events");
+ * const me = await meWith(`__Host-p13n_vid=${cookie.value}`);
+ * me.recentInteractions; // newest first, each with the event as recorded
  */
 import { inject } from "vitest";
 import { POINTER_KEY, versionKey } from "../../../src/content/keys.ts";
@@ -35,11 +37,18 @@ export async function publishManifest(m: Manifest, timeoutMs = 45_000): Promise<
   }
 }
 
-/** Runs SQL inside a visitor's object (`vid:<id>` or `sub:<sub>`); [] when it has no tables yet. */
-export async function visitorSql<Row>(name: string, query: string, params: Array<string | number> = []): Promise<Row[]> {
-  const tables = await (await inspect("/sql", { binding: "VISITOR", name, query: "SELECT name FROM sqlite_master WHERE name = 'events'" })).json();
-  if ((tables as unknown[]).length === 0) return [];
-  return (await (await inspect("/sql", { binding: "VISITOR", name, query, params })).json()) as Row[];
+/** What `GET /__p13n/me` answers in JSON (src/routes/me/view.ts MeView), the parts the tests read. */
+export interface MeJson {
+  stored: { anything: boolean };
+  statedPreferences: { yours: unknown };
+  recentInteractions: Array<{ type: string; at: string; summary: string; data: Record<string, unknown> }>;
+}
+
+/** The preference centre's JSON for a request carrying `cookie` (a Cookie header's value). */
+export async function meWith(cookie: string): Promise<MeJson> {
+  const res = await fetch(`${workerUrl()}/__p13n/me?format=json`, { headers: { cookie, accept: "application/json" } });
+  if (!res.ok) throw new Error(`GET /__p13n/me: ${res.status} ${await res.text()}`);
+  return (await res.json()) as MeJson;
 }
 
 /** Runs SQL on the Worker's results D1 (seeding aggregates the way counters' flushes would). */

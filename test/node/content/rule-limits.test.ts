@@ -2,7 +2,7 @@
 // reader can hold them (a few dozen levels) or not (2,000 `all`, 3,000 `not`): never a crash.
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../../cli/run.ts";
-import { MAX_RULE_DEPTH } from "../../../src/engine/rules.ts";
+import { MAX_RULE_DEPTH } from "../../../src/engine/rule-validator.ts";
 import { fakeIo, makeRepo, type TempRepo } from "./helpers.ts";
 
 let repo: TempRepo | undefined;

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileGlob, compileGlobList, type StepMeter } from "../../../src/match/glob.ts";
 import { checkPattern, compilePattern, MAX_MATCH_INPUT, MAX_PATTERN_INSTRUCTIONS } from "../../../src/match/pattern.ts";
-import { validateRule } from "../../../src/engine/rules.ts";
+import { validateRule } from "../../../src/engine/rule-validator.ts";
 
 /** What the old code compiled a wildcard to (the reference for meaning, not for speed). */
 function referenceRegExp(pattern: string): RegExp {

@@ -1,6 +1,7 @@
 // The rule language: every operator, every attribute, all/any/not/segment, list semantics, validation.
 import { describe, expect, it } from "vitest";
-import { compileRule, SegmentTable, validateRule, MAX_RULE_DEPTH } from "../../../src/engine/rules.ts";
+import { compileRule, SegmentTable } from "../../../src/engine/rule-compiler.ts";
+import { validateRule, MAX_RULE_DEPTH } from "../../../src/engine/rule-validator.ts";
 import { ATTRIBUTES, makeFacts, resolveAttribute } from "../../../src/engine/attributes.ts";
 import type { RuleShape } from "../../../src/engine/schema.ts";
 import type { Profile, RequestContext, VisitorSnapshot } from "../../../src/engine/types.ts";
