@@ -68,7 +68,7 @@ export const DEFAULT_PROFILE_SETTINGS: ProfileSettings = {
   cookie: "p13n_profile",
   issuer: "https://demo-shop.example",
   audience: "p13n-edge",
-  // The Worker's default PROFILE_TYP (src/config.ts DEFAULT_PROFILE_TYP).
+  // The Worker's default PROFILE_TYP (src/config/schema.ts DEFAULT_PROFILE_TYP).
   typ: "p13n-profile+jwt",
 };
 

@@ -1,4 +1,5 @@
 /** Hono's typing for this Worker: bindings, plus what tests may inject. */
+import type { Config, ConfigRefusal } from "./config/config.ts";
 import type { PageObservation } from "./observability/page-metrics.ts";
 import type { OriginFetch } from "./proxy/origin.ts";
 
@@ -10,6 +11,13 @@ export interface Bindings extends Env {
 export interface AppEnv {
   Bindings: Bindings;
   Variables: {
+    /**
+     * The parsed config (src/configure.ts): set on every request whose config is valid;
+     * handlers behind `requireConfig` (every one that reads it) never run without it.
+     */
+    config: Config;
+    /** Set instead of `config` when the config is refused (healthz and the admin guard say so). */
+    configRefusal: ConfigRefusal | undefined;
     /** Replaces the origin fetch (tests, the benchmark). */
     originFetch: OriginFetch | undefined;
     /**

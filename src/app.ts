@@ -8,8 +8,8 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { reportConfigProblem } from "./config.ts";
-import { describeError, P13nError } from "./errors.ts";
+import { configure, reportConfigProblem, requireConfig } from "./configure.ts";
+import { describeError, errorResponse, P13nError, refuse } from "./errors.ts";
 import { personalize } from "./personalize.ts";
 import { originFetchFor, originRequest, type OriginFetch } from "./proxy/origin.ts";
 import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts";
@@ -22,7 +22,7 @@ import { events } from "./routes/events.ts";
 import { healthz } from "./routes/healthz.ts";
 import { meRoutes } from "./routes/me/index.ts";
 import { logEvent } from "./observability/log.ts";
-import { pageMetrics } from "./observability/metrics.ts";
+import { pageMetrics } from "./observe.ts";
 
 export const PREFIX = "/__p13n";
 
@@ -37,12 +37,14 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     c.set("originFetch", options.originFetch);
     await next();
   });
+  // The config, parsed once per env, on every request's context (or its refusal: see README "A refused config").
+  app.use("*", configure);
 
   const own = new Hono<AppEnv>();
   own.get("/healthz", healthz);
-  own.post("/events", events);
+  own.post("/events", requireConfig, events);
   own.get("/client.js", clientScript);
-  own.get("/decide", decideRoute);
+  own.get("/decide", requireConfig, decideRoute);
   // What is known about me, my preferences, erase me (the preference centre).
   own.route("/me", meRoutes());
   // Editors: the admin API (authenticated, JSON only) and the console that drives it.
@@ -51,18 +53,18 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   own.get("/console.js", consoleScript);
   own.get("/console/:module", consoleModule);
   own.get("/console.css", consoleStyle);
-  own.all("*", (c) => c.json({ error: { code: "NOT_FOUND", message: `no ${c.req.method} ${c.req.path}` } }, 404));
+  own.all("*", (c) => refuse("NOT_FOUND", `no ${c.req.method} ${c.req.path}`));
   app.route(PREFIX, own);
 
   // Every page-path request is counted (src/observability/): outcome, decisions, fallbacks, budgets.
-  app.all("*", pageMetrics, personalize);
+  app.all("*", pageMetrics, requireConfig, personalize);
 
   app.onError((err, c) => {
-    // A refused config (src/config.ts) is logged once per isolate, not once per page.
+    // A refused config (src/config/config.ts) is logged once per isolate, not once per page.
     if (err instanceof P13nError && err.code === "CONFIG_INVALID") reportConfigProblem(err);
     else logEvent("error", "app", "UNHANDLED", { path: c.req.path, error: describeError(err) });
-    const code = err instanceof P13nError ? err.code : "INTERNAL";
-    if (c.req.path.startsWith(`${PREFIX}/`)) return c.json({ error: { code, message: "internal error" } }, 500);
+    // Our own routes: an error nobody caught is a 500 that names its code and says nothing more.
+    if (c.req.path.startsWith(`${PREFIX}/`)) return errorResponse(err, { uncaught: true });
     // The page path fails open: if anything above the origin fetch threw, still serve the origin.
     return fallbackToOrigin(c.req.raw, c.env, options.originFetch);
   });

@@ -10,7 +10,7 @@ import { ruleDepthIssues } from "../engine/rule-depth.ts";
 import { ManifestSchema } from "../engine/schema.ts";
 import type { Manifest } from "../engine/types.ts";
 import { P13nError } from "../errors.ts";
-import { withinBudget } from "../timing.ts";
+import { HeldValue } from "../held-value.ts";
 import { POINTER_KEY, versionKey, type Pointer } from "./keys.ts";
 import { logEvent } from "../observability/log.ts";
 
@@ -29,10 +29,7 @@ const RETRY_AFTER_MS = 5_000;
 const MAX_VERSIONS = 4;
 
 interface StoreState {
-  current: Manifest | null;
-  fetchedAt: number;
-  failedAt: number;
-  inflight: Promise<Manifest | null> | null;
+  held: HeldValue<Manifest | null>;
   versions: Map<string, Manifest>;
 }
 
@@ -42,7 +39,12 @@ const stores = new WeakMap<KVNamespace, StoreState>();
 function stateFor(kv: KVNamespace): StoreState {
   let s = stores.get(kv);
   if (!s) {
-    s = { current: null, fetchedAt: 0, failedAt: 0, inflight: null, versions: new Map() };
+    const held = new HeldValue<Manifest | null>({
+      load: () => fetchCurrent(kv),
+      retryAfterMs: RETRY_AFTER_MS,
+      onError: (err) => logEvent("warn", "manifest-store", "MANIFEST_REFRESH_FAILED", { error: String(err) }),
+    });
+    s = { held, versions: new Map() };
     stores.set(kv, s);
   }
   return s;
@@ -70,7 +72,7 @@ export async function loadVersion(kv: KVNamespace, version: string): Promise<Man
   s.versions.set(version, parsed.output);
   if (s.versions.size > MAX_VERSIONS) {
     const oldest = s.versions.keys().next().value;
-    if (oldest !== undefined && oldest !== s.current?.version) s.versions.delete(oldest);
+    if (oldest !== undefined && oldest !== s.held.value?.version) s.versions.delete(oldest);
   }
   return parsed.output;
 }
@@ -79,58 +81,34 @@ export async function loadVersion(kv: KVNamespace, version: string): Promise<Man
  * A background refresh may outlive the request's budget, but not forever: a
  * hung KV read must not block every later refresh in this isolate.
  */
-const hardCapMs = (budgetMs: number) => Math.max(1_000, budgetMs * 20);
+export const hardCapMs = (budgetMs: number) => Math.max(1_000, budgetMs * 20);
 
-async function refresh(kv: KVNamespace, s: StoreState, budgetMs: number): Promise<Manifest | null> {
-  try {
-    const r = await withinBudget(fetchCurrent(kv, s), hardCapMs(budgetMs));
-    if (!r.ok) throw r.error;
-    return r.value;
-  } catch (err) {
-    s.failedAt = Date.now();
-    logEvent("warn", "manifest-store", "MANIFEST_REFRESH_FAILED", { error: String(err) });
-    return s.current; // the last good version, or null
-  } finally {
-    s.inflight = null;
-  }
-}
-
-async function fetchCurrent(kv: KVNamespace, s: StoreState): Promise<Manifest | null> {
+async function fetchCurrent(kv: KVNamespace): Promise<Manifest | null> {
   const pointer = await kv.get<Pointer>(POINTER_KEY, "json");
   // Nothing published yet means no personalization, and that is not an error.
-  const manifest = pointer?.version ? await loadVersion(kv, pointer.version) : null;
-  s.current = manifest;
-  s.fetchedAt = Date.now();
-  return manifest;
+  return pointer?.version ? loadVersion(kv, pointer.version) : null;
+}
+
+/** How an isolate-held value is read: its TTL and cold budget, the clock, where background work goes. */
+export interface HeldReadOptions {
+  ttlMs: number;
+  budgetMs: number;
+  waitUntil: (p: Promise<unknown>) => void;
+  /** The request's clock (epoch ms); tests move it instead of sleeping. */
+  now: number;
 }
 
 /**
  * The manifest to render this request with.
  *
  * @example
- * const { manifest, source } = await readManifest(env.CONTENT, { ttlMs: 30_000, budgetMs: 50, waitUntil });
+ * const { manifest, source } = await readManifest(env.CONTENT, { ttlMs: 30_000, budgetMs: 50, waitUntil, now: Date.now() });
  */
-export async function readManifest(
-  kv: KVNamespace,
-  opts: { ttlMs: number; budgetMs: number; waitUntil: (p: Promise<unknown>) => void },
-): Promise<ManifestRead> {
-  const s = stateFor(kv);
-  const now = Date.now();
-  const loaded = s.fetchedAt > 0;
-  const fresh = loaded && now - s.fetchedAt < opts.ttlMs;
-  if (fresh) return { manifest: s.current, source: s.current ? "hit" : "none", ms: 0 };
-  const mayTry = now - s.failedAt > RETRY_AFTER_MS;
-  if (!s.inflight && mayTry) {
-    s.inflight = refresh(kv, s, opts.budgetMs);
-    opts.waitUntil(s.inflight);
-  }
-  if (loaded || !s.inflight) {
-    // Serve what is held while the refresh (if any) runs in the background.
-    return { manifest: s.current, source: s.current ? "stale" : "none", ms: 0 };
-  }
-  const r = await withinBudget(s.inflight, opts.budgetMs);
-  if (r.ok) return { manifest: r.value, source: r.value ? "miss" : "none", ms: r.ms };
-  return { manifest: null, source: r.reason, ms: r.ms };
+export async function readManifest(kv: KVNamespace, opts: HeldReadOptions): Promise<ManifestRead> {
+  const r = await stateFor(kv).held.read({ ...opts, hardCapMs: hardCapMs(opts.budgetMs) });
+  const manifest = r.value ?? null;
+  if (r.source === "timeout") return { manifest: null, source: "timeout", ms: r.ms };
+  return { manifest, source: manifest ? r.source : "none", ms: r.ms };
 }
 
 /** Forget everything held (tests; a publish seen through the admin API in this isolate). */

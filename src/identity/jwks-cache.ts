@@ -1,13 +1,13 @@
 /**
- * A remote JWKS held per isolate. Unlike jose's `createRemoteJWKSet`, a token
- * cannot make us call out at will: the set is refreshed when its TTL runs out,
- * and an unknown `kid` (a key rotated in at the issuer since our copy) triggers
- * at most one refetch per URL per minute in this isolate, shared by every
- * request that meets it; a flood of forged kids costs one fetch a minute. Every
- * fetch runs within the budget (JWKS_BUDGET_MS) and the last good set is kept
- * when one fails.
+ * A remote JWKS held per isolate (src/held-value.ts). Unlike jose's `createRemoteJWKSet`, a token
+ * cannot make us call out at will: the set is refreshed when its TTL runs out, and an unknown
+ * `kid` (a key rotated in at the issuer since our copy) triggers at most one refetch per URL per
+ * minute in this isolate, shared by every request that meets it; a flood of forged kids costs
+ * one fetch a minute. Every fetch runs within the budget (JWKS_BUDGET_MS) and the last good set
+ * is kept when one fails.
  */
 import { createLocalJWKSet, errors, type JWK, type JWTVerifyGetKey } from "jose";
+import { HeldValue } from "../held-value.ts";
 
 const TTL_MS = 10 * 60 * 1000;
 /** After a failed fetch, wait this long before trying again (no thundering herd on a dead JWKS). */
@@ -16,12 +16,9 @@ const RETRY_MS = 30 * 1000;
 export const UNKNOWN_KID_REFETCH_MS = 60 * 1000;
 
 interface Entry {
-  set?: JWTVerifyGetKey;
-  fetchedAt: number;
-  /** When the last fetch (scheduled, or for an unknown kid) started: the unknown-kid refetch is counted from it. */
-  startedAt: number;
-  failedAt?: number;
-  inflight?: Promise<void>;
+  held: HeldValue<JWTVerifyGetKey>;
+  /** The budget of the latest caller: the next fetch runs within it. */
+  budgetMs: number;
 }
 
 const entries = new Map<string, Entry>();
@@ -30,27 +27,21 @@ class JwksTimeout extends Error {
   override name = "JwksTimeout";
 }
 
-async function load(url: string, entry: Entry, budgetMs: number, now: number): Promise<void> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(budgetMs), headers: { accept: "application/json" } });
-    if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
-    const body = (await res.json()) as { keys: JWK[] };
-    entry.set = createLocalJWKSet(body);
-    entry.fetchedAt = now;
-    entry.failedAt = undefined;
-  } catch (err) {
-    entry.failedAt = now;
-    throw err;
-  } finally {
-    entry.inflight = undefined;
-  }
+async function fetchSet(url: string, budgetMs: number): Promise<JWTVerifyGetKey> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(budgetMs), headers: { accept: "application/json" } });
+  if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
+  return createLocalJWKSet((await res.json()) as { keys: JWK[] });
 }
 
-/** Starts a fetch of the set (one at a time per URL); failures only mark the entry. */
-function refresh(url: string, entry: Entry, budgetMs: number, now: number): Promise<void> {
-  entry.startedAt = now;
-  entry.inflight = load(url, entry, budgetMs, now).catch(() => undefined);
-  return entry.inflight;
+function entryFor(url: string, budgetMs: number): Entry {
+  let entry = entries.get(url);
+  if (!entry) {
+    const e: Entry = { budgetMs, held: new HeldValue({ load: () => fetchSet(url, e.budgetMs), retryAfterMs: RETRY_MS }) };
+    entries.set(url, e);
+    entry = e;
+  }
+  entry.budgetMs = budgetMs;
+  return entry;
 }
 
 function isNoMatchingKey(err: unknown): boolean {
@@ -66,26 +57,21 @@ function isNoMatchingKey(err: unknown): boolean {
  */
 export function jwksKeyGetter(url: string, budgetMs: number, now: number): JWTVerifyGetKey {
   return async (header, token) => {
-    let entry = entries.get(url);
-    if (!entry) {
-      entry = { fetchedAt: -Infinity, startedAt: -Infinity };
-      entries.set(url, entry);
-    }
-    const stale = now - entry.fetchedAt > TTL_MS;
-    const mayRetry = entry.failedAt === undefined || now - entry.failedAt > RETRY_MS;
-    if (stale && mayRetry && !entry.inflight) void refresh(url, entry, budgetMs, now);
-    if (!entry.set && entry.inflight) await entry.inflight;
-    if (!entry.set) throw new JwksTimeout("JWKS unavailable");
+    const { held } = entryFor(url, budgetMs);
+    // The fetch carries its own timeout (the budget); a hung body is abandoned at the cap.
+    const hardCapMs = Math.max(1_000, budgetMs * 20);
+    const { value: set } = await held.read({ now, ttlMs: TTL_MS, hardCapMs });
+    if (!set) throw new JwksTimeout("JWKS unavailable");
     try {
-      return await entry.set(header, token);
+      return await set(header, token);
     } catch (err) {
       if (!isNoMatchingKey(err)) throw err;
       // A rotation: the issuer may have published this kid since our copy. One refetch per
       // minute at most, awaited by every request that needs it; otherwise refused as before.
-      if (!entry.inflight && now - entry.startedAt >= UNKNOWN_KID_REFETCH_MS) void refresh(url, entry, budgetMs, now);
-      if (!entry.inflight) throw err;
-      await entry.inflight;
-      const renewed = entry.set;
+      const renewing = held.renew({ now, minIntervalMs: UNKNOWN_KID_REFETCH_MS, hardCapMs });
+      if (!renewing) throw err;
+      await renewing;
+      const renewed = held.value;
       if (!renewed) throw err;
       return renewed(header, token);
     }

@@ -5,10 +5,10 @@
  */
 import * as v from "valibot";
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
-import { normalizeTyp, type Config, type ProfileKeySource } from "../config.ts";
+import { normalizeTyp, type Config, type ProfileKeySource } from "../config/config.ts";
 import { ProfileClaimsSchema } from "../engine/schema.ts";
 import type { Profile } from "../engine/types.ts";
-import { MAX_COOKIE_BYTES } from "./cookies.ts";
+import { MAX_COOKIE_BYTES } from "../cookies.ts";
 import { jwksKeyGetter } from "./jwks-cache.ts";
 
 export type ProfileFailure =
@@ -91,7 +91,7 @@ export async function verifyProfile(token: string | undefined, config: Config, n
   if (header.alg !== source.alg) return { ok: false, code: "ALG_NOT_ALLOWED" };
   // Explicit typing (RFC 8725 §3.11): another JWT the site signs with this key is not a profile.
   if (typeof header.typ !== "string" || normalizeTyp(header.typ) !== config.profileTyp) return { ok: false, code: "TYP_NOT_ALLOWED" };
-  // The config refuses a key without both (src/config.ts); never verify without them.
+  // The config refuses a key without both (src/config/config.ts); never verify without them.
   if (!config.profileIssuer || !config.profileAudience) return { ok: false, code: "NO_KEY_CONFIGURED" };
 
   try {

@@ -4,12 +4,12 @@
  * per-client limit of src/identity/new-visitor-limit.ts, says yes), and what they
  * consent to (decided in one place for every route: src/privacy/policy.ts).
  */
-import type { Config } from "../config.ts";
+import type { Config } from "../config/config.ts";
 import type { Consent, Profile } from "../engine/types.ts";
 import { decidePrivacy } from "../privacy/policy.ts";
 import { readSignals } from "../privacy/signals.ts";
 import type { PrivacyDecision } from "../privacy/types.ts";
-import { readCookie } from "./cookies.ts";
+import { readCookie } from "../cookies.ts";
 import type { NewVisitorGate } from "./new-visitor-limit.ts";
 import { verifyProfile, type ProfileFailure } from "./profile.ts";
 import { issueVisitorId, verifyVisitorId, VISITOR_COOKIE } from "./visitor-id.ts";
@@ -40,6 +40,8 @@ export interface ResolveOptions {
    * then). Absent: no id is issued (beacons, /me reads).
    */
   issue?: NewVisitorGate;
+  /** A profile token sent another way than the cookie (an app's `X-P13n-Profile`): read instead of the cookie. */
+  profileToken?: string | undefined;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface ResolveOptions {
  */
 export async function resolveIdentity(request: Request, config: Config, now: number, options: ResolveOptions = {}): Promise<Identity> {
   const [profileResult, existingId] = await Promise.all([
-    verifyProfile(readCookie(request, config.profileCookie), config, now),
+    verifyProfile(options.profileToken ?? readCookie(request, config.profileCookie), config, now),
     verifyVisitorId(readCookie(request, VISITOR_COOKIE), config.visitorSecret),
   ]);
   const profile = profileResult.ok ? profileResult.profile : null;

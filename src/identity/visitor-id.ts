@@ -3,7 +3,7 @@
  * with VISITOR_SECRET, so visitors without a profile still get sticky
  * experiments and memory, and nobody can pick someone else's id.
  */
-import { hostCookie } from "./cookies.ts";
+import { hostCookie } from "../cookies.ts";
 import { fromBase64Url, hmac, hmacVerify, toBase64Url } from "./hmac.ts";
 
 export const VISITOR_COOKIE = "__Host-p13n_vid";

@@ -2,7 +2,7 @@
  * Whole-string wildcard patterns (`*` matches any run of characters, everything else is
  * literal), matched in time linear in the pattern plus the input. Every wildcard list of the
  * product goes through here: the manifest's page mappings (`pages[].pattern`), and through
- * src/template/globs.ts `TEMPLATE_BYPASS`, `TEMPLATE_PATHS` and `TEMPLATE_IGNORE_COOKIES`.
+ * src/match/glob-list.ts `TEMPLATE_BYPASS`, `TEMPLATE_PATHS` and `TEMPLATE_IGNORE_COOKIES`.
  *
  * Why not a RegExp: `*` compiled to `.*` backtracks, polynomially in the number of stars
  * (`/blog/*-*-*.html` took 154 ms on one 800-character path). Here the pattern is split at

@@ -1,7 +1,7 @@
 /**
- * Per-request counts: the middleware around the page path that observes each request and,
- * after the response is on its way, records it (Workers Analytics Engine, and the local
- * stand-in when METRICS_STORE=local); and the choice of reader for the admin API.
+ * Per-request counts: recording one request's (Workers Analytics Engine, and the local
+ * stand-in when METRICS_STORE=local; the middleware that observes each page is src/observe.ts),
+ * and the choice of reader for the admin API.
  *
  * The write never slows or breaks a page: it runs in `waitUntil` after the handler
  * returned, Analytics Engine's write is non-blocking, and every failure is swallowed (logged
@@ -9,104 +9,36 @@
  * content version, status and milliseconds.
  *
  * @example
- * app.all("*", pageMetrics, personalize);
- * // in the page path, once: observe(c)?.decided(result);
+ * recordPage(env, config.metrics.store, observation.summarize(res, ended, failed), Date.now());
  */
-import type { Context, MiddlewareHandler } from "hono";
-import * as v from "valibot";
-import type { AppEnv } from "../app-env.ts";
-import { parseEnv } from "../config.ts";
+import type { MetricsSettings } from "../config/config.ts";
 import { describeError, P13nError } from "../errors.ts";
-import { ServerTiming } from "../timing.ts";
 import { analyticsEngineSource, writePageMetrics, type DataPointSink } from "./analytics-engine.ts";
 import { localMetrics, localSource } from "./local-store.ts";
 import { logEvent } from "./log.ts";
-import { PageObservation, type PageMetrics } from "./page-metrics.ts";
+import type { PageMetrics } from "./page-metrics.ts";
 import type { MetricsSource } from "./stats.ts";
-
-const text = v.pipe(
-  v.optional(v.string(), ""),
-  v.transform((s) => (s.trim() === "" ? undefined : s.trim())),
-);
-
-const MetricsEnv = v.object({
-  METRICS_STORE: v.pipe(
-    v.optional(v.string(), ""),
-    v.transform((s) => s.trim() || "analytics-engine"),
-    v.picklist(["analytics-engine", "local"], "must be analytics-engine or local"),
-  ),
-  METRICS_ACCOUNT_ID: v.pipe(text, v.check((s) => s === undefined || /^[0-9a-f]{32}$/.test(s), "must be your 32-hex Cloudflare account id")),
-  METRICS_API_TOKEN: text,
-});
-
-export interface MetricsSettings {
-  store: "analytics-engine" | "local";
-  accountId: string | undefined;
-  token: string | undefined;
-}
-
-const cache = new WeakMap<object, MetricsSettings>();
-
-export function metricsSettings(env: object): MetricsSettings {
-  const hit = cache.get(env);
-  if (hit) return hit;
-  const e = parseEnv(MetricsEnv, env);
-  const settings: MetricsSettings = { store: e.METRICS_STORE, accountId: e.METRICS_ACCOUNT_ID, token: e.METRICS_API_TOKEN };
-  cache.set(env, settings);
-  return settings;
-}
 
 interface MetricsBindings {
   METRICS?: DataPointSink;
 }
 
 /** Records one request's metrics. Never throws. */
-export function recordPage(env: object, m: PageMetrics, nowMs: number): void {
+export function recordPage(env: object, store: MetricsSettings["store"] | undefined, m: PageMetrics, nowMs: number): void {
   try {
     const dataset = (env as MetricsBindings).METRICS;
     if (dataset) writePageMetrics(dataset, m);
-    // A plain read, not the validated settings: this runs on every request.
-    if ((env as { METRICS_STORE?: unknown }).METRICS_STORE === "local") localMetrics().add(m, nowMs);
+    if (store === "local") localMetrics().add(m, nowMs);
   } catch (err) {
     logEvent("warn", "metrics", "METRICS_WRITE_FAILED", { error: describeError(err) });
   }
 }
 
-/** This request's observation (set by `pageMetrics`), if any. */
-export function observe(c: Context<AppEnv>): PageObservation | undefined {
-  return c.get("observation");
-}
-
-/** The Server-Timing the page path fills: the observation's, so the metrics read the same entries. */
-export function pageTiming(c: Context<AppEnv>): ServerTiming {
-  return observe(c)?.timing ?? new ServerTiming();
-}
-
-/** Hono middleware in front of the page path (never on /__p13n/ routes). */
-export const pageMetrics: MiddlewareHandler<AppEnv> = async function pageMetrics(c, next) {
-  const observation = new PageObservation(performance.now());
-  c.set("observation", observation);
-  await next();
-  // An editor's preview is never counted (like its page views and impressions).
-  if (c.get("preview")) return;
-  const ended = performance.now();
-  const failed = c.error !== undefined;
-  const res = c.res;
-  const record = () => recordPage(c.env, observation.summarize(res, ended, failed), Date.now());
-  try {
-    c.executionCtx.waitUntil(Promise.resolve().then(record));
-  } catch {
-    // No execution context (a bare app.request in a test): record after this turn instead.
-    queueMicrotask(record);
-  }
-};
-
 /**
  * Where the admin API reads the counts: the local stand-in, or Analytics Engine's SQL API
  * (which needs METRICS_ACCOUNT_ID and the METRICS_API_TOKEN secret).
  */
-export function metricsSource(env: object, fetcher: typeof fetch): MetricsSource {
-  const s = metricsSettings(env);
+export function metricsSource(s: MetricsSettings, fetcher: typeof fetch): MetricsSource {
   if (s.store === "local") return localSource();
   if (!s.accountId || !s.token) {
     throw new P13nError(

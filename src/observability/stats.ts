@@ -6,7 +6,7 @@
  * and `npx p13n stats` all show a StatsReport.
  *
  * @example
- * const source: MetricsSource = metricsSource(env, fetch);
+ * const source: MetricsSource = metricsSource(config.metrics, fetch);
  * const report = await source.report(60, Date.now());
  * report.personalizedShare; // 0.42
  */

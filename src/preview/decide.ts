@@ -1,14 +1,17 @@
 /**
  * The decisions of a preview: the engine's own `decide`, fed the chosen profile
- * and context instead of the visitor's, then any forced variants laid over it.
- * No visitor memory and no visitor id are used: what an editor sees is what the
- * rules say for that profile, not what the editor's own browsing taught.
+ * and context instead of the visitor's (the page path's one input step,
+ * src/pipeline/inputs.ts, given `previewIdentity` and `previewContext`), then any
+ * forced variants laid over it. No visitor memory and no visitor id are used: what
+ * an editor sees is what the rules say for that profile, not what the editor's own
+ * browsing taught.
  *
  * @example
- * const result = decidePreview(manifest, spec, requestContext(request, url), Date.now());
+ * const result = forceVariants(decide(inputs.input), manifest, spec);
  */
-import { decide } from "../engine/decide.ts";
 import type { DecideResult, Decision, Manifest, Profile, RequestContext } from "../engine/types.ts";
+import type { Identity } from "../identity/resolve.ts";
+import { SAFE_POLICY } from "../privacy/policy.ts";
 import type { PreviewSpec } from "./token.ts";
 
 /** A stable bucketing id per previewed profile, so experiment arms stay put while clicking around. */
@@ -55,20 +58,41 @@ export function previewNow(spec: PreviewSpec, now: number): number {
 }
 
 /**
+ * Who the preview decides for: the link's profile, a stable bucketing id, personalization
+ * allowed and nothing tracked. The one identity whose `personalize` holds without `track`:
+ * no visitor's data is used, only the profile the editor chose.
+ *
  * @example
- * decidePreview(m, { profile: { tier: "gold" }, variants: { hero: "sale" } }, ctx, Date.now());
+ * gatherInputs(deps, { ..., identity: previewIdentity(spec, previewNow(spec, now)) });
  */
-export function decidePreview(manifest: Manifest, spec: PreviewSpec, context: RequestContext, now: number): DecideResult {
-  const at = previewNow(spec, now);
-  const result = decide({
-    manifest,
+export function previewIdentity(spec: PreviewSpec, at: number): Identity {
+  const consent = { personalize: true, track: false };
+  return {
     profile: previewProfile(spec, at),
-    context: previewContext(context, spec),
-    snapshot: null,
+    profileFailure: null,
+    visitorId: null,
+    cookieVisitorId: null,
+    setCookie: null,
+    consent,
+    privacy: {
+      ...consent,
+      mode: "context",
+      trackBy: "default",
+      personalizeBy: "default",
+      signals: { gpc: false, profile: {}, site: {}, visitor: {} },
+      policy: SAFE_POLICY,
+    },
     unitId: unitOf(spec),
-    consent: { personalize: true, track: false },
-    now: at,
-  });
+  };
+}
+
+/**
+ * The rules' decisions with the link's forced variants laid over them.
+ *
+ * @example
+ * forceVariants(result, manifest, { variants: { hero: "sale" } });
+ */
+export function forceVariants(result: DecideResult, manifest: Manifest, spec: PreviewSpec): DecideResult {
   const forced = spec.variants ?? {};
   const decisions = result.decisions.map((d): Decision => {
     const wanted = Object.hasOwn(forced, d.slot) ? forced[d.slot] : undefined;

@@ -7,7 +7,7 @@
  * Unsigned on purpose: a `__Host-` cookie can be set only by this origin, and the only
  * one who could forge it is the visitor, for their own browser.
  */
-import { clearHostCookie, hostCookie, readCookie } from "../identity/cookies.ts";
+import { clearHostCookie, hostCookie, readCookie } from "../cookies.ts";
 import type { ConsentClaims } from "./types.ts";
 
 export const CHOICE_COOKIE = "__Host-p13n_consent";

@@ -2,11 +2,10 @@
  * Reads every consent signal from a request: `Sec-GPC`, the profile's claims, the site's
  * consent cookie and the visitor's own choice. No decisions here (see policy.ts).
  */
-import type { Config } from "../config.ts";
 import type { Profile } from "../engine/types.ts";
-import { readCookie } from "../identity/cookies.ts";
+import { readCookie } from "../cookies.ts";
 import { readChoice } from "./choice-cookie.ts";
-import { parseConsentCookie } from "./consent-cookie.ts";
+import { parseConsentCookie, type ConsentCookieFormat } from "./consent-cookie.ts";
 import type { ConsentClaims, ConsentSignals } from "./types.ts";
 
 /** `Sec-GPC: 1` exactly (the spec's only value; anything else is not a GPC signal). */
@@ -27,7 +26,7 @@ function profileClaims(profile: Profile | null): ConsentClaims {
  * const signals = readSignals(request, profile, config);
  * const decision = decidePrivacy(signals, config.privacy);
  */
-export function readSignals(request: Request, profile: Profile | null, config: Pick<Config, "consentCookie" | "consentCookieFormat">): ConsentSignals {
+export function readSignals(request: Request, profile: Profile | null, config: { consentCookie: string; consentCookieFormat: ConsentCookieFormat }): ConsentSignals {
   return {
     gpc: hasGpc(request),
     profile: profileClaims(profile),

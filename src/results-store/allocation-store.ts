@@ -6,7 +6,8 @@
  * the manifest's weights (fail open).
  */
 import * as v from "valibot";
-import { withinBudget } from "../timing.ts";
+import { hardCapMs, type HeldReadOptions } from "../content/manifest-store.ts";
+import { HeldValue } from "../held-value.ts";
 import { logEvent } from "../observability/log.ts";
 
 export const ALLOCATION_KEY = "allocation/current";
@@ -24,76 +25,46 @@ export const PublishedAllocationSchema = v.object({
 
 export type PublishedAllocation = v.InferOutput<typeof PublishedAllocationSchema>;
 
-interface Held {
-  value: PublishedAllocation | null;
-  fetchedAt: number;
-  failedAt: number;
-  inflight: Promise<PublishedAllocation | null> | null;
-}
+/** Experiment id → arm id → weight: what the engine decides with. */
+export type Allocation = Record<string, Record<string, number>>;
 
 /** After a failed read, wait this long before asking KV again. */
 const RETRY_AFTER_MS = 5_000;
 
 // Keyed by the KV binding: one held allocation per namespace per isolate (shared by all visitors).
-const held = new WeakMap<KVNamespace, Held>();
+const held = new WeakMap<KVNamespace, HeldValue<PublishedAllocation | null>>();
 
-function stateFor(kv: KVNamespace): Held {
-  let s = held.get(kv);
-  if (!s) {
-    s = { value: null, fetchedAt: 0, failedAt: 0, inflight: null };
-    held.set(kv, s);
+function heldFor(kv: KVNamespace): HeldValue<PublishedAllocation | null> {
+  let h = held.get(kv);
+  if (!h) {
+    h = new HeldValue({
+      load: () => loadAllocation(kv),
+      retryAfterMs: RETRY_AFTER_MS,
+      onError: (err) => logEvent("warn", "allocation-store", "ALLOCATION_REFRESH_FAILED", { error: String(err) }),
+    });
+    held.set(kv, h);
   }
-  return s;
+  return h;
 }
 
-/** A background read may outlive the request's budget, not forever: a hung KV read must not block every later refresh (nor hold the request's waitUntil open). */
-const hardCapMs = (budgetMs: number) => Math.max(1_000, budgetMs * 20);
-
-async function refresh(kv: KVNamespace, s: Held, budgetMs: number): Promise<PublishedAllocation | null> {
-  try {
-    const read = await withinBudget(kv.get(ALLOCATION_KEY, "json"), hardCapMs(budgetMs));
-    if (!read.ok) throw read.error;
-    const raw = read.value;
-    if (raw === null) {
-      s.value = null;
-    } else {
-      const parsed = v.safeParse(PublishedAllocationSchema, raw);
-      if (!parsed.success) throw new Error(`${ALLOCATION_KEY}: ${parsed.issues[0]?.message ?? "invalid"}`);
-      s.value = parsed.output;
-    }
-    s.fetchedAt = Date.now();
-    return s.value;
-  } catch (err) {
-    s.failedAt = Date.now();
-    logEvent("warn", "allocation-store", "ALLOCATION_REFRESH_FAILED", { error: String(err) });
-    return s.value; // the last good one, or null
-  } finally {
-    s.inflight = null;
-  }
+async function loadAllocation(kv: KVNamespace): Promise<PublishedAllocation | null> {
+  const raw = await kv.get(ALLOCATION_KEY, "json");
+  if (raw === null) return null;
+  const parsed = v.safeParse(PublishedAllocationSchema, raw);
+  if (!parsed.success) throw new Error(`${ALLOCATION_KEY}: ${parsed.issues[0]?.message ?? "invalid"}`);
+  return parsed.output;
 }
 
 /**
  * The allocation to decide with, or undefined (then the manifest's weights apply).
  *
  * @example
- * const allocation = await readAllocation(env.CONTENT, { ttlMs: 30_000, budgetMs: 50, waitUntil });
+ * const allocation = await readAllocation(env.CONTENT, { ttlMs: 30_000, budgetMs: 50, waitUntil, now: Date.now() });
  * decide({ ...input, ...(allocation ? { allocation } : {}) });
  */
-export async function readAllocation(
-  kv: KVNamespace,
-  opts: { ttlMs: number; budgetMs: number; waitUntil: (p: Promise<unknown>) => void },
-): Promise<Record<string, Record<string, number>> | undefined> {
-  const s = stateFor(kv);
-  const now = Date.now();
-  const loaded = s.fetchedAt > 0;
-  if (loaded && now - s.fetchedAt < opts.ttlMs) return s.value?.allocation;
-  if (!s.inflight && now - s.failedAt > RETRY_AFTER_MS) {
-    s.inflight = refresh(kv, s, opts.budgetMs);
-    opts.waitUntil(s.inflight);
-  }
-  if (loaded || !s.inflight) return s.value?.allocation;
-  const r = await withinBudget(s.inflight, opts.budgetMs);
-  return r.ok ? r.value?.allocation : undefined;
+export async function readAllocation(kv: KVNamespace, opts: HeldReadOptions): Promise<Allocation | undefined> {
+  const r = await heldFor(kv).read({ ...opts, hardCapMs: hardCapMs(opts.budgetMs) });
+  return r.value?.allocation;
 }
 
 /** Forget what this isolate holds (tests; the scheduler after it published in this isolate). */

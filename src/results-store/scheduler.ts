@@ -13,7 +13,7 @@ import { ALLOCATION_KEY, PublishedAllocationSchema, type PublishedAllocation } f
 import { allocationForPeriod, allocationPeriod, type BanditArm } from "../results/bandit.ts";
 import { readRows } from "./d1-store.ts";
 import { liveManifest } from "./live-manifest.ts";
-import { resultsSettings } from "./settings.ts";
+import { getConfig } from "../config/config.ts";
 import { totalsFromRows } from "../results/stats/summary.ts";
 
 export interface SchedulerEnv {
@@ -47,7 +47,7 @@ export function banditArms(manifest: Manifest, experiment: string, rows: Paramet
  * export default { scheduled: (controller, env, ctx) => ctx.waitUntil(publishAllocation(env, controller.scheduledTime)) };
  */
 export async function publishAllocation(env: SchedulerEnv & object, now: number, opts: { force?: boolean } = {}): Promise<ScheduleOutcome> {
-  const { periodMs, minShare } = resultsSettings(env);
+  const { periodMs, minShare } = getConfig(env).results;
   const period = allocationPeriod(now, periodMs);
   if (!opts.force) {
     const raw = await env.CONTENT.get(ALLOCATION_KEY, "json");

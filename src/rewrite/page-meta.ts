@@ -3,7 +3,7 @@
  * as it streams (the page path records them with the page view). Reads only:
  * the page's bytes are not touched, and a handler error only loses the meta.
  */
-import { cleanTopics, MAX_TOPIC_LENGTH } from "../visitor/page-topics.ts";
+import { cleanTopics, MAX_TOPIC_LENGTH } from "../content/page-topics.ts";
 
 /** Filled as the head streams by. */
 export interface PageMeta {

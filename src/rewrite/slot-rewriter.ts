@@ -9,22 +9,9 @@
 import { failOpen } from "./fail-open.ts";
 import { PAGE_META_SELECTOR, PageMetaHandler, type PageMeta } from "./page-meta.ts";
 import { metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, slotSkipReason, tagSlot } from "./slot-rules.ts";
+import type { RewriteReport, SlotRender, SlotSkipReason } from "./types.ts";
 
-/** What one slot shows instead of its default. */
-export interface SlotRender {
-  variant: string;
-  html: string;
-  /** `experiment:arm`, set as data-p13n-experiment. */
-  experiment?: string;
-}
-
-export type SlotSkipReason = "no-decision" | "nested" | "void-element" | "optional-end-tag" | "charset" | "error";
-
-/** Filled as the page streams: which slots were rendered (for impressions and explain). */
-export interface RewriteReport {
-  rendered: Array<{ slot: string; variant: string }>;
-  skipped: Array<{ slot: string; reason: SlotSkipReason }>;
-}
+export type { RewriteReport, SlotRender, SlotSkipReason } from "./types.ts";
 
 export interface RewriteOptions {
   /** The Content-Type named no charset: watch `<meta charset>` and stop if it is not UTF-8. */

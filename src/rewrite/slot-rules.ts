@@ -4,7 +4,7 @@
  * a page spliced from a template must equal, byte for byte, the same page streamed, so
  * both take every rule from here and nowhere else.
  */
-import type { SlotRender, SlotSkipReason } from "./slot-rewriter.ts";
+import type { SlotRender, SlotSkipReason } from "./types.ts";
 
 /** The one selector slots are found by. */
 export const SLOT_SELECTOR = "[data-p13n-slot]";

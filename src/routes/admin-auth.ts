@@ -10,7 +10,7 @@
  */
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import { jwksKeyGetter } from "../identity/jwks-cache.ts";
-import type { AccessSettings, AdminSettings } from "./admin/settings.ts";
+import type { AccessSettings, AdminSettings } from "../config/config.ts";
 
 async function digest(s: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
@@ -23,7 +23,7 @@ const ACCESS_JWKS_BUDGET_MS = 2_000;
  * True when the request carries `Authorization: Bearer <ADMIN_TOKEN>`.
  *
  * @example
- * if (!(await isEditor(c.req.raw, config.adminToken))) return c.json({ error: … }, 401);
+ * if (!(await isEditor(c.req.raw, config.admin.adminToken))) return refuse("UNAUTHORIZED", "…");
  */
 export async function isEditor(request: Request, adminToken: string | undefined): Promise<boolean> {
   if (!adminToken) return false;
@@ -42,7 +42,7 @@ export type EditorCheck =
  * Who the editor is, by bearer token or Access JWT.
  *
  * @example
- * const who = await checkEditor(c.req.raw, adminSettings(c.env));
+ * const who = await checkEditor(c.req.raw, c.get("config").admin);
  * if (!who.ok) throw new P13nError("UNAUTHORIZED", who.message);
  */
 export async function checkEditor(request: Request, settings: AdminSettings): Promise<EditorCheck> {

@@ -7,16 +7,10 @@
 import type { Context } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../app-env.ts";
-import { getConfig } from "../config.ts";
-import { readManifest } from "../content/manifest-store.ts";
-import { requestContext } from "../context/request-context.ts";
 import { decide } from "../engine/decide.ts";
 import { IdSchema } from "../engine/schema.ts";
-import { newVisitorGate } from "../identity/new-visitor-limit.ts";
-import { resolveIdentity } from "../identity/resolve.ts";
-import { readAllocation } from "../results-store/allocation-store.ts";
-import { readSnapshot } from "../visitor/access.ts";
-import { visitorObjectName } from "../visitor/key.ts";
+import { refuse } from "../errors.ts";
+import { gatherInputs } from "../pipeline/inputs.ts";
 import { isEditor } from "./admin-auth.ts";
 
 const QuerySchema = v.object({
@@ -32,62 +26,40 @@ const QuerySchema = v.object({
 });
 
 export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
-  const config = getConfig(c.env);
+  const config = c.get("config");
   const query = v.safeParse(QuerySchema, c.req.query());
   if (!query.success) {
-    return c.json({ error: { code: "BAD_QUERY", message: query.issues[0]?.message ?? "invalid query" } }, 400);
+    return refuse("BAD_QUERY", query.issues[0]?.message ?? "invalid query");
   }
   const now = Date.now();
-  // A channel without cookies (an email renderer) passes the profile token as a header.
-  let request = c.req.raw;
-  const token = request.headers.get("x-p13n-profile");
-  if (token) {
-    const headers = new Headers(request.headers);
-    headers.set("cookie", `${config.profileCookie}=${token}`);
-    request = new Request(request.url, { headers });
-  }
-  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-  const [identity, read, editor, allocation] = await Promise.all([
-    // A new id goes through the same per-client limit as the page path's.
-    resolveIdentity(request, config, now, { issue: newVisitorGate(c.env.NEW_VISITORS, c.req.raw) }),
-    readManifest(c.env.CONTENT, {
-      ttlMs: config.manifestTtlMs,
-      budgetMs: config.manifestBudgetMs,
-      waitUntil: (p) => c.executionCtx.waitUntil(p),
-    }),
-    isEditor(c.req.raw, config.adminToken),
-    // The bandit's weights, as the page path uses them (explain names the weight in force).
-    readAllocation(c.env.CONTENT, { ttlMs: config.manifestTtlMs, budgetMs: config.manifestBudgetMs, waitUntil }),
+  const request = c.req.raw;
+  // The same inputs as the page path's (src/pipeline/inputs.ts): the same identity (a channel
+  // without cookies, an email renderer or an app, passes the profile token as a header), the
+  // same per-client limit on new ids, the same memory and stated preferences, within the same
+  // budgets. One visitor, the same decision on every channel.
+  const [inputs, editor] = await Promise.all([
+    gatherInputs(
+      { config, env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) },
+      {
+        request,
+        url: new URL(query.output.path, request.url),
+        now,
+        // An app's call is its page: an id is issued and memory read at once.
+        isPage: Promise.resolve(true),
+        profileToken: request.headers.get("x-p13n-profile") ?? undefined,
+        slots: query.output.slots,
+      },
+    ),
+    isEditor(request, config.admin.adminToken),
   ]);
+  const { identity, manifest } = inputs;
   const noStore: Record<string, string> = { "cache-control": "private, no-store" };
   // The same sticky id the page path would issue, so this channel's experiments stay sticky too.
   if (identity.setCookie) noStore["set-cookie"] = identity.setCookie;
-  if (!read.manifest) return c.json({ version: null, holdout: false, decisions: [] }, 200, noStore);
+  if (!manifest.manifest) return c.json({ version: null, holdout: false, decisions: [] }, 200, noStore);
   // Respect the no: NO_CONSENT_MODE "none" and no consent to track → no personalization (default content everywhere).
-  if (identity.privacy.mode === "none") return c.json({ version: read.manifest.version, holdout: false, personalization: "none", decisions: [] }, 200, noStore);
-
-  const url = new URL(c.req.url);
-  const context = requestContext(request, new URL(query.output.path, url));
-  // The visitor's memory and stated preferences, as the page path reads them (the same budget,
-  // the same fallback): one visitor, the same decision on every channel.
-  // Nothing to read only for an anonymous id issued by this very request; a verified profile's
-  // object exists whatever the visitor-id cookie says (an email renderer sends no such cookie).
-  const objectName = visitorObjectName(identity);
-  const justIssued = identity.setCookie !== null && !identity.profile;
-  const state = objectName && !justIssued ? await readSnapshot(c.env.VISITOR, objectName, config.stateBudgetMs) : null;
-  const snapshot = state?.snapshot ?? null;
-  const result = decide({
-    manifest: read.manifest,
-    profile: identity.profile,
-    context,
-    snapshot,
-    statedPrefs: snapshot?.statedPrefs ?? null,
-    unitId: identity.unitId,
-    consent: identity.consent,
-    now,
-    ...(query.output.slots ? { slots: query.output.slots } : {}),
-    ...(allocation ? { allocation } : {}),
-  });
+  if (!inputs.input) return c.json({ version: manifest.manifest.version, holdout: false, personalization: "none", decisions: [] }, 200, noStore);
+  const result = decide(inputs.input);
   return c.json(
     {
       version: result.manifestVersion,

@@ -4,7 +4,7 @@
  * An editor's credential (the admin bearer token or a Cloudflare Access assertion, checked as
  * the admin API checks it) adds the detailed view: manifest source, origin, this isolate's
  * page templates. A credential that does not verify gets 401, not a silent public view. A
- * refused config (src/config.ts) answers 503 `{ ok: false, error: { code: "CONFIG_INVALID" } }`:
+ * refused config (src/config/config.ts) answers 503 `{ ok: false, error: { code: "CONFIG_INVALID" } }`:
  * the pages pass through untouched meanwhile, so this is where a monitor sees it.
  *
  * @example
@@ -13,29 +13,24 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { configProblem, getConfig } from "../config.ts";
-import { readManifest } from "../content/manifest-store.ts";
+import { liveManifest } from "../pipeline/inputs.ts";
 import { templateStore } from "../template/store.ts";
+import { refuse } from "../errors.ts";
 import { checkEditor } from "./admin-auth.ts";
-import { adminSettings } from "./admin/settings.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
 
 export async function healthz(c: Context<AppEnv>): Promise<Response> {
   // A refused config: pages pass through untouched, so only this says so (the code, never the message).
-  const problem = configProblem(c.env);
-  if (problem) return c.json({ ok: false, error: { code: problem.code } }, 503, NO_STORE);
-  const config = getConfig(c.env);
+  const refusal = c.get("configRefusal");
+  if (refusal) return c.json({ ok: false, error: { code: refusal.problem.code } }, 503, NO_STORE);
+  const config = c.get("config");
   const asked = c.req.raw.headers.has("authorization") || c.req.raw.headers.has("cf-access-jwt-assertion");
-  const editor = asked ? await checkEditor(c.req.raw, adminSettings(c.env)) : null;
+  const editor = asked ? await checkEditor(c.req.raw, config.admin) : null;
   if (editor && !editor.ok) {
-    return c.json({ error: { code: "UNAUTHORIZED", message: editor.message } }, 401, { ...NO_STORE, "www-authenticate": "Bearer" });
+    return refuse("UNAUTHORIZED", editor.message, { ...NO_STORE, "www-authenticate": "Bearer" });
   }
-  const read = await readManifest(c.env.CONTENT, {
-    ttlMs: config.manifestTtlMs,
-    budgetMs: config.manifestBudgetMs,
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
-  });
+  const read = await liveManifest({ config, env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, Date.now());
   const contentVersion = read.manifest?.version ?? null;
   if (!editor) return c.json({ ok: true, contentVersion }, 200, NO_STORE);
   return c.json(

@@ -9,7 +9,7 @@
  * what the template is keyed on (URL and the headers the page Varies on) — no cookie, no
  * credential, no validator of the visitor's; a revalidation carries the template's own.
  */
-import type { Config } from "../config.ts";
+import type { Config } from "../config/config.ts";
 import { VISITOR_COOKIE } from "../identity/visitor-id.ts";
 import { PREVIEW_COOKIE } from "../preview/link.ts";
 import { CHOICE_COOKIE } from "../privacy/choice-cookie.ts";

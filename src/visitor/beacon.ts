@@ -16,7 +16,7 @@ import type { Manifest } from "../engine/types.ts";
 import type { Scalar, VisitorEvent } from "./events.ts";
 import { MAX_EXPOSURE_TOKEN_CHARS } from "../results/exposure-token.ts";
 import { CHECKOUT_GOAL } from "./experiment-tally.ts";
-import { cleanTopics, MAX_PAGE_TOPICS, MAX_TOPIC_LENGTH, pageTopicsFromManifest } from "./page-topics.ts";
+import { cleanTopics, MAX_PAGE_TOPICS, MAX_TOPIC_LENGTH, pageTopicsFromManifest } from "../content/page-topics.ts";
 
 /** The browser's own keepalive cap (fetch keepalive / sendBeacon): 64 KiB. */
 export const MAX_BEACON_BYTES = 64 * 1024;

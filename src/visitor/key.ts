@@ -4,7 +4,6 @@
  * anonymous visitor's object (or the other way round).
  */
 import type { Identity } from "../identity/resolve.ts";
-import type { VisitorObject } from "./object.ts";
 
 /**
  * The object name for this identity, or null when nothing may be remembered
@@ -25,11 +24,12 @@ export function anonymousObjectName(visitorId: string): string {
 }
 
 /**
- * A fresh stub for one call (stubs are cheap; one that saw an error may be broken).
+ * A fresh stub for one call (stubs are cheap; one that saw an error may be broken). Generic
+ * over the object's class, so this file needs no import of the object (which imports it).
  *
  * @example
  * const snapshot = await visitorStub(env.VISITOR, "vid:0f3a…").snapshot();
  */
-export function visitorStub(ns: DurableObjectNamespace<VisitorObject>, name: string): DurableObjectStub<VisitorObject> {
+export function visitorStub<T extends Rpc.DurableObjectBranded | undefined>(ns: DurableObjectNamespace<T>, name: string): DurableObjectStub<T> {
   return ns.get(ns.idFromName(name));
 }

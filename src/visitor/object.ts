@@ -14,7 +14,7 @@
  * const snapshot = await stub.snapshot();
  */
 import { DurableObject } from "cloudflare:workers";
-import { getConfig } from "../config.ts";
+import { getConfig } from "../config/config.ts";
 import { campaignKey, impressionKey } from "../engine/caps.ts";
 import type { Prefs, VisitorSnapshot } from "../engine/types.ts";
 import { describeError } from "../errors.ts";

@@ -4,7 +4,7 @@
  */
 import type { Manifest } from "../engine/types.ts";
 import type { VisitorEvent } from "./events.ts";
-import type { PageTopics } from "./page-topics.ts";
+import type { PageTopics } from "../content/page-topics.ts";
 
 /**
  * @example

@@ -13,7 +13,7 @@ import type { RewriteReport } from "../rewrite/slot-rewriter.ts";
 import { recordEvents, type StateRead, type VisitorNamespace } from "./access.ts";
 import type { LastPage } from "./disclosure.ts";
 import type { RecordBatch } from "./events.ts";
-import type { PageTopics } from "./page-topics.ts";
+import type { PageTopics } from "../content/page-topics.ts";
 import { pageVisitEvents } from "./page-visit.ts";
 import { logEvent } from "../observability/log.ts";
 

@@ -7,10 +7,11 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { call } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
-import { putMe } from "../fixtures/me.ts";
+import { preferencesManifest, putMe } from "../fixtures/me.ts";
 import { fixtureOrigin } from "../fixtures/origin.ts";
 import { TEST_SECRETS } from "../fixtures/secrets.ts";
 import { profileToken } from "../fixtures/tokens.ts";
+import { eventId, visitorObject } from "../fixtures/visitor.ts";
 
 const origin = fixtureOrigin({});
 
@@ -72,12 +73,25 @@ describe("GET /__p13n/decide", () => {
     expect(bad.res.status).toBe(400);
   });
 
-  it("an email renderer's profile token (no visitor-id cookie) is decided with that member's stated preferences, as their pages are", async () => {
-    await publish(env.CONTENT, manifest({ hero: [{ id: "yoga", html: "Yoga", audience: { attr: "prefs.topics", contains: "yoga" } }] }, { version: "stated" }));
+  // Issue 13: /decide skipped memory whenever it issued a visitor id, so an app that sends only
+  // X-P13n-Profile (no cookies: a new id every call) never got the visitor's memory or stated
+  // preferences. It now gathers its inputs through the page path's step (src/pipeline/inputs.ts).
+  it("an app that sends only X-P13n-Profile gets that visitor's memory and stated preferences", async () => {
+    await publish(env.CONTENT, preferencesManifest());
     invalidateManifest(env.CONTENT);
-    const token = await profileToken({ claims: { sub: `member-${crypto.randomUUID()}` } });
-    expect((await putMe(`p13n_profile=${token}`, { topics: ["yoga"] })).res.status).toBe(200);
-    const { json } = await decideJson("?slots=hero", { "x-p13n-profile": token });
-    expect(json.decisions).toEqual([{ slot: "hero", variant: "yoga", html: "Yoga" }]);
+    const sub = `app-${crypto.randomUUID()}`;
+    const token = await profileToken({ claims: { sub } });
+    const app = async () => {
+      const { res, json } = await decideJson("?slots=hero,promo", { "x-p13n-profile": token });
+      expect(res.status).toBe(200);
+      return Object.fromEntries(json.decisions.map((d) => [d.slot, d.variant]));
+    };
+    // Nothing remembered yet: running wins the tie (listed first), the promotion outranks the editorial.
+    expect(await app()).toEqual({ hero: "running", promo: "sale" });
+    // Memory: the signed-in visitor read about yoga (their profile's object, on another channel).
+    await visitorObject(`sub:${sub}`).record({ events: [{ type: "view", id: eventId(), at: Date.now(), path: "/journal/yoga", topics: ["yoga"] }] });
+    // Stated preferences: "fewer promotions", from the preference page with the profile cookie.
+    expect((await putMe(`p13n_profile=${token}`, { frequency: "fewer" })).res.status).toBe(200);
+    expect(await app()).toEqual({ hero: "yoga", promo: "editorial" });
   });
 });

@@ -13,22 +13,20 @@
  */
 import type { Context, Next } from "hono";
 import type { AppEnv } from "../../app-env.ts";
-import { configProblem } from "../../config.ts";
 import { P13nError } from "../../errors.ts";
 import { checkEditor } from "../admin-auth.ts";
 import { crossSiteReason, mediaType } from "../cross-site.ts";
 import { adminError } from "./respond.ts";
-import { adminSettings } from "./settings.ts";
 
 export async function adminGuard(c: Context<AppEnv>, next: Next): Promise<Response | void> {
   try {
     const crossSite = crossSiteReason(c.req.raw);
     if (crossSite) throw new P13nError("CROSS_SITE", `cross-site requests are refused (${crossSite})`);
-    const who = await checkEditor(c.req.raw, adminSettings(c.env));
+    const refusal = c.get("configRefusal");
+    const who = await checkEditor(c.req.raw, refusal ? refusal.admin : c.get("config").admin);
     if (!who.ok) throw new P13nError("UNAUTHORIZED", who.message);
     // The Worker refuses its config (pages pass through untouched): an editor is told why and how to fix it.
-    const problem = configProblem(c.env);
-    if (problem) throw problem;
+    if (refusal) throw refusal.problem;
     const method = c.req.method;
     if (method !== "GET" && method !== "HEAD" && mediaType(c.req.raw) !== "application/json") {
       throw new P13nError("UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with Content-Type: application/json");

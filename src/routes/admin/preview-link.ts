@@ -14,7 +14,6 @@ import { previewUrl } from "../../preview/link.ts";
 import { signPreview } from "../../preview/token.ts";
 import { MAX_SMALL_BYTES, readJson } from "./body.ts";
 import { ADMIN_HEADERS, adminError } from "./respond.ts";
-import { adminSettings } from "./settings.ts";
 
 const Extra = v.object({
   path: v.optional(v.pipe(v.string(), v.startsWith("/", "path must start with /"), v.maxLength(1024)), "/"),
@@ -28,7 +27,7 @@ export async function previewLinkRoute(c: Context<AppEnv>): Promise<Response> {
     const { path, ttl, ...spec } = input as Record<string, unknown>;
     const extra = v.safeParse(Extra, { path, ttl });
     if (!extra.success) throw new P13nError("BAD_REQUEST", extra.issues[0].message, { path: [String(extra.issues[0].path?.[0]?.key ?? "")] });
-    const secret = adminSettings(c.env).previewSecret;
+    const secret = c.get("config").admin.previewSecret;
     if (!secret) throw new P13nError("PREVIEW_UNAVAILABLE", "set PREVIEW_SECRET or ADMIN_TOKEN to sign preview links");
     let signed;
     try {

@@ -20,7 +20,7 @@ export async function statsRoute(c: Context<AppEnv>): Promise<Response> {
     const raw = c.req.query("minutes") ?? "60";
     const minutes = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
     if (!(minutes >= 1 && minutes <= MAX_MINUTES)) throw new P13nError("BAD_REQUEST", `minutes must be a whole number from 1 to ${MAX_MINUTES}`, { path: ["minutes"] });
-    const source = metricsSource(c.env, (input, init) => fetch(input, init));
+    const source = metricsSource(c.get("config").metrics, (input, init) => fetch(input, init));
     try {
       return c.json(await source.report(minutes, Date.now()), 200, ADMIN_HEADERS);
     } catch (err) {

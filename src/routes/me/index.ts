@@ -21,10 +21,11 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../app-env.ts";
-import { getConfig, type Config } from "../../config.ts";
-import { readManifest } from "../../content/manifest-store.ts";
-import { describeError } from "../../errors.ts";
-import { clearHostCookie, readCookie } from "../../identity/cookies.ts";
+import type { Config } from "../../config/config.ts";
+import { requireConfig } from "../../configure.ts";
+import { liveManifest } from "../../pipeline/inputs.ts";
+import { describeError, refuse, type ErrorCode } from "../../errors.ts";
+import { clearHostCookie, readCookie } from "../../cookies.ts";
 import { resolveIdentity, type Identity } from "../../identity/resolve.ts";
 import { newVisitorGate } from "../../identity/new-visitor-limit.ts";
 import { issueVisitorId, VISITOR_COOKIE } from "../../identity/visitor-id.ts";
@@ -39,11 +40,9 @@ import { readBody } from "../read-body.ts";
 import { meScript, meStyle } from "./assets.ts";
 import { wantsHtml } from "./negotiate.ts";
 import { renderPage } from "./page.ts";
-import { applyPreferences, MAX_PREFERENCES_BYTES, parsePreferences, statesPreferences } from "./preferences.ts";
+import { applyPreferences, MAX_PREFERENCES_BYTES, parsePreferences, statesPreferences, type PreferencesUpdate } from "./preferences.ts";
 import { buildView, describeHolders, holdersOf, type Holders, type MeView } from "./view.ts";
 import { logEvent } from "../../observability/log.ts";
-
-type Status = 400 | 403 | 409 | 413 | 415 | 429 | 503;
 
 /** Never cached anywhere, and the answer differs by cookie and by Accept. */
 const PRIVATE = { "cache-control": "private, no-store", vary: "Accept, Cookie" };
@@ -51,23 +50,12 @@ const PRIVATE = { "cache-control": "private, no-store", vary: "Accept, Cookie" }
 const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-function refuse(c: Context<AppEnv>, status: Status, code: string, message: string, headers: Headers = new Headers()): Response {
-  const h = new Headers(headers);
-  for (const [k, val] of Object.entries(PRIVATE)) h.set(k, val);
-  h.set("content-type", "application/json; charset=utf-8");
-  return new Response(JSON.stringify({ error: { code, message } }), { status, headers: h });
-}
-
 function namespace(c: Context<AppEnv>): VisitorNamespace {
   return c.env.VISITOR;
 }
 
 async function manifestOf(c: Context<AppEnv>, config: Config) {
-  const read = await readManifest(c.env.CONTENT, {
-    ttlMs: config.manifestTtlMs,
-    budgetMs: config.manifestBudgetMs,
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
-  });
+  const read = await liveManifest({ config, env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, Date.now());
   return read.manifest;
 }
 
@@ -95,7 +83,7 @@ function cookieFlags(c: Context<AppEnv>) {
 }
 
 async function getMe(c: Context<AppEnv>): Promise<Response> {
-  const config = getConfig(c.env);
+  const config = c.get("config");
   const now = Date.now();
   const who = await resolveIdentity(c.req.raw, config, now);
   const asHtml = c.req.query("format") !== "json" && wantsHtml(c.req.header("accept") ?? null);
@@ -103,7 +91,7 @@ async function getMe(c: Context<AppEnv>): Promise<Response> {
     return present(c, await view(c, config, who, who.privacy, holdersOf(who), now, cookieFlags(c)), new Headers(), asHtml);
   } catch (err) {
     logEvent("error", "me.get", "ME_FAILED", { error: describeError(err) });
-    return refuse(c, 503, "STATE_UNAVAILABLE", "what is stored about you could not be read just now; try again in a moment", new Headers({ "retry-after": "5" }));
+    return refuse("STATE_UNAVAILABLE", "what is stored about you could not be read just now; try again in a moment", { ...PRIVATE, "retry-after": "5" });
   }
 }
 
@@ -120,25 +108,41 @@ async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): 
   return erased;
 }
 
-async function putMe(c: Context<AppEnv>): Promise<Response> {
-  const config = getConfig(c.env);
-  const request = c.req.raw;
-  const now = Date.now();
+/** A PUT's preferences, from this site's own pages only, as JSON within the limit; else the refusal. */
+async function readUpdate(request: Request): Promise<{ ok: true; update: PreferencesUpdate } | { ok: false; refused: Response }> {
+  const no = (code: ErrorCode, message: string) => ({ ok: false as const, refused: refuse(code, message, PRIVATE) });
   const why = crossSiteReason(request);
-  if (why) return refuse(c, 403, "CROSS_SITE", `preferences change only from this site's own pages (${why})`);
-  if (mediaType(request) !== "application/json") return refuse(c, 415, "UNSUPPORTED_MEDIA_TYPE", "send the preferences as JSON with Content-Type: application/json");
+  if (why) return no("CROSS_SITE", `preferences change only from this site's own pages (${why})`);
+  if (mediaType(request) !== "application/json") return no("UNSUPPORTED_MEDIA_TYPE", "send the preferences as JSON with Content-Type: application/json");
   const body = await readBody(request, MAX_PREFERENCES_BYTES);
-  if (!body.ok) return refuse(c, 413, "TOO_LARGE", `preferences are at most ${MAX_PREFERENCES_BYTES} bytes`);
-  const text = new TextDecoder().decode(body.bytes);
+  if (!body.ok) return no("TOO_LARGE", `preferences are at most ${MAX_PREFERENCES_BYTES} bytes`);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(new TextDecoder().decode(body.bytes));
   } catch {
-    return refuse(c, 400, "MALFORMED_JSON", "the body is not JSON");
+    return no("MALFORMED_JSON", "the body is not JSON");
   }
   const parsed = parsePreferences(json);
-  if (!parsed.ok) return refuse(c, 400, "INVALID_PREFERENCES", `${parsed.path ? `${parsed.path}: ` : ""}${parsed.message}`);
-  const update = parsed.update;
+  if (!parsed.ok) return no("INVALID_PREFERENCES", `${parsed.path ? `${parsed.path}: ` : ""}${parsed.message}`);
+  return { ok: true, update: parsed.update };
+}
+
+/** The visitor's stated preferences, updated in their object (read, then written, each within the budget). */
+async function writePreferences(c: Context<AppEnv>, name: string, update: PreferencesUpdate, now: number): Promise<void> {
+  const budget = c.get("config").stateWriteBudgetMs;
+  const current = await withinBudget(visitorStub(namespace(c), name).describe({ now }), budget);
+  if (!current.ok) throw current.error;
+  const written = await withinBudget(visitorStub(namespace(c), name).setPreferences(applyPreferences(current.value.statedPrefs, update), now), budget);
+  if (!written.ok) throw written.error;
+}
+
+async function putMe(c: Context<AppEnv>): Promise<Response> {
+  const config = c.get("config");
+  const request = c.req.raw;
+  const now = Date.now();
+  const read = await readUpdate(request);
+  if (!read.ok) return read.refused;
+  const update = read.update;
 
   const who = await resolveIdentity(request, config, now);
   // The visitor's own choice, updated; the decision as it will be from the next request on.
@@ -147,7 +151,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
   if (update.track !== undefined) choice.track = update.track;
   const privacy = decidePrivacy({ ...who.privacy.signals, visitor: choice }, config.privacy);
   if (statesPreferences(update) && !privacy.track) {
-    return refuse(c, 409, "NOT_STORED", "memory is off, so nothing about you is stored, not even stated preferences; your account's own preferences still apply");
+    return refuse("NOT_STORED", "memory is off, so nothing about you is stored, not even stated preferences; your account's own preferences still apply", PRIVATE);
   }
 
   const headers = new Headers();
@@ -165,9 +169,9 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
       if (!name) {
         // A first visit straight to the preference page: the id that will hold the preferences,
         // counted against the same per-client limit of new visitors as pages (an object per call otherwise).
-        if (!config.visitorSecret) return refuse(c, 503, "STATE_UNAVAILABLE", "no visitor id can be issued (VISITOR_SECRET is not set)");
+        if (!config.visitorSecret) return refuse("STATE_UNAVAILABLE", "no visitor id can be issued (VISITOR_SECRET is not set)", PRIVATE);
         if (!(await newVisitorGate(c.env.NEW_VISITORS, request)())) {
-          return refuse(c, 429, "RATE_LIMITED", "too many new visitors from your network just now; nothing was saved, try again in a minute", new Headers({ "retry-after": "60" }));
+          return refuse("RATE_LIMITED", "too many new visitors from your network just now; nothing was saved, try again in a minute", { ...PRIVATE, "retry-after": "60" });
         }
         const issued = await issueVisitorId(config.visitorSecret);
         headers.append("set-cookie", issued.setCookie);
@@ -175,15 +179,11 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
         holders = { profile: null, anonymous: name };
         cookies.visitor = true;
       }
-      const stub = visitorStub(namespace(c), name);
-      const current = await withinBudget(stub.describe({ now }), config.stateWriteBudgetMs);
-      if (!current.ok) throw current.error;
-      const written = await withinBudget(visitorStub(namespace(c), name).setPreferences(applyPreferences(current.value.statedPrefs, update), now), config.stateWriteBudgetMs);
-      if (!written.ok) throw written.error;
+      await writePreferences(c, name, update, now);
     }
   } catch (err) {
     logEvent("error", "me.put", "ME_FAILED", { error: describeError(err) });
-    return refuse(c, 503, "STATE_UNAVAILABLE", "your preferences could not be saved just now; nothing was changed, try again", new Headers({ "retry-after": "5" }));
+    return refuse("STATE_UNAVAILABLE", "your preferences could not be saved just now; nothing was changed, try again", { ...PRIVATE, "retry-after": "5" });
   }
   if (update.personalize !== undefined || update.track !== undefined) {
     headers.append("set-cookie", choiceCookie(choice));
@@ -198,17 +198,17 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
 }
 
 async function deleteMe(c: Context<AppEnv>): Promise<Response> {
-  const config = getConfig(c.env);
+  const config = c.get("config");
   const request = c.req.raw;
   const why = crossSiteReason(request);
-  if (why) return refuse(c, 403, "CROSS_SITE", `erasure happens only from this site's own pages (${why})`);
+  if (why) return refuse("CROSS_SITE", `erasure happens only from this site's own pages (${why})`, PRIVATE);
   const who = await resolveIdentity(request, config, Date.now());
   let erased: Array<"profile" | "anonymous">;
   try {
     erased = await forgetAll(c, config, holdersOf(who));
   } catch (err) {
     logEvent("error", "me.delete", "ME_FAILED", { error: describeError(err) });
-    return refuse(c, 503, "STATE_UNAVAILABLE", "erasure did not complete; try again (it is safe to repeat)", new Headers({ "retry-after": "5" }));
+    return refuse("STATE_UNAVAILABLE", "erasure did not complete; try again (it is safe to repeat)", { ...PRIVATE, "retry-after": "5" });
   }
   const headers = new Headers();
   const cleared = [VISITOR_COOKIE];
@@ -240,9 +240,9 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
  */
 export function meRoutes(): Hono<AppEnv> {
   const me = new Hono<AppEnv>();
-  me.get("/", getMe);
-  me.put("/", putMe);
-  me.delete("/", deleteMe);
+  me.get("/", requireConfig, getMe);
+  me.put("/", requireConfig, putMe);
+  me.delete("/", requireConfig, deleteMe);
   me.get("/app.js", meScript);
   me.get("/style.css", meStyle);
   return me;

@@ -5,7 +5,7 @@
  * and, if the browser still carries one, the anonymous id's). The JSON answer and the
  * HTML page are both rendered from this.
  */
-import type { Config } from "../../config.ts";
+import type { Config } from "../../config/config.ts";
 import { statedPrefs } from "../../engine/decide.ts";
 import type { Manifest, Prefs, Profile } from "../../engine/types.ts";
 import { CHOICE_COOKIE } from "../../privacy/choice-cookie.ts";

@@ -4,7 +4,7 @@
  * path patterns matched against the whole path; `*` matches any run of characters, in
  * linear time (src/match/glob.ts: the one wildcard matcher).
  */
-import { globList, type GlobList } from "./globs.ts";
+import { globList, type GlobList } from "./glob-list.ts";
 
 /**
  * One matcher for the whole list, or null when it is empty.

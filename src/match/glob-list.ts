@@ -5,7 +5,7 @@
  * matcher (src/match/glob.ts): no regular expression, linear in pattern plus input, so a
  * visitor cannot make it backtrack.
  */
-import { compileGlobList } from "../match/glob.ts";
+import { compileGlobList } from "./glob.ts";
 
 export interface GlobList {
   /** True when any pattern matches the whole of `s`. */

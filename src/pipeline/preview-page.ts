@@ -6,9 +6,10 @@
  *      collapsed: `//evil.example/` is `/evil.example/`), so a token never reaches
  *      the origin, a bookmark or a Referer;
  *   2. the preview cookie: the page is decided as the link's profile and context
- *      (and version, and forced variants), with the overlay before `</body>`;
- *      `private, no-store`, an `X-P13n-Explain` header, and no visitor state read
- *      or written: nothing here records an impression or a page view;
+ *      (and version, and forced variants) through the same input step as every page
+ *      (src/pipeline/inputs.ts), with the overlay before `</body>`; `private, no-store`,
+ *      an `X-P13n-Explain` header, and no visitor state read or written: nothing here
+ *      records an impression or a page view;
  *   3. a cookie that no longer verifies (expired, key rotated) is ignored: the
  *      visitor's page path serves the request.
  * Like the visitor's path, it fails open to the origin's page.
@@ -19,24 +20,25 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { getConfig } from "../config.ts";
-import { loadVersion, readManifest } from "../content/manifest-store.ts";
-import { requestContext } from "../context/request-context.ts";
+import { loadVersion, readManifest, type ManifestRead } from "../content/manifest-store.ts";
+import { clearHostCookie, hostCookie, readCookie } from "../cookies.ts";
+import { decide } from "../engine/decide.ts";
 import { summarize } from "../engine/explain.ts";
 import type { Manifest } from "../engine/types.ts";
 import { describeError } from "../errors.ts";
-import { clearHostCookie, hostCookie, readCookie } from "../identity/cookies.ts";
+import { logEvent } from "../observability/log.ts";
+import { forceVariants, previewContext, previewIdentity, previewNow } from "../preview/decide.ts";
+import { PREVIEW_COOKIE, PREVIEW_OFF, PREVIEW_PARAM } from "../preview/link.ts";
+import { overlayHtml } from "../preview/overlay.ts";
+import { verifyPreview, type VerifiedPreview } from "../preview/token.ts";
 import { originFetchFor, originRequest, sitePath } from "../proxy/origin.ts";
 import { markPersonalized, originErrorPage, passThrough } from "../proxy/responses.ts";
 import { passThroughReason } from "../proxy/rewritable.ts";
 import { rewriteSlots, type SlotRender } from "../rewrite/slot-rewriter.ts";
-import { adminSettings } from "../routes/admin/settings.ts";
 import { ServerTiming, withinBudget } from "../timing.ts";
-import { decidePreview } from "./decide.ts";
-import { PREVIEW_COOKIE, PREVIEW_OFF, PREVIEW_PARAM } from "./link.ts";
-import { overlayHtml } from "./overlay.ts";
-import { verifyPreview, type VerifiedPreview } from "./token.ts";
-import { logEvent } from "../observability/log.ts";
+import { gatherInputs } from "./inputs.ts";
+import { originTarget } from "./page-io.ts";
+import { rendersOf } from "./renders.ts";
 
 /** Null (synchronously) for the ordinary visitor: no preview parameter, no preview cookie. */
 export function previewRoute(c: Context<AppEnv>): Promise<Response | null> | null {
@@ -54,11 +56,7 @@ export function previewRoute(c: Context<AppEnv>): Promise<Response | null> | nul
 }
 
 function secretOf(c: Context<AppEnv>): string | undefined {
-  try {
-    return adminSettings(c.env).previewSecret;
-  } catch {
-    return undefined;
-  }
+  return c.get("config").admin.previewSecret;
 }
 
 async function enter(c: Context<AppEnv>, url: URL, param: string): Promise<Response> {
@@ -81,23 +79,48 @@ async function enter(c: Context<AppEnv>, url: URL, param: string): Promise<Respo
   return new Response(null, { status: 302, headers });
 }
 
-async function manifestFor(c: Context<AppEnv>, preview: VerifiedPreview, timing: ServerTiming): Promise<Manifest | null> {
-  const config = getConfig(c.env);
+async function manifestFor(c: Context<AppEnv>, preview: VerifiedPreview, timing: ServerTiming, now: number): Promise<ManifestRead> {
+  const config = c.get("config");
   if (preview.spec.version) {
     try {
-      return await loadVersion(c.env.CONTENT, preview.spec.version);
+      return { manifest: await loadVersion(c.env.CONTENT, preview.spec.version), source: "hit", ms: 0 };
     } catch (err) {
       // A staged version that is gone or invalid: show the live one, and say so.
       timing.add("preview-version", 0, "missing");
       logEvent("warn", "preview", "PREVIEW_VERSION_UNAVAILABLE", { version: preview.spec.version, error: describeError(err) });
     }
   }
-  const read = await readManifest(c.env.CONTENT, {
+  return readManifest(c.env.CONTENT, {
     ttlMs: config.manifestTtlMs,
     budgetMs: Math.max(config.manifestBudgetMs, 1_000), // an editor can wait a little longer than a visitor
     waitUntil: (p) => c.executionCtx.waitUntil(p),
+    now,
   });
-  return read.manifest;
+}
+
+/** The preview's decisions, renders, explain header and overlay; nothing when there is no manifest. */
+async function previewDecision(c: Context<AppEnv>, preview: VerifiedPreview, timing: ServerTiming, now: number) {
+  const { spec } = preview;
+  const at = previewNow(spec, now);
+  const request = c.req.raw;
+  const inputs = await gatherInputs(
+    { config: c.get("config"), env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) },
+    {
+      request,
+      url: new URL(request.url),
+      now: at,
+      isPage: Promise.resolve(false),
+      identity: previewIdentity(spec, at),
+      manifest: () => manifestFor(c, preview, timing, now),
+      allocation: false,
+      context: (base) => previewContext(base, spec),
+    },
+  );
+  const manifest: Manifest | null = inputs.manifest.manifest;
+  if (!inputs.input || !manifest) return { manifest, renders: new Map<string, SlotRender>(), explain: null, overlay: "" };
+  const result = forceVariants(decide(inputs.input), manifest, spec);
+  const overlay = overlayHtml(result, spec, { exp: preview.exp, version: manifest.version });
+  return { manifest, renders: rendersOf(result), explain: summarize(result), overlay };
 }
 
 async function render(c: Context<AppEnv>, token: string): Promise<Response | null> {
@@ -106,14 +129,14 @@ async function render(c: Context<AppEnv>, token: string): Promise<Response | nul
   if (!preview) return null;
   c.set("preview", true);
 
-  const config = getConfig(c.env);
+  const config = c.get("config");
   const request = c.req.raw;
   const publicUrl = new URL(request.url);
   const timing = new ServerTiming();
-  const target = { url: config.originUrl, fetcher: c.env.ORIGIN ?? c.env.DEMO_ORIGIN };
+  const target = originTarget(config, c.env);
   const originFetch = c.get("originFetch") ?? originFetchFor(target);
   const origin = withinBudget(originFetch(originRequest(request, target)), config.originTimeoutMs);
-  const manifestPromise = manifestFor(c, preview, timing).catch((err: unknown) => {
+  const decision = previewDecision(c, preview, timing, now).catch((err: unknown) => {
     logEvent("error", "preview", "PREVIEW_FAILED", { error: describeError(err) });
     return null;
   });
@@ -131,30 +154,15 @@ async function render(c: Context<AppEnv>, token: string): Promise<Response | nul
     return new Response(out.body, { status: out.status, statusText: out.statusText, headers });
   }
 
-  const manifest = await manifestPromise;
-  let renders = new Map<string, SlotRender>();
-  let overlay = "";
-  if (manifest) {
-    try {
-      const result = decidePreview(manifest, preview.spec, requestContext(request, publicUrl), now);
-      for (const d of result.decisions) {
-        if (d.variant === null || d.html === null) continue;
-        renders.set(d.slot, { variant: d.variant, html: d.html, ...(d.experiment ? { experiment: `${d.experiment.id}:${d.experiment.arm}` } : {}) });
-      }
-      headers.set("x-p13n-explain", summarize(result));
-      overlay = overlayHtml(result, preview.spec, { exp: preview.exp, version: manifest.version });
-    } catch (err) {
-      renders = new Map();
-      logEvent("error", "preview-decide", "DECIDE_FAILED", { error: describeError(err) });
-    }
-  }
-  timing.add("preview", 0, manifest ? `v=${manifest.version}` : "no-manifest");
+  const decided = await decision;
+  if (decided?.explain) headers.set("x-p13n-explain", decided.explain);
+  timing.add("preview", 0, decided?.manifest ? `v=${decided.manifest.version}` : "no-manifest");
   headers.append("server-timing", timing.header());
   const contentType = res.headers.get("content-type") ?? "";
-  const rewritten = rewriteSlots(new Response(out.body, { headers: { "content-type": contentType } }), renders, {
+  const rewritten = rewriteSlots(new Response(out.body, { headers: { "content-type": contentType } }), decided?.renders ?? new Map(), {
     checkMetaCharset: !/charset=/i.test(contentType),
     onError: (slot, err) => logEvent("error", "preview-rewrite", "REWRITE_FAILED", { slot, error: describeError(err) }),
-    ...(overlay ? { beforeBodyEnd: overlay } : {}),
+    ...(decided?.overlay ? { beforeBodyEnd: decided.overlay } : {}),
   });
   return new Response(rewritten.body, { status: out.status, statusText: out.statusText, headers });
 }

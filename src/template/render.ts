@@ -1,0 +1,47 @@
+/**
+ * The page path's renderer: the body of the visitor's page, spliced from the template the
+ * origin-side cache answered with (one buffer, no parsing: src/template/splice.ts), or else the
+ * origin's body streamed through the slot rewriter (src/rewrite/slot-rewriter.ts). Both give the
+ * same bytes for the same decisions (test/workerd/template-equivalence.test.ts).
+ *
+ * @example
+ * const body = renderPage(res.body, contentType, renders, { checkMetaCharset: true, report }, did.served);
+ */
+import { rewriteSlots, type RewriteOptions, type SlotRender } from "../rewrite/slot-rewriter.ts";
+import { spliceParts } from "./splice.ts";
+import type { TemplateEntry } from "./store.ts";
+
+/**
+ * The template's bytes as a body, made once per template: a Blob is a body the runtime
+ * streams without copying, where `new Response(bytes)` would copy the whole page (and a
+ * JS ReadableStream cost more still) on every request — though a personalized page is
+ * spliced from the template and never reads this body.
+ */
+const blobs = new WeakMap<Uint8Array, Blob>();
+export function templateBody(bytes: Uint8Array): Blob {
+  let blob = blobs.get(bytes);
+  if (!blob) {
+    blob = new Blob([bytes]);
+    blobs.set(bytes, blob);
+  }
+  return blob;
+}
+
+/**
+ * `served`: the template the page came from (then `body` is its own bytes and is not read),
+ * or null: `body` is the origin's, streamed through the rewriter.
+ */
+export function renderPage(
+  body: ReadableStream | null,
+  contentType: string,
+  renders: ReadonlyMap<string, SlotRender>,
+  opts: RewriteOptions,
+  served: TemplateEntry | null,
+): ReadableStream | Blob | null {
+  if (!served) return rewriteSlots(new Response(body, { headers: { "content-type": contentType } }), renders, opts).body;
+  // The template's bytes are the body: the synthetic response's own body is not read.
+  void body?.cancel().catch(() => {});
+  const parts = spliceParts(served.template, renders, opts);
+  // The page unchanged is the template's own (cached) body; else one copy of the pieces.
+  return parts.length === 1 && parts[0] === served.template.bytes ? templateBody(served.template.bytes) : new Blob(parts);
+}
