@@ -14,7 +14,9 @@
  *    object yet); a verified profile's object is read even when a visitor id is issued beside it,
  *    so an app that sends only `X-P13n-Profile` gets that visitor's memory and stated preferences;
  *  - memory is read without personalization consent too (stated preferences live there; the
- *    engine ignores behaviour without consent), never without consent to track.
+ *    engine ignores behaviour without consent), never without consent to track;
+ *  - the colo's copy of the memory decides when it may (src/visitor/edge-copy.ts: young enough,
+ *    not older than this browser's last erasure), and the object is then not asked at all.
  *
  * @example
  * const inputs = await gatherInputs(deps, { request, url, now, isPage: Promise.resolve(true) });
@@ -29,8 +31,11 @@ import { newVisitorGate } from "../identity/new-visitor-limit.ts";
 import { resolveIdentity, type Identity } from "../identity/resolve.ts";
 import { readAllocation, type Allocation } from "../results-store/allocation-store.ts";
 import type { TimingEntry } from "../timing.ts";
-import { readSnapshot, type StateRead } from "../visitor/access.ts";
+import type { StateRead } from "../visitor/access.ts";
+import { copySettings } from "../visitor/edge-copy.ts";
+import { readErasedAt } from "../visitor/erased-cookie.ts";
 import { visitorObjectName } from "../visitor/key.ts";
+import { readMemory } from "../visitor/read-memory.ts";
 
 /** What the step reads from: the config, the bindings, and where background work goes. */
 export interface InputDeps {
@@ -145,7 +150,16 @@ export async function gatherInputs(deps: InputDeps, ask: InputAsk): Promise<Inpu
     const objectName = visitorObjectName(identity);
     const ns = env.VISITOR as Bindings["VISITOR"] | undefined;
     if (!page || !ns || !memoryToAsk(identity, objectName)) return { objectName, state: NO_STATE };
-    return readSnapshot(ns, objectName, config.stateBudgetMs).then((state) => ({ objectName, state }));
+    return readMemory({
+      ns,
+      name: objectName,
+      now: ask.now,
+      budgetMs: config.stateBudgetMs,
+      copies: copySettings(config),
+      erasedAt: readErasedAt(ask.request),
+      settings: { halfLifeMs: config.interestHalfLifeMs, cartAbandonMs: config.cartAbandonMs },
+      waitUntil: deps.waitUntil,
+    }).then((state) => ({ objectName, state }));
   });
   const held = { ttlMs: config.manifestTtlMs, budgetMs: config.manifestBudgetMs, waitUntil: deps.waitUntil, now: ask.now };
   const manifestPromise = ask.manifest ? ask.manifest() : liveManifest(deps, ask.now);

@@ -34,6 +34,8 @@ import { decidePrivacy } from "../../privacy/policy.ts";
 import type { ConsentClaims, PrivacyDecision } from "../../privacy/types.ts";
 import { withinBudget } from "../../timing.ts";
 import type { VisitorNamespace } from "../../visitor/access.ts";
+import { copySettings, dropCopies } from "../../visitor/edge-copy.ts";
+import { erasedCookie } from "../../visitor/erased-cookie.ts";
 import { anonymousObjectName, visitorStub } from "../../visitor/key.ts";
 import { crossSiteReason, mediaType } from "../cross-site.ts";
 import { readBody } from "../read-body.ts";
@@ -95,17 +97,29 @@ async function getMe(c: Context<AppEnv>): Promise<Response> {
   }
 }
 
-/** Erases every holder; true when all were erased. */
-async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): Promise<Array<"profile" | "anonymous">> {
+/**
+ * Erases every holder, and their copies in this colo (src/visitor/edge-copy.ts); returns which
+ * were erased and, when a profile's object was, the Set-Cookie that keeps copies from before
+ * out of this browser's pages in every other colo (src/visitor/erased-cookie.ts). Throws when
+ * one was not erased.
+ */
+async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): Promise<{ erased: Array<"profile" | "anonymous">; setCookies: string[] }> {
   const erased: Array<"profile" | "anonymous"> = [];
+  let last = 0;
   for (const kind of ["profile", "anonymous"] as const) {
     const name = holders[kind];
     if (!name) continue;
     const r = await withinBudget(visitorStub(namespace(c), name).forget(), config.stateWriteBudgetMs);
     if (!r.ok) throw r.error;
     erased.push(kind);
+    last = Math.max(last, r.value.erasedAt);
   }
-  return erased;
+  const copies = copySettings(config);
+  if (!copies || erased.length === 0) return { erased, setCookies: [] };
+  await dropCopies(copies, [holders.profile, holders.anonymous].filter((n): n is string => n !== null));
+  // An anonymous visitor's next page has a new id, so a new object: no copy of the old one can match.
+  // A signed-in visitor keeps their object's name (the site keeps its profile cookie).
+  return { erased, setCookies: erased.includes("profile") ? [erasedCookie(last, config.memoryCopyMaxAgeS)] : [] };
 }
 
 /** A PUT's preferences, from this site's own pages only, as JSON within the limit; else the refusal. */
@@ -134,6 +148,9 @@ async function writePreferences(c: Context<AppEnv>, name: string, update: Prefer
   if (!current.ok) throw current.error;
   const written = await withinBudget(visitorStub(namespace(c), name).setPreferences(applyPreferences(current.value.statedPrefs, update), now), budget);
   if (!written.ok) throw written.error;
+  // The next page here reads the object (with the new preferences) instead of this colo's copy.
+  const copies = copySettings(c.get("config"));
+  if (copies) await dropCopies(copies, [name]);
 }
 
 async function putMe(c: Context<AppEnv>): Promise<Response> {
@@ -160,7 +177,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
   try {
     if (update.track === false) {
       // "Don't remember me": stop, and erase what is already stored.
-      await forgetAll(c, config, holders);
+      for (const set of (await forgetAll(c, config, holders)).setCookies) headers.append("set-cookie", set);
       if (holders.anonymous) headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
       holders = { profile: holders.profile, anonymous: null };
       cookies.visitor = false;
@@ -204,13 +221,15 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
   if (why) return refuse("CROSS_SITE", `erasure happens only from this site's own pages (${why})`, PRIVATE);
   const who = await resolveIdentity(request, config, Date.now());
   let erased: Array<"profile" | "anonymous">;
+  const headers = new Headers();
   try {
-    erased = await forgetAll(c, config, holdersOf(who));
+    const done = await forgetAll(c, config, holdersOf(who));
+    erased = done.erased;
+    for (const set of done.setCookies) headers.append("set-cookie", set);
   } catch (err) {
     logEvent("error", "me.delete", "ME_FAILED", { error: describeError(err) });
     return refuse("STATE_UNAVAILABLE", "erasure did not complete; try again (it is safe to repeat)", { ...PRIVATE, "retry-after": "5" });
   }
-  const headers = new Headers();
   const cleared = [VISITOR_COOKIE];
   headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
   // A refusal is kept: erasing must never turn tracking back on.
