@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCli } from "../../../cli/run.ts";
-import { diffManifests } from "../../../cli/content/diff.ts";
+import { diffManifests } from "../../../src/content/diff.ts";
 import { PREVIEW_PARAM } from "../../../src/preview/link.ts";
 import { verifyPreview } from "../../../src/preview/token.ts";
 import { makeRepo, type TempRepo } from "../content/helpers.ts";

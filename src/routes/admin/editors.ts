@@ -1,0 +1,52 @@
+/**
+ * Who is signed in, what the rule builder may offer, and who did what:
+ *
+ * | method | path | answer |
+ * |---|---|---|
+ * | GET | /whoami | `{ who, role, via, may: { publish, rollback, trusted, draft, upload, preview } }` |
+ * | GET | /attributes | `{ attributes: [{ name, kind, type, description, values? }], operators }`: what `npx p13n attributes` lists |
+ * | GET | /audit?limit=50&cursor= | `{ entries: [{ at, who, via, role, action, target, previous?, detail?, outcome? }], cursor }`, newest first |
+ *
+ * @example
+ * admin.get("/audit", auditRoute);
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../../app-env.ts";
+import { listAudit, MAX_AUDIT_PAGE } from "../../editors/audit.ts";
+import { MAY } from "../../editors/editor.ts";
+import { editorFiles } from "../../editors/files.ts";
+import { ATTRIBUTES } from "../../engine/attributes.ts";
+import { OPERATORS } from "../../engine/schema.ts";
+import { P13nError } from "../../errors.ts";
+import { editorOf } from "./guard.ts";
+import { ADMIN_HEADERS, adminError } from "./respond.ts";
+
+/** GET /whoami */
+export function whoamiRoute(c: Context<AppEnv>): Response {
+  try {
+    const e = editorOf(c);
+    const may = Object.fromEntries(Object.entries(MAY).map(([action, roles]) => [action, roles.includes(e.role)]));
+    return c.json({ who: e.who, role: e.role, via: e.via, may }, 200, ADMIN_HEADERS);
+  } catch (err) {
+    return adminError(c, err);
+  }
+}
+
+/** GET /attributes */
+export function attributesRoute(c: Context<AppEnv>): Response {
+  return c.json({ attributes: ATTRIBUTES, operators: OPERATORS }, 200, ADMIN_HEADERS);
+}
+
+/** GET /audit */
+export async function auditRoute(c: Context<AppEnv>): Promise<Response> {
+  try {
+    const raw = c.req.query("limit") ?? "50";
+    const limit = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
+    if (!(limit >= 1 && limit <= MAX_AUDIT_PAGE)) throw new P13nError("BAD_REQUEST", `limit must be a whole number from 1 to ${MAX_AUDIT_PAGE}`, { path: ["limit"] });
+    const cursor = c.req.query("cursor");
+    if (cursor !== undefined && !/^[A-Za-z0-9+/=_-]{1,1024}$/.test(cursor)) throw new P13nError("BAD_REQUEST", "not a cursor from an earlier page", { path: ["cursor"] });
+    return c.json(await listAudit(editorFiles(c.env), { limit, ...(cursor ? { cursor } : {}) }), 200, ADMIN_HEADERS);
+  } catch (err) {
+    return adminError(c, err);
+  }
+}
