@@ -74,9 +74,10 @@ export function variantWords(v: Pick<VariantPerformance, "served" | "impressions
   const parts = [`${who} was shown on ${times(v.served, "page", "pages")} and seen ${times(v.impressions, "time", "times")} (at least half of it on screen for a second)`];
   if (v.impressions > 0) {
     parts.push(`clicked ${times(v.clicks, "time", "times")} (${pct(v.clickRate)} of views)`);
-    parts.push(`followed by ${times(v.conversions, "conversion", "conversions")} within ${ATTRIBUTION_DAYS} days (${pct(v.conversionRate)} of views)`);
+    // Conversions are credited to what the Worker put in the slot: the page's own content is not recorded as served.
+    if (v.variant !== DEFAULT_VARIANT) parts.push(`followed by ${times(v.conversions, "conversion", "conversions")} within ${ATTRIBUTION_DAYS} days (${pct(v.conversionRate)} of views)`);
   }
-  return `${parts.join(", ")}.`;
+  return `${parts.join(", ")}.${v.variant === DEFAULT_VARIANT ? " Conversions are credited to variants only." : ""}`;
 }
 
 export function performanceReport(t: PerfTallies, manifest: Manifest | null, opts: { source: PerformanceReport["source"]; minutes: number; nowMs: number }): PerformanceReport {

@@ -70,7 +70,9 @@ export async function adminGuard(c: Context<AppEnv>, next: Next): Promise<Respon
     const editor: Editor = { who: who.who, role: who.role, via: who.via, ambient: who.ambient };
     const host = hostRefusal(c.req.raw, settings, editor);
     if (host) throw host;
-    if (!READS.has(c.req.method) && !acceptsBody(c)) {
+    // A DELETE without a body has nothing to declare; every other change sends JSON (or the upload, its image).
+    const bodiless = c.req.method === "DELETE" && c.req.raw.body === null;
+    if (!READS.has(c.req.method) && !bodiless && !acceptsBody(c)) {
       throw new P13nError("UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with Content-Type: application/json");
     }
     c.set("editor", editor);
