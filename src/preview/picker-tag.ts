@@ -5,7 +5,7 @@
  *
  * @example
  * pickerTag("r4nd0m", "https://p13n-admin.example.com");
- * // '<script src="/__p13n/picker.js?v=1a2b3c4d" defer nonce="r4nd0m" data-console-origin="https://p13n-admin.example.com"></script>'
+ * // '<script type="module" src="/__p13n/picker.js?v=1a2b3c4d" nonce="r4nd0m" data-console-origin="https://p13n-admin.example.com"></script>'
  */
 import SCRIPT from "../client/picker.browser.js";
 
@@ -24,5 +24,5 @@ export const PICKER_VERSION = fnv1a(SCRIPT);
 const attr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
 
 export function pickerTag(nonce: string | null, consoleOrigin: string): string {
-  return `<script src="/__p13n/picker.js?v=${PICKER_VERSION}" defer${nonce ? ` nonce="${nonce}"` : ""} data-console-origin="${attr(consoleOrigin)}"></script>`;
+  return `<script type="module" src="/__p13n/picker.js?v=${PICKER_VERSION}"${nonce ? ` nonce="${nonce}"` : ""} data-console-origin="${attr(consoleOrigin)}"></script>`;
 }

@@ -6,6 +6,7 @@
  * | GET | /whoami | `{ who, role, via, may: { publish, rollback, trusted, draft, upload, preview } }` |
  * | GET | /attributes | `{ attributes: [{ name, kind, type, description, values? }], operators }`: what `npx p13n attributes` lists |
  * | GET | /audit?limit=50&cursor= | `{ entries: [{ at, who, via, role, action, target, previous?, detail?, outcome? }], cursor }`, newest first |
+ * | POST | /sanitize | `{ html }` → `{ html, removed: [{ what, message, line, column }] }`: what publishing would keep of a fragment, as the editor types |
  *
  * @example
  * admin.get("/audit", auditRoute);
@@ -18,6 +19,9 @@ import { editorFiles } from "../../editors/files.ts";
 import { ATTRIBUTES } from "../../engine/attributes.ts";
 import { OPERATORS } from "../../engine/schema.ts";
 import { P13nError } from "../../errors.ts";
+import { lineColumn, sanitizeFragment } from "../../content/sanitize.ts";
+import { MAX_FRAGMENT_BYTES } from "../../engine/schema.ts";
+import { readJson } from "./body.ts";
 import { editorOf } from "./guard.ts";
 import { ADMIN_HEADERS, adminError } from "./respond.ts";
 
@@ -46,6 +50,19 @@ export async function auditRoute(c: Context<AppEnv>): Promise<Response> {
     const cursor = c.req.query("cursor");
     if (cursor !== undefined && !/^[A-Za-z0-9+/=_-]{1,1024}$/.test(cursor)) throw new P13nError("BAD_REQUEST", "not a cursor from an earlier page", { path: ["cursor"] });
     return c.json(await listAudit(editorFiles(c.env), { limit, ...(cursor ? { cursor } : {}) }), 200, ADMIN_HEADERS);
+  } catch (err) {
+    return adminError(c, err);
+  }
+}
+
+/** POST /sanitize: the fragment sanitizer's verdict on one fragment (the console calls it as the editor types). */
+export async function sanitizeRoute(c: Context<AppEnv>): Promise<Response> {
+  try {
+    const input = await readJson(c.req.raw, MAX_FRAGMENT_BYTES + 1024, "fragment");
+    const html = typeof input === "object" && input !== null && typeof (input as { html?: unknown }).html === "string" ? (input as { html: string }).html : undefined;
+    if (html === undefined) throw new P13nError("BAD_REQUEST", 'send { "html": "<p>…</p>" }', { path: ["html"] });
+    const r = sanitizeFragment(html);
+    return c.json({ html: r.html, removed: r.removed.map((x) => ({ what: x.what, message: x.message, ...lineColumn(html, x.offset) })) }, 200, ADMIN_HEADERS);
   } catch (err) {
     return adminError(c, err);
   }

@@ -22,6 +22,7 @@
  * | POST GET | /assets | upload an image (recorded) / the newest ones (src/routes/admin/assets.ts) |
  * | GET | /audit | who published, rolled back, uploaded or discarded what |
  * | GET | /attributes | the attributes and operators a rule may use |
+ * | POST | /sanitize | one fragment through the sanitizer (the console's warnings as the editor types) |
  * | GET | /experiments | experiments with units per arm and the SRM flag |
  * | GET | /experiments/:id/results | one experiment's results (src/routes/admin/results.ts) |
  * | GET | /stats?minutes= | requests, decisions, fallbacks, budgets (src/routes/admin/stats.ts) |
@@ -36,7 +37,7 @@ import { P13nError } from "../../errors.ts";
 import { listAssetsRoute, uploadAssetRoute } from "./assets.ts";
 import { currentRoute, publishRoute, rollbackRoute, validateRoute, versionDiffRoute, versionsRoute } from "./content.ts";
 import { discardDraftRoute, draftDiffRoute, getDraftRoute, publishDraftRoute, putDraftRoute } from "./draft.ts";
-import { attributesRoute, auditRoute, whoamiRoute } from "./editors.ts";
+import { attributesRoute, auditRoute, sanitizeRoute, whoamiRoute } from "./editors.ts";
 import { adminGuard, requireRole } from "./guard.ts";
 import { performanceRoute } from "./performance.ts";
 import { previewLinkRoute } from "./preview-link.ts";
@@ -65,6 +66,7 @@ export function adminApi(): Hono<AppEnv> {
   admin.get("/assets", listAssetsRoute);
   admin.get("/audit", auditRoute);
   admin.get("/attributes", attributesRoute);
+  admin.post("/sanitize", sanitizeRoute);
   admin.get("/experiments", experimentsRoute);
   admin.get("/experiments/:id/results", experimentResultsRoute);
   admin.get("/stats", statsRoute);
