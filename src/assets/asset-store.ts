@@ -9,24 +9,15 @@
  */
 import { r2 } from "../editors/files.ts";
 import type { ImageType } from "./image-check.ts";
+import type { StoredImage } from "./stored-image.ts";
+
+export type { StoredImage } from "./stored-image.ts";
 
 export const ASSET_PREFIX = "assets/";
 export const ASSET_PATH = "/__p13n/assets/";
 /** A hash as it appears in a URL: 64 lower-case hex digits, nothing else. */
 export const ASSET_HASH = /^[0-9a-f]{64}$/;
 
-export interface StoredImage {
-  hash: string;
-  url: string;
-  type: ImageType;
-  width: number;
-  height: number;
-  bytes: number;
-  uploadedBy: string;
-  uploadedAt: string;
-  /** False when the same bytes were already stored. */
-  created: boolean;
-}
 
 export async function sha256Bytes(bytes: Uint8Array): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));

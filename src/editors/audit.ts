@@ -14,31 +14,15 @@
  */
 import { r2 } from "./files.ts";
 import type { Editor } from "./editor.ts";
+import type { AuditEntry } from "./audit-entry.ts";
+
+export type { AuditAction, AuditEntry } from "./audit-entry.ts";
 
 const PREFIX = "audit/";
 /** Larger than any epoch-millisecond time for the next few thousand years: keys sort newest first. */
 const FAR = 10_000_000_000_000;
 const MAX_DETAIL = 300;
 export const MAX_AUDIT_PAGE = 100;
-
-export type AuditAction = "publish" | "rollback" | "upload" | "draft.publish" | "draft.discard";
-
-export interface AuditEntry {
-  /** ISO time. */
-  at: string;
-  who: string;
-  via: Editor["via"];
-  role: Editor["role"];
-  action: AuditAction;
-  /** The version published or rolled back to, or the image's hash. */
-  target: string;
-  /** The version that was live before, for publish and rollback. */
-  previous?: string | null;
-  /** One line for people: what changed, the image's size… (at most 300 characters). */
-  detail?: string;
-  /** Absent: the change was made. "failed": it was recorded, then failed (a second entry). */
-  outcome?: "failed";
-}
 
 function keyFor(ms: number): string {
   const random = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(16).padStart(8, "0");
