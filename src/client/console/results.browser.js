@@ -56,8 +56,9 @@ export async function renderResults() {
   }
   table.append(body);
   box.replaceChildren(table);
+  // The one chosen before (or while the list loaded), else the first.
   const shown = items.find((x) => x.id === resultsState.selected) || items[0];
-  if (shown) await showResults(shown.id);
+  if (shown && (resultsState.selected === null || resultsState.selected === shown.id)) await showResults(shown.id);
 }
 
 /** @param {string} id */
@@ -66,6 +67,8 @@ async function showResults(id) {
   const out = $("results-detail");
   /** @type {import("./dom.browser.js").Answer<ExperimentReport>} */
   const r = await api("GET", "/experiments/" + encodeURIComponent(id) + "/results");
+  // Another experiment was chosen while this one loaded: its answer wins.
+  if (resultsState.selected !== id) return;
   if (!r.ok) {
     out.replaceChildren(el("p", { class: "error", text: "No results for " + id + ": " + errorText(r) }));
     return;
@@ -124,7 +127,7 @@ function armsTable(rep) {
   });
   const h = rep.holdout;
   if (h) rows.push(el("tr", { class: "muted" }, [el("th", { scope: "row", text: "holdout" }), el("td", { text: count(h.units) }), el("td", { text: count(h.rate.converted) }), el("td", { text: pctText(h.rate.rate) }), el("td", { text: intervalText(h.rate.interval, rateText) }), el("td", { colspan: "4", text: "kept on the page's own content, measured" })]));
-  return el("div", {}, [
+  return el("div", { class: "results-arms-block" }, [
     el("table", { class: "results-arms" + (rep.trustworthy ? "" : " suspect") }, [
       el("caption", { class: "visually-hidden", text: "Conversion rate per arm against the control" }),
       el("thead", {}, el("tr", {}, head.map((t) => el("th", { scope: "col", text: t })))),
