@@ -4,7 +4,8 @@
  * link; served as /__p13n/picker.js, a module, with the page's CSP nonce when it has one). An
  * editor switches on "Pick an element"; hovering outlines elements; a click proposes a stable
  * selector for the clicked one — its id, else its classes, else its place under the nearest
- * ancestor that has one — in the HTMLRewriter subset, shown and editable, with a slot name; "Use
+ * ancestor that has one — in the HTMLRewriter subset, shown and editable, with a slot name (and
+ * "Select the enclosing element" widens the choice a step at a time); "Use
  * this element" hands both to the console that opened this window (postMessage, to the console's
  * origin only), which creates the slot in the draft. The picker holds no credential and can do
  * nothing else: a script on the page could at most propose a selector, which the editor sees.
@@ -213,6 +214,13 @@ function choose(el, panel, consoleOrigin, box) {
   slot.value = slotIdFor(el);
   const status = make("p", { margin: "4px 0", color: "#fde68a" }, { role: "status", "aria-live": "polite" });
   const use = make("button", BUTTON, { type: "button" }, "Use this element");
+  // A click lands on the innermost element: one step out at a time to the part the editor means.
+  const parent = make("button", { ...BUTTON, background: "#374151" }, { type: "button" }, "Select the enclosing element");
+  const outer = el.parentElement;
+  if (!outer || outer === document.body || outer === document.documentElement) parent.setAttribute("disabled", "");
+  parent.addEventListener("click", () => {
+    if (outer && outer !== document.body && outer !== document.documentElement) choose(outer, panel, consoleOrigin, box);
+  });
   const done = make("p", { margin: "4px 0", color: "#bbf7d0" }, { role: "status" });
   const check = () => {
     const problem = selectorProblem(selector.value);
@@ -247,7 +255,7 @@ function choose(el, panel, consoleOrigin, box) {
     done.textContent = "Sent to the console: finish there.";
   });
   const label = (/** @type {string} */ text, /** @type {string} */ forId) => make("label", { display: "block", fontWeight: "600", margin: "6px 0 2px" }, { for: forId }, text);
-  panel.replaceChildren(label("Selector", "p13n-picker-selector"), selector, status, label("Slot name", "p13n-picker-slot"), slot, use, done);
+  panel.replaceChildren(label("Selector", "p13n-picker-selector"), selector, status, label("Slot name", "p13n-picker-slot"), slot, use, parent, done);
   panel.hidden = false;
   check();
   selector.focus();
