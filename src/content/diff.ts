@@ -7,7 +7,7 @@
  *
  * @example
  * diffManifests(live, draft);
- * // ["+ slot promo-banner (3 variants)", "~ slot home-hero: variant gold changed (html, priority)", "- experiment old-test"]
+ * // ["+ slot promo-banner (3 variants: a, b, c)", "~ slot home-hero: variant gold changed (html, priority)", "- experiment old-test"]
  */
 import { canonicalJson } from "./canonical.ts";
 
@@ -33,7 +33,8 @@ export function diffManifests(before: Doc | null, after: Doc): string[] {
   const slotsB = rec(after.slots);
   for (const id of Object.keys(slotsB).sort()) {
     if (!Object.hasOwn(slotsA, id)) {
-      out.push(`+ slot ${id} (${variantsOf(slotsB[id]).size} variants: ${[...variantsOf(slotsB[id]).keys()].join(", ")})`);
+      const ids = [...variantsOf(slotsB[id]).keys()];
+      out.push(`+ slot ${id} (${ids.length} variant${ids.length === 1 ? "" : "s"}${ids.length ? `: ${ids.join(", ")}` : ""})`);
       continue;
     }
     const a = rec(slotsA[id]);

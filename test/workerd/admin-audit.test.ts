@@ -55,7 +55,7 @@ describe("the record", () => {
     ]);
     expect(entries[0]).toMatchObject({ target: "v1", previous: "v2", detail: "1 change: ~ slot hero: variant a changed (html)" });
     expect(entries[2]).toMatchObject({ target: "v2", previous: "v1" });
-    expect(entries[3]).toMatchObject({ target: "v1", previous: null, detail: "1 change: + slot hero (1 variants: a)" });
+    expect(entries[3]).toMatchObject({ target: "v1", previous: null, detail: "1 change: + slot hero (1 variant: a)" });
     for (const e of entries) expect(Date.parse(e.at)).not.toBeNaN();
   });
 

@@ -31,7 +31,7 @@ describe("diffManifests", () => {
       "~ slot hero: variant gold changed (html, priority)",
       "+ slot hero: variant new",
       "- slot hero: variant old",
-      "+ slot promo (1 variants: a)",
+      "+ slot promo (1 variant: a)",
       "- slot gone (the page keeps its default content)",
       "~ segment gold changed (eq)",
       "+ experiment t",
@@ -40,7 +40,7 @@ describe("diffManifests", () => {
   });
 
   it("against nothing published, everything is added", () => {
-    expect(diffManifests(null, doc({ hero: { variants: [{ id: "a", html: "" }] } }))).toEqual(["+ slot hero (1 variants: a)"]);
+    expect(diffManifests(null, doc({ hero: { variants: [{ id: "a", html: "" }] } }))).toEqual(["+ slot hero (1 variant: a)"]);
   });
 });
 
