@@ -28,6 +28,9 @@ export function selectorProblem(selector) {
   if (s === "") return "write a selector, such as footer.site-footer";
   if (s.length > 512) return "at most 512 characters";
   if (s.includes(",")) return "one selector only (no commas): the slot is the first element it matches";
+  if (/^[>+~]|[>+~]$/.test(s)) return "a combinator (>) needs a selector on both sides";
+  // The Worker's own attributes: publishing refuses them (src/match/slot-selector.ts), so say so here.
+  if (/\[\s*data-p13n-/i.test(s)) return "data-p13n-* attributes are the Worker's own: select the element by its id, classes or place";
   // Outside attribute values and quotes, look at each character.
   let inQuote = "";
   let bracket = 0;
@@ -40,6 +43,7 @@ export function selectorProblem(selector) {
     if (c === '"' || c === "'") inQuote = c;
     else if (c === "[") bracket++;
     else if (c === "]") bracket--;
+    else if (c === "|" && s[i + 1] !== "=") return "namespaces (|) are not supported";
     else if (bracket === 0 && (c === "+" || c === "~")) {
       if (!/:nth-(child|of-type)\([^)]*$/.test(s.slice(0, i))) return "sibling combinators (+ and ~) are not supported: use > or a space";
     } else if (bracket === 0 && c === ":") {
