@@ -18,6 +18,8 @@ import { ROOT, startDevServer, type DevServer } from "./support/dev-server.ts";
 
 const DOCS = join(ROOT, "docs");
 const GOLD_LINE = "Gold members: free express shipping on every order";
+/** A second editor, named, who may change the draft but not publish (ADMIN_TOKENS, given to wrangler dev as a var). */
+const BOB = { name: "bob", token: "bob-edits-but-does-not-publish-01" };
 
 /** How long the console may take to show what it did (two shared cores, a real wrangler dev): a deadline, not a measure. */
 const UI = { timeout: 20_000 };
@@ -27,7 +29,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  dev = await startDevServer();
+  dev = await startDevServer(["--var", `ADMIN_TOKENS:${JSON.stringify({ [BOB.name]: { role: "editor", token: BOB.token } })}`]);
   await mkdir(DOCS, { recursive: true });
 });
 
@@ -66,11 +68,11 @@ async function footerAs(tier?: string, screenshot?: string): Promise<{ variant: 
   }
 }
 
-async function signIn(page: Page): Promise<void> {
+async function signIn(page: Page, token = dev.secrets.ADMIN_TOKEN!, as = "admin (publisher)"): Promise<void> {
   await page.goto(`${dev.url}/__p13n/console`);
-  await page.getByLabel("Admin token").fill(dev.secrets.ADMIN_TOKEN!);
+  await page.getByLabel("Admin token").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect.poll(() => page.locator("#who").textContent(), UI).toContain("Signed in as admin (publisher)");
+  await expect.poll(() => page.locator("#who").textContent(), UI).toContain(`Signed in as ${as}`);
 }
 
 describe("an editor with no files", () => {
@@ -201,6 +203,32 @@ describe("an editor with no files", () => {
     expect(audit[0]).toMatch(new RegExp(`admin.*rolled back to ${liveBefore}`));
     expect(audit[1]).toMatch(new RegExp(`admin.*published the draft as ${published}`));
     expect(audit.some((r) => /admin.*uploaded the image/.test(r))).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("an editor who may not publish: edits the draft and previews it, with no Publish and no Roll back to press", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await signIn(page, BOB.token, "bob (editor)");
+    // Bob changes the draft: a new slot, by its selector, from the console's own form.
+    await page.getByRole("button", { name: "New slot…" }).click();
+    const dialog = page.getByRole("dialog", { name: "New slot" });
+    await dialog.getByLabel("Slot name").fill("footer-note");
+    await dialog.getByLabel("CSS selector").fill("footer.site-footer");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.locator("#draft-state").textContent(), UI).toContain("last changed by bob");
+    // He may preview it; publishing and rolling back are a publisher's.
+    expect(await page.getByRole("button", { name: "Preview as…" }).isVisible()).toBe(true);
+    expect(await page.getByRole("button", { name: "Publish…" }).count()).toBe(0);
+    expect(await page.locator("#history-rows tr").count()).toBeGreaterThan(1);
+    expect(await page.getByRole("button", { name: /^Roll back to version/ }).count()).toBe(0);
+    // The Worker refuses it too, whatever the page shows: his token cannot publish the draft.
+    const draft = (await (await fetch(`${dev.url}/__p13n/admin/draft`, { headers: { authorization: `Bearer ${BOB.token}` } })).json()) as { draft: { etag: string } };
+    const publish = await fetch(`${dev.url}/__p13n/admin/draft/publish`, { method: "POST", headers: { authorization: `Bearer ${BOB.token}`, "if-match": `"${draft.draft.etag}"`, "content-type": "application/json" }, body: "{}" });
+    expect(publish.status).toBe(403);
     expect(errors).toEqual([]);
     await context.close();
   });
