@@ -146,8 +146,11 @@ function assignAll(m: CompiledManifest, slotIds: readonly string[], ctx: GateCon
   return claims;
 }
 
+/** Never written to: `decideByScore` copies the preamble it is given. */
+const NO_NOTES: string[] = [];
+
 function notes(slot: CompiledSlot, all: Map<string, string> | undefined): string[] {
-  if (!all || slot.experiments.length === 0) return [];
+  if (!all || slot.experiments.length === 0) return NO_NOTES;
   const out: string[] = [];
   for (const x of slot.experiments) {
     const n = all.get(x.id);
@@ -201,9 +204,9 @@ function pickByScore(slot: CompiledSlot, ctx: GateContext, preamble: string[], h
   // "Fewer promotions": a promotional variant only when no other is eligible.
   let best = ctx.fewer ? pick(slot.rankedPlain, ctx) : pick(slot.ranked, ctx);
   if (ctx.fewer && best === undefined) best = pick(slot.rankedPromo, ctx);
-  const full = () => decideByScore(slot, ctx, preamble, hasUnit);
-  if (best === undefined) return new ExplainedLater(slot.id, null, null, undefined, full);
-  return new ExplainedLater(slot.id, best.cv.v.id, best.cv.v.html, best.score, full);
+  const why: Why = { slot, ctx, preamble, hasUnit };
+  if (best === undefined) return new ExplainedLater(slot.id, null, null, undefined, why);
+  return new ExplainedLater(slot.id, best.cv.v.id, best.cv.v.html, best.score, why);
 }
 
 /**
@@ -238,28 +241,36 @@ function pick(r: Ranked, ctx: GateContext): { cv: CompiledVariant; score: number
  * `toJSON` keeps what JSON sees the same as a plain decision; a spread (`{ ...d }`) sees only
  * the own fields (`slot`, `variant`, `html`, `score`), so name `reasons` and `rejected` in it.
  */
+/** What the full evaluation of one slot needs. */
+interface Why {
+  slot: CompiledSlot;
+  ctx: GateContext;
+  preamble: string[];
+  hasUnit: boolean;
+}
+
 class ExplainedLater implements Decision {
   slot: string;
   variant: string | null;
   html: string | null;
   declare score?: number;
-  #full: (() => Decision) | undefined;
+  #why: Why | undefined;
   #reasons: string[] | undefined;
   #rejected: Rejection[] | undefined;
 
-  constructor(slot: string, variant: string | null, html: string | null, score: number | undefined, full: () => Decision) {
+  constructor(slot: string, variant: string | null, html: string | null, score: number | undefined, why: Why) {
     this.slot = slot;
     this.variant = variant;
     this.html = html;
     if (score !== undefined) this.score = score;
-    this.#full = full;
+    this.#why = why;
   }
 
   #settle(): void {
-    const full = this.#full;
-    if (full === undefined) return;
-    this.#full = undefined;
-    const d = full();
+    const why = this.#why;
+    if (why === undefined) return;
+    this.#why = undefined;
+    const d = decideByScore(why.slot, why.ctx, why.preamble, why.hasUnit);
     this.#reasons ??= d.reasons;
     this.#rejected ??= d.rejected;
   }
