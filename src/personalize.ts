@@ -76,7 +76,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const { response: res, did } = answer.value;
   // A fresh template answered: the origin was not asked (its Cache-Control said no need).
   timing.add("origin", did.askedOrigin ? answer.ms : 0, did.askedOrigin ? undefined : "not-asked");
-  const rewritable = passThroughReason(request, res, config.maxRewriteBytes) === null;
+  // A template is only ever built from a page that passed this very check (origin-cache.ts `consider`).
+  const rewritable = did.served !== null || passThroughReason(request, res, config.maxRewriteBytes) === null;
   saidHtml(rewritable);
   if (!gathering || !rewritable) return passThrough(res, config.originUrl, url);
   const gathered = await gathering;

@@ -28,7 +28,7 @@
  * @example
  * const { response, did } = await templateFetch(request, { config, now, waitUntil, originFetch, upstream: () => originRequest(request, target) });
  * timing.add("template", did.ms, did.state);
- * const body = renderPage(response.body, contentType, renders, opts, did.served);
+ * const body = renderPage(() => response.body, contentType, renders, opts, did.served);
  */
 import type { Config } from "../config/config.ts";
 import type { OriginFetch } from "../proxy/origin.ts";
@@ -140,9 +140,9 @@ export async function templateFetch(request: Request, o: TemplateFetchOptions): 
 
 /** The page as the origin's shareable 200, rebuilt from the template (Age brought up to date). */
 function serve(t: TemplateRequest, entry: TemplateEntry, did: TemplateReport): TemplateAnswer {
-  const headers = new Headers(entry.headers as Array<[string, string]>);
-  headers.set("age", String(Math.floor(currentAge(entry.freshness, t.now))));
-  const response = new Response(templateBody(entry.template.bytes), { status: entry.status, statusText: entry.statusText, headers });
+  // The stored pairs straight into the Response (one Headers made, not a Headers then its copy).
+  const response = new Response(templateBody(entry.template.bytes), { status: entry.status, statusText: entry.statusText, headers: entry.headers as Array<[string, string]> });
+  response.headers.set("age", String(Math.floor(currentAge(entry.freshness, t.now))));
   return { response, did: { ...did, shareable: true, served: entry } };
 }
 
