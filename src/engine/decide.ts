@@ -12,7 +12,8 @@
  * 5. each slot: an experiment's arm decides it (control and holdout keep the default);
  *    otherwise every variant passes its gates (experiment-only, timing, audience + consent,
  *    suppression, cap), "fewer promotions" defers promotional ones, and the best score wins;
- *    nothing eligible → the origin's default content (variant null).
+ *    nothing eligible → the origin's default content (variant null). The chosen fragment's
+ *    placeholders are filled from the same facts (placeholders.ts), so every renderer gets final HTML.
  */
 import type { Decision, DecideInput, DecideResult, ExperimentAssignment, Prefs, Rejection } from "./types.ts";
 import { makeFacts } from "./attributes.ts";
@@ -20,6 +21,7 @@ import { compileManifest, type CompiledManifest, type CompiledSlot, type Compile
 import { assignExperiment, inGlobalHoldout, type ExperimentOutcome } from "./experiments.ts";
 import { audienceGate, capGate, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
 import { describeScore, scoreVariant, type ScoreParts } from "./scoring.ts";
+import { fillTemplate } from "./placeholders.ts";
 
 export { SCORING_FORMULA } from "./scoring.ts";
 export { ATTRIBUTES } from "./attributes.ts";
@@ -154,7 +156,7 @@ function decideByExperiment(slot: CompiledSlot, claim: Entered, ctx: GateContext
     rejected.push({ variant: cv.v.id, reason: gate.reason, detail: gate.detail });
     return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail}: variant ${cv.v.id} ${gate.reason} (${gate.detail}); default content`], rejected };
   }
-  return { slot: slot.id, variant: cv.v.id, html: cv.v.html, experiment, reasons: [claim.detail], rejected };
+  return { slot: slot.id, variant: cv.v.id, ...fragment(cv, ctx), experiment, reasons: [claim.detail], rejected };
 }
 
 type GateFn = (cv: CompiledVariant, ctx: GateContext) => { ok: true } | { ok: false; reason: Rejection["reason"]; detail: string };
@@ -230,5 +232,10 @@ function decideByScore(slot: CompiledSlot, ctx: GateContext, preamble: string[],
   reasons.push(best.audienceText ? `audience matched: ${best.audienceText}` : "no audience rule: eligible for everyone");
   if (best.v.promotional && ctx.fewer) reasons.push("promotional, shown because nothing else is eligible (fewer promotions)");
   reasons.push(describeScore(bestParts));
-  return { slot: slot.id, variant: best.v.id, html: best.v.html, reasons, rejected, score: bestParts.score };
+  return { slot: slot.id, variant: best.v.id, ...fragment(best, ctx), reasons, rejected, score: bestParts.score };
+}
+
+/** The chosen variant's HTML, its placeholders filled from the same consent-filtered facts the gates read. */
+function fragment(cv: CompiledVariant, ctx: GateContext): { html: string; filled?: true } {
+  return cv.template ? { html: fillTemplate(cv.template, ctx.facts), filled: true } : { html: cv.v.html };
 }
