@@ -16,7 +16,7 @@
  *    placeholders are filled from the same facts (placeholders.ts), so every renderer gets final HTML.
  */
 import type { Decision, DecideInput, DecideResult, ExperimentAssignment, Prefs, Rejection } from "./types.ts";
-import { makeFacts } from "./attributes.ts";
+import { makeFacts, type Facts } from "./attributes.ts";
 import { compileManifest, type CompiledManifest, type CompiledSlot, type CompiledVariant } from "./compile.ts";
 import { assignExperiment, inGlobalHoldout, type ExperimentOutcome } from "./experiments.ts";
 import { audienceGate, capGate, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
@@ -39,10 +39,7 @@ export function decide(input: DecideInput): DecideResult {
   const m = compileManifest(input.manifest);
 
   // 2. Consent: the caller's policy, never against a signed profile that says no.
-  const personalize = input.consent.personalize && input.profile?.consent?.personalize !== false;
-  const prefs = statedPrefs(input.profile?.prefs, input.statedPrefs);
-  // Every gate, rule and score below reads these facts, filtered by consent in this one place.
-  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, prefs, personalize });
+  const { facts, personalize, prefs } = factsOf(input);
   const ctx: GateContext = {
     facts,
     personalize,
@@ -79,6 +76,28 @@ export function decide(input: DecideInput): DecideResult {
     decisions.push(claim ? decideByExperiment(slot, claim, ctx) : decideByScore(slot, ctx, notes(slot, claims.notes), input.unitId !== null));
   }
   return { decisions, holdout: false, manifestVersion };
+}
+
+/** Every gate, rule, score and placeholder reads these facts, filtered by consent in this one place. */
+function factsOf(input: DecideInput): { facts: Facts; personalize: boolean; prefs: Prefs | undefined } {
+  const personalize = input.consent.personalize && input.profile?.consent?.personalize !== false;
+  const prefs = statedPrefs(input.profile?.prefs, input.statedPrefs);
+  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, prefs, personalize });
+  return { facts, personalize, prefs };
+}
+
+/**
+ * One variant's HTML for this input's visitor, its placeholders filled from the same
+ * consent-filtered facts `decide` uses (for a variant chosen outside the rules: a preview's
+ * forced variant). Undefined when the slot or variant is not in the manifest.
+ *
+ * @example
+ * variantHtml(input, "hero", "cart-reminder"); // { html: "<h1>Your Aero Leggings …</h1>", filled: true }
+ */
+export function variantHtml(input: DecideInput, slotId: string, variantId: string): { html: string; filled?: true } | undefined {
+  const cv = compileManifest(input.manifest).slots.get(slotId)?.byId.get(variantId);
+  if (!cv) return undefined;
+  return cv.template ? { html: fillTemplate(cv.template, factsOf(input).facts), filled: true } : { html: cv.v.html };
 }
 
 /**
