@@ -44,6 +44,9 @@ const CASES: [string, Record<string, string | null>, string, string][] = [
   ["unknown field in site.yaml", { "site.yaml": "holdout: { share: 0.1, salt: s }\nsegments: {}\n" }, "content/site.yaml:2:1 segments", "unknown field 'segments'"],
   ["out-of-range value", { "site.yaml": "holdout: { share: 1.5, salt: s }\n" }, "content/site.yaml:1:19 holdout.share", "<=1"],
   ["invalid declared goal", { "site.yaml": "goals: [purchase, 'sign up']\n" }, "content/site.yaml:1:19 goals[1]", "invalid value"],
+  ["an unknown placeholder", { "slots/hero/gold.html": "<h1>Gold</h1>\n<p>Hi {{profile.attrs.firstName | default: \"you\"}}, your {{cart.items.0.nmae}}</p>\n" }, "content/slots/hero/gold.html:2:58 {{cart.items.0.nmae}}", "did you mean cart.items.0.name?"],
+  ["a placeholder in a URL", { "slots/hero/gold.html": "<h1>Gold</h1>\n<a href=\"/p/{{cart.items.0.sku}}\">x</a>\n" }, "content/slots/hero/gold.html:2:13 {{cart.items.0.sku}}", "in href"],
+  ["a placeholder in a script of a trusted slot", { "slots/hero/slot.yaml": "trusted: true\n", "slots/hero/gold.html": "<script>\n  var n = '{{cart.items.0.name}}';\n</script>\n" }, "content/slots/hero/gold.html:2:12 {{cart.items.0.name}}", "inside <script>"],
   ["a bandit without a goal", { "experiments.yaml": "pitch:\n  slots: [news]\n  salt: x\n  bandit: true\n  arms:\n    - { id: a, weight: 1, variants: { news: null } }\n" }, "content/experiments.yaml:4:11 pitch.bandit", "a bandit optimizes a goal"],
 ];
 
