@@ -81,6 +81,8 @@ function fixFor(i: ManifestIssue, m: Manifest): string {
       return i.severity === "warning"
         ? 'add a default text: {{name | default: "…"}}'
         : "see README \"Placeholders\": names are listed by `p13n attributes`; a placeholder may stand in text or in alt, title, placeholder, value, label and aria-label values";
+    case "selector":
+      return "make the selector name one element of its own (its id, a class only it has, or its place), or merge the two slots";
     default:
       return "see the message";
   }

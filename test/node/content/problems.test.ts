@@ -47,6 +47,9 @@ const CASES: [string, Record<string, string | null>, string, string][] = [
   ["an unknown placeholder", { "slots/hero/gold.html": "<h1>Gold</h1>\n<p>Hi {{profile.attrs.firstName | default: \"you\"}}, your {{cart.items.0.nmae}}</p>\n" }, "content/slots/hero/gold.html:2:58 {{cart.items.0.nmae}}", "did you mean cart.items.0.name?"],
   ["a placeholder in a URL", { "slots/hero/gold.html": "<h1>Gold</h1>\n<a href=\"/p/{{cart.items.0.sku}}\">x</a>\n" }, "content/slots/hero/gold.html:2:13 {{cart.items.0.sku}}", "in href"],
   ["a placeholder in a script of a trusted slot", { "slots/hero/slot.yaml": "trusted: true\n", "slots/hero/gold.html": "<script>\n  var n = '{{cart.items.0.name}}';\n</script>\n" }, "content/slots/hero/gold.html:2:12 {{cart.items.0.name}}", "inside <script>"],
+  ["a slot selector HTMLRewriter cannot match", { "slots/hero/slot.yaml": "description: Home hero\nselector: 'h2 + p'\n" }, "content/slots/hero/slot.yaml:2:11 selector", "'+' (next sibling) cannot be matched while the page streams"],
+  ["a slot selector on the Worker's own attribute", { "slots/hero/slot.yaml": "selector: '[data-p13n-slot=hero]'\n" }, "content/slots/hero/slot.yaml:1:11 selector", "the Worker's own attribute"],
+  ["two slots with one selector", { "slots/hero/slot.yaml": "selector: footer .promo\n", "slots/news/slot.yaml": "description: Newsletter\nselector: footer  .promo\n" }, "content/slots/news/slot.yaml:2:11 selector", "the selector of slot hero"],
   ["a bandit without a goal", { "experiments.yaml": "pitch:\n  slots: [news]\n  salt: x\n  bandit: true\n  arms:\n    - { id: a, weight: 1, variants: { news: null } }\n" }, "content/experiments.yaml:4:11 pitch.bandit", "a bandit optimizes a goal"],
 ];
 
