@@ -112,6 +112,30 @@ describe("escaping in every place a placeholder may stand", () => {
     expect((await hero(other.body)).inner).toBe(filled("", "there"));
   });
 
+  it("in a slot declared by selector: filled per visitor, streamed and spliced alike", async () => {
+    // The origin's page has no data-p13n-slot: the manifest's selector names the element.
+    const page = '<!doctype html><html><body><main><section class="hero"><h1>Default hero</h1></section></main></body></html>';
+    const o = fixtureOrigin({
+      "/sel": () => html(page, { "cache-control": "no-cache" }),
+      "/sel-shared": () => html(page, { "cache-control": "public, max-age=600", etag: '"t1"' }),
+    });
+    const m = placeholderManifest(`ph-sel-${crypto.randomUUID().slice(0, 8)}`);
+    (m.slots.hero as { selector?: string }).selector = "main > .hero";
+    invalidateManifest(env.CONTENT);
+    await publish(env.CONTENT, m);
+    const { cookie } = await shopperWithCart(HOSTILE);
+    const inner = (body: string) => /<section class="hero"[^>]*>([\s\S]*?)<\/section>/.exec(body)?.[1];
+    const streamed = await call(o.fetch, "/sel", { headers: { ...NAVIGATION, cookie } });
+    expect(inner(streamed.body)).toBe(filled(escapeHtml(HOSTILE), "Sam &lt;3"));
+    await call(o.fetch, "/sel-shared", { headers: NAVIGATION });
+    await call(o.fetch, "/sel-shared", { headers: NAVIGATION });
+    const spliced = await call(o.fetch, "/sel-shared", { headers: { ...NAVIGATION, cookie } });
+    expect(spliced.res.headers.get("server-timing")).toMatch(/template;dur=[\d.]+;desc="hit"/);
+    expect(inner(spliced.body)).toBe(filled(escapeHtml(HOSTILE), "Sam &lt;3"));
+    // Another visitor from the same template: the defaults, nothing of the first.
+    expect(inner((await call(o.fetch, "/sel-shared", { headers: NAVIGATION })).body)).toBe(filled("", "there"));
+  });
+
   it("in /__p13n/decide's JSON: the same filled HTML for an app or an email", async () => {
     const { cookie } = await shopperWithCart(HOSTILE);
     const { res, body } = await call(origin().fetch, "/__p13n/decide?path=/&slots=hero", { headers: { cookie } });
