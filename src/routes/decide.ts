@@ -50,7 +50,7 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
         slots: query.output.slots,
       },
     ),
-    isEditor(request, config.admin.adminToken),
+    isEditor(request, config.admin),
   ]);
   const { identity, manifest } = inputs;
   const noStore: Record<string, string> = { "cache-control": "private, no-store" };
