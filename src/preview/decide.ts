@@ -100,7 +100,7 @@ export function forceVariants(result: DecideResult, input: DecideInput, spec: Pr
     if (wanted === undefined) return d;
     // Filled as the rules' own choice would be: the preview's profile, its defaults for the rest.
     const rendered = variantHtml(input, d.slot, wanted);
-    if (!rendered) return { ...d, reasons: [`forced variant ${wanted} is not in this version; the rules decided`, ...d.reasons] };
+    if (!rendered) return { ...d, reasons: [`forced variant ${wanted} is not in this version; the rules decided`, ...d.reasons], rejected: d.rejected };
     return {
       slot: d.slot,
       variant: wanted,
