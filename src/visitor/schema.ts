@@ -24,7 +24,7 @@ export const MAX_SEEN_IDS = 5_000;
 export const MAX_TOPICS = 100;
 /** Page-view times kept (one per category or topic of a view), newest first. */
 export const MAX_VIEW_ROWS = 1_000;
-/** Cart lines kept (distinct SKUs); past it, the lines with the smallest quantities go. */
+/** Cart lines kept (distinct SKUs); past it, the lines with the smallest quantities go (the least recently added first among equals). */
 export const MAX_CART_LINES = 100;
 
 /** Statements that create the schema; each is idempotent. */
@@ -88,7 +88,8 @@ export interface VisitorHistory {
   interests: Array<{ topic: string; score: number; at: number }>;
   views: Array<{ key: string; at: number }>;
   impressions: Array<{ key: string; at: number }>;
-  cart: Array<{ sku: string; qty: number; price: number | null }>;
+  /** Cart lines; name, image, category and addedAt absent from objects before cart details. */
+  cart: Array<{ sku: string; qty: number; price: number | null; name?: string; image?: string; category?: string; addedAt?: number }>;
   events: Array<{ id: string; type: string; at: number; data: string }>;
   seen: Array<{ id: string; at: number }>;
   /** Stated preferences (JSON) and when they were set; absent in objects from before the preference centre. */

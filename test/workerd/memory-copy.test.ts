@@ -80,13 +80,16 @@ describe("a returning visitor's page from the colo's copy", () => {
     expect(calls.records).toHaveLength(1);
   });
 
-  it("the copy's snapshot is the object's own, at any time (decay and cart abandonment computed at the page's time)", async () => {
+  it("the copy's snapshot is the object's own, at any time (decay, cart abandonment and the cart's details as the object gives them)", async () => {
     const { cookie, name } = await converted();
     const at = Date.now();
-    await beacon({ events: [{ id: eventId(), type: "cart", action: "add", sku: "LEG-1", qty: 2, price: 88 }, { id: eventId(), type: "click", slot: "hero", variant: "thanks" }] }, cookie);
+    const leggings = { sku: "LEG-1", qty: 2, price: 88, name: "Aero Leggings", image: "/assets/products/leggings.svg", category: "leggings" };
+    await beacon({ events: [{ id: eventId(), type: "cart", action: "add", ...leggings }, { id: eventId(), type: "click", slot: "hero", variant: "thanks" }] }, cookie);
     const copy = (await readCopy(copies(), name, Date.now(), null))!;
     const config = getConfig(env);
     const settings = { halfLifeMs: config.interestHalfLifeMs, cartAbandonMs: config.cartAbandonMs };
+    // What placeholders read: the lines in full, and the categories.
+    expect(snapshotOf(copy.memory, at, settings).cart).toMatchObject({ count: 2, items: [leggings], categories: ["leggings"], skus: ["LEG-1"] });
     for (const now of [at, at + 3_600_000, at + 9 * 86_400_000]) {
       const { copy: _, ...fromObject } = await visitorObject(name).snapshot({ now });
       expect(snapshotOf(copy.memory, now, settings)).toEqual(fromObject);

@@ -99,7 +99,7 @@ describe("the store, on the object's SqlStorage", () => {
       openServiceCase: true,
       recentViews: { shoes: 2 },
       impressions: { "hero/a": [t] },
-      cart: { items: 2, value: 88, updatedAt: t, abandoned: false, skus: ["LEG-1"] },
+      cart: { count: 2, items: [{ sku: "LEG-1", qty: 2, price: 44 }], value: 88, updatedAt: t, abandoned: false, skus: ["LEG-1"] },
       statedPrefs: { topics: ["yoga"] },
     };
     expect(await o.snapshot({ now: t + 1000 })).toMatchObject(expected);

@@ -9,6 +9,7 @@
  * const d = describeVisitor(sql, layout, { now, halfLifeMs, retentionMs, alarm: await storage.getAlarm() });
  */
 import type { Interaction, Json, LastPage, VisitorDescription } from "../disclosure.ts";
+import { describeCart } from "./cart.ts";
 import { parseObject } from "./json.ts";
 import { loadMemory } from "./row.ts";
 import { interestsAt } from "./snapshot.ts";
@@ -74,7 +75,7 @@ export function describeVisitor(sql: SqlStorage, layout: Layout, o: DescribeOpti
     visits: m.visits,
     firstSeen: history.first ?? m.visitStart ?? m.lastActive,
     lastActive: m.lastActive,
-    cart: m.cart.map((l) => ({ sku: l.sku, qty: l.qty })),
+    cart: describeCart(m.cart),
     conversions: m.conversions,
     lastPage: last ? (parseObject(last.data) as unknown as LastPage) : null,
     counts: { events: history.n, views: times(m.views), impressions: times(m.impressions), interests: m.interests.length, cartLines: m.cart.length },

@@ -3,7 +3,7 @@
  * impressions, interests, conversions, the cart, an open service case. Pure: the object reads
  * the row, folds a batch's events into it here, and writes it back in one statement
  * (./record.ts). Every interest change goes through `addInterest`, every cart change through
- * `changeCart`.
+ * ./cart.ts.
  *
  * @example
  * const m = emptyMemory(now);
@@ -13,7 +13,8 @@ import { campaignKey, impressionKey } from "../../engine/caps.ts";
 import type { VisitorEvent } from "../events.ts";
 import { addSignal, INTEREST_WEIGHTS } from "../interest.ts";
 import { SESSION_GAP_MS } from "../schema.ts";
-import type { CartLine, Memory } from "./memory.ts";
+import { applyCartEvent } from "./cart.ts";
+import type { Memory } from "./memory.ts";
 
 /** The larger of two times, where null means "never". */
 export function laterOf(a: number | null, b: number | null): number | null {
@@ -48,33 +49,6 @@ export function addTime(lists: Array<{ key: string; at: number[] }>, key: string
   list.at.splice(i, 0, at);
 }
 
-/** The cart line of `sku`, created (empty, in SKU order) when `create` and missing. */
-function cartLine(m: Memory, sku: string, create: boolean): CartLine | undefined {
-  let i = 0;
-  while (i < m.cart.length && m.cart[i]!.sku < sku) i++;
-  if (m.cart[i]?.sku === sku) return m.cart[i];
-  if (!create) return undefined;
-  const line: CartLine = { sku, qty: 0, price: null };
-  m.cart.splice(i, 0, line);
-  return line;
-}
-
-/**
- * One cart line changed: `add` sums quantities (a new price replaces the old), `keep` takes
- * the larger quantity and keeps a price already known (a merge: the same cart may be in both).
- */
-export function changeCart(m: Memory, change: { sku: string; qty: number; price: number | null; how: "add" | "keep" }): void {
-  // A new line starts at 0 and no price: both rules then give the change's own quantity and price.
-  const line = cartLine(m, change.sku, true)!;
-  if (change.how === "add") {
-    line.qty += change.qty;
-    line.price = change.price ?? line.price;
-  } else {
-    line.qty = Math.max(line.qty, change.qty);
-    line.price = line.price ?? change.price;
-  }
-}
-
 function conversion(m: Memory, at: number): void {
   m.conversions++;
   m.lastConversionAt = laterOf(m.lastConversionAt, at);
@@ -93,27 +67,10 @@ function view(m: Memory, e: Extract<VisitorEvent, { type: "view" }>, halfLifeMs:
 }
 
 function cart(m: Memory, e: Extract<VisitorEvent, { type: "cart" }>, halfLifeMs: number): void {
-  const sku = e.sku ?? "";
-  switch (e.action) {
-    case "add":
-      changeCart(m, { sku, qty: e.qty, price: e.price ?? null, how: "add" });
-      addInterest(m, e.topics, INTEREST_WEIGHTS.cart, e.at, halfLifeMs);
-      break;
-    case "remove": {
-      const line = cartLine(m, sku, false);
-      if (line) line.qty -= e.qty;
-      m.cart = m.cart.filter((l) => l.qty > 0);
-      break;
-    }
-    case "clear":
-      m.cart = [];
-      break;
-    case "checkout":
-      // A checkout is a conversion and leaves nothing to abandon.
-      m.cart = [];
-      conversion(m, e.at);
-      break;
-  }
+  applyCartEvent(m, e);
+  if (e.action === "add") addInterest(m, e.topics, INTEREST_WEIGHTS.cart, e.at, halfLifeMs);
+  // A checkout is a conversion too.
+  if (e.action === "checkout") conversion(m, e.at);
   m.cartUpdatedAt = Math.max(m.cartUpdatedAt ?? 0, e.at);
 }
 

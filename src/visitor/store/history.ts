@@ -10,7 +10,8 @@
  */
 import type { Prefs } from "../../engine/types.ts";
 import type { VisitorHistory } from "../schema.ts";
-import { addInterest, addTime, changeCart, laterOf } from "./fold.ts";
+import { importCart } from "./cart.ts";
+import { addInterest, addTime, laterOf } from "./fold.ts";
 import { parseObject } from "./json.ts";
 import { visitorRowOf, type Memory } from "./memory.ts";
 import { loadMemory } from "./row.ts";
@@ -53,7 +54,7 @@ function importAggregates(m: Memory, h: VisitorHistory, halfLifeMs: number): voi
   for (const r of h.views) addTime(m.views, r.key, r.at);
   for (const r of h.impressions) addTime(m.impressions, r.key, r.at);
   // The same cart may be in both (added before signing in): the larger quantity, not the sum.
-  for (const c of h.cart) changeCart(m, { sku: c.sku, qty: c.qty, price: c.price, how: "keep" });
+  importCart(m, h.cart);
 }
 
 /**

@@ -10,11 +10,17 @@
 import type { Prefs } from "../../engine/types.ts";
 import type { VisitorRow } from "../schema.ts";
 
-/** One cart line. */
+/** One cart line, with what the events that added it said about the item (./cart.ts). */
 export interface CartLine {
   sku: string;
   qty: number;
   price: number | null;
+  name?: string;
+  /** An http(s) or root-relative URL; never written into a page by a placeholder. */
+  image?: string;
+  category?: string;
+  /** The last add of this SKU (the snapshot lists the most recent first); absent in lines from before. */
+  addedAt?: number;
 }
 
 export interface Memory {

@@ -10,6 +10,7 @@
 import type { Prefs, VisitorSnapshot } from "../../engine/types.ts";
 import { decayed, scaledInterest } from "../interest.ts";
 import { IMPRESSION_WINDOW_MS, RECENT_WINDOW_MS, SESSION_GAP_MS } from "../schema.ts";
+import { cartSnapshot } from "./cart.ts";
 import type { Memory } from "./memory.ts";
 
 /** What the page path reads: the engine's snapshot, and the visitor's own stated preferences. */
@@ -34,21 +35,6 @@ export function interestsAt(m: Memory, now: number, halfLifeMs: number): Array<{
     if (value >= 0.001) out.push({ topic: i.topic, score: round(value, 3) });
   }
   return out;
-}
-
-function cartAt(m: Memory, now: number, abandonAfterMs: number): NonNullable<VisitorSnapshot["cart"]> {
-  if (m.cart.length === 0) return { items: 0, abandoned: false };
-  const items = m.cart.reduce((n, l) => n + l.qty, 0);
-  const updatedAt = m.cartUpdatedAt ?? now;
-  const cart: NonNullable<VisitorSnapshot["cart"]> = {
-    items,
-    updatedAt,
-    abandoned: items > 0 && now - updatedAt >= abandonAfterMs,
-    skus: m.cart.map((l) => l.sku).filter((s) => s !== ""),
-  };
-  const priced = m.cart.filter((l) => l.price !== null);
-  if (priced.length > 0) cart.value = round(priced.reduce((v, l) => v + l.qty * l.price!, 0), 2);
-  return cart;
 }
 
 /** Times after `since` per key, keys with none left out. */
@@ -80,7 +66,7 @@ export function snapshotOf(m: Memory | null, now: number, settings: SnapshotSett
   // Keyed by what clients and pages named: built from entries, never by assignment.
   snap.recentViews = Object.fromEntries(within(m.views, now - RECENT_WINDOW_MS).map(([key, times]) => [key, times.length]));
   snap.interests = Object.fromEntries(interestsAt(m, now, settings.halfLifeMs).map((i) => [i.topic, i.score]));
-  snap.cart = cartAt(m, now, cartAbandonMs ?? settings.cartAbandonMs);
+  snap.cart = cartSnapshot(m.cart, { now, updatedAt: m.cartUpdatedAt, abandonAfterMs: cartAbandonMs ?? settings.cartAbandonMs });
   snap.impressions = Object.fromEntries(within(m.impressions, now - IMPRESSION_WINDOW_MS));
   return snap;
 }

@@ -9,7 +9,8 @@
  * if (!isCurrent(layout)) ensureSchema(sql, layout, now, halfLifeMs);
  */
 import { LEGACY_TABLES, SCHEMA, type VisitorRow } from "../schema.ts";
-import { addInterest, addTime, changeCart } from "./fold.ts";
+import { importCart } from "./cart.ts";
+import { addInterest, addTime } from "./fold.ts";
 import { memoryOfRow, type Memory } from "./memory.ts";
 import { parseObject } from "./json.ts";
 import type { Prefs } from "../../engine/types.ts";
@@ -61,7 +62,7 @@ export function legacyMemory(sql: SqlStorage, layout: Layout, row: VisitorRow, h
   if (layout.has("views")) for (const v of sql.exec<{ key: string; at: number }>("SELECT key, at FROM views ORDER BY at")) addTime(m.views, v.key, v.at);
   if (layout.has("impressions")) for (const v of sql.exec<{ key: string; at: number }>("SELECT key, at FROM impressions ORDER BY at")) addTime(m.impressions, v.key, v.at);
   if (layout.has("cart")) {
-    for (const c of sql.exec<{ sku: string; qty: number; price: number | null }>("SELECT sku, qty, price FROM cart")) changeCart(m, { ...c, how: "keep" });
+    importCart(m, sql.exec<{ sku: string; qty: number; price: number | null }>("SELECT sku, qty, price FROM cart").toArray());
   }
   m.statedPrefs = statedPrefsRow(sql, layout)?.prefs ?? m.statedPrefs;
   return m;

@@ -19,6 +19,7 @@ import {
   MAX_VIEW_ROWS,
   RECENT_WINDOW_MS,
 } from "../schema.ts";
+import { pruneCart } from "./cart.ts";
 import type { Memory } from "./memory.ts";
 
 /** Keeps times after `since`, at most `perKey` (the newest) per key; drops keys left empty. */
@@ -52,10 +53,7 @@ export function trimMemory(m: Memory, now: number): void {
   m.views = capTotal(trimLists(m.views, now - RECENT_WINDOW_MS, MAX_VIEW_ROWS), MAX_VIEW_ROWS);
   m.impressions = trimLists(m.impressions, now - IMPRESSION_WINDOW_MS, MAX_IMPRESSIONS_PER_KEY);
   if (m.interests.length > MAX_TOPICS) m.interests = [...m.interests].sort((a, b) => b.score - a.score).slice(0, MAX_TOPICS);
-  if (m.cart.length > MAX_CART_LINES) {
-    const kept = new Set([...m.cart].sort((a, b) => b.qty - a.qty).slice(0, MAX_CART_LINES));
-    m.cart = m.cart.filter((l) => kept.has(l));
-  }
+  m.cart = pruneCart(m.cart, MAX_CART_LINES);
 }
 
 /** The event history's bound: the newest MAX_EVENTS (exact: one statement per write). */
