@@ -164,6 +164,19 @@ describe("which element is the slot", () => {
     expect(new Set(bodies).size).toBe(1);
   });
 
+  it("names a slot after a <meta charset> that is not UTF-8, and changes no other byte of the page's own encoding (streamed and spliced)", async () => {
+    await live(bySelector({ promo: "#promo" }, "sel-latin1", ["hero"]));
+    // windows-1252 bytes (0xE9 "é") in the selected element's own attribute and content: not UTF-8.
+    const latin1 = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+    const before = '<!doctype html><html><head><meta charset="windows-1252"></head><body><div data-p13n-slot="hero">h</div><aside id="promo" title="caf\u00e9">';
+    const input = latin1(`${before}Caf\u00e9</aside></body></html>`);
+    const origin = fixtureOrigin({ "/latin1": () => new Response(input, { headers: { "content-type": "text/html", ...PUBLIC } }) });
+    const outs: Uint8Array[] = [];
+    for (let i = 0; i < 3; i++) outs.push((await call(origin.fetch, "/latin1", { headers: ANON })).bytes);
+    const expected = latin1(`${before.replace('title="caf\u00e9">', 'title="caf\u00e9" data-p13n-slot="promo">')}Caf\u00e9</aside></body></html>`);
+    for (const out of outs) expect([...out]).toEqual([...expected]);
+  });
+
   it("one element is one slot: a second selector that matches it takes its next match", async () => {
     await live(bySelector({ a: "section", b: ".x" }, "sel-two"));
     const out = await through(page('<section class="x">1</section><div class="x">2</div>'));
