@@ -14,7 +14,9 @@
  *    object yet); a verified profile's object is read even when a visitor id is issued beside it,
  *    so an app that sends only `X-P13n-Profile` gets that visitor's memory and stated preferences;
  *  - memory is read without personalization consent too (stated preferences live there; the
- *    engine ignores behaviour without consent), never without consent to track.
+ *    engine ignores behaviour without consent), never without consent to track;
+ *  - a signed-in visitor whose request refuses tracking has their object told so (after the
+ *    answer: src/visitor/withdraw.ts), so their waiting hooks and later server events stop.
  *
  * @example
  * const inputs = await gatherInputs(deps, { request, url, now, isPage: Promise.resolve(true) });
@@ -31,6 +33,7 @@ import { readAllocation, type Allocation } from "../results-store/allocation-sto
 import type { TimingEntry } from "../timing.ts";
 import { readSnapshot, type StateRead } from "../visitor/access.ts";
 import { visitorObjectName } from "../visitor/key.ts";
+import { withdrawVisitor } from "../visitor/withdraw.ts";
 
 /** What the step reads from: the config, the bindings, and where background work goes. */
 export interface InputDeps {
@@ -144,6 +147,10 @@ export async function gatherInputs(deps: InputDeps, ask: InputAsk): Promise<Inpu
   const statePromise = Promise.all([identityPromise, ask.isPage]).then(([{ identity }, page]) => {
     const objectName = visitorObjectName(identity);
     const ns = env.VISITOR as Bindings["VISITOR"] | undefined;
+    // A signed-in visitor who now says no to tracking: their object is told, after the answer (hooks and server events stop).
+    if (page && !ask.identity && identity.profile && !identity.consent.track) {
+      deps.waitUntil(withdrawVisitor(ns, identity.profile.sub, { now: ask.now }, config.stateWriteBudgetMs));
+    }
     if (!page || !ns || !memoryToAsk(identity, objectName)) return { objectName, state: NO_STATE };
     return readSnapshot(ns, objectName, config.stateBudgetMs).then((state) => ({ objectName, state }));
   });

@@ -2,15 +2,29 @@
  * GET /__p13n/decide — the same decisions as the page path, as JSON, for other
  * channels (email, app). The visitor is the request's profile cookie, or a
  * profile token in `X-P13n-Profile`; `path` and `slots` say which page and
- * slots to decide. The reasons (`explain`) are for authenticated editors only.
+ * slots to decide; `channel` (or `X-P13n-Channel`) says which channel asks, for
+ * rules on `context.channel`. The reasons (`explain`) are for authenticated editors only.
+ *
+ * One visitor on every channel: what it answers is recorded as served impressions in the
+ * visitor's memory (after the answer, as a page's are), so a frequency cap counts the web,
+ * the app and email together. Not recorded: `record=0` (or `X-P13n-Record: 0`: an email
+ * preview, a test render), an editor's preview (its cookie), a visitor who does not allow
+ * tracking, and a just-issued anonymous id (no object until the cookie comes back).
  */
 import type { Context } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../app-env.ts";
+import { readCookie } from "../cookies.ts";
+import { CHANNEL_TOKEN } from "../engine/attributes.ts";
 import { decide } from "../engine/decide.ts";
 import { IdSchema } from "../engine/schema.ts";
-import { refuse } from "../errors.ts";
-import { gatherInputs } from "../pipeline/inputs.ts";
+import type { DecideResult, Manifest } from "../engine/types.ts";
+import { describeError, refuse } from "../errors.ts";
+import { logEvent } from "../observability/log.ts";
+import { gatherInputs, memoryToAsk, type Inputs } from "../pipeline/inputs.ts";
+import { PREVIEW_COOKIE } from "../preview/link.ts";
+import { recordEvents } from "../visitor/access.ts";
+import { servedImpressions } from "../visitor/page-visit.ts";
 import { isEditor } from "./admin-auth.ts";
 
 const QuerySchema = v.object({
@@ -23,16 +37,44 @@ const QuerySchema = v.object({
       v.maxLength(100),
     ),
   ),
+  channel: v.optional(v.pipe(v.string(), v.regex(CHANNEL_TOKEN, "channel: a lower-case token of at most 16 letters, digits or '-' (app, email, …)"))),
+  record: v.optional(v.picklist(["0", "1"], "record: 0 (a preview: nothing counted) or 1"), "1"),
 });
+
+/** The query, with the channel and the record switch also taken from their headers. */
+function askOf(c: Context<AppEnv>): Record<string, string> {
+  const query: Record<string, string> = { ...c.req.query() };
+  const channel = c.req.header("x-p13n-channel");
+  if (query.channel === undefined && channel !== undefined) query.channel = channel.trim();
+  if (c.req.header("x-p13n-record")?.trim() === "0") query.record = "0";
+  return query;
+}
+
+/** After the answer: the served variants as impressions in the visitor's memory (never on the answer's path). */
+function recordServed(c: Context<AppEnv>, inputs: Inputs, result: DecideResult, manifest: Manifest, channel: string | undefined, now: number): boolean {
+  const { identity, objectName, state } = inputs;
+  if (!memoryToAsk(identity, objectName) || state.status === "overload") return false;
+  const shown = result.decisions.filter((d): d is typeof d & { variant: string } => d.variant !== null).map((d) => ({ slot: d.slot, variant: d.variant }));
+  if (shown.length === 0) return false;
+  const config = c.get("config");
+  const batch = { events: servedImpressions(shown, manifest, now, channel), now, personalize: identity.consent.personalize };
+  c.executionCtx.waitUntil(
+    recordEvents(c.env.VISITOR, objectName, batch, config.stateWriteBudgetMs).then((out) => {
+      if (!out.ok) logEvent("error", "decide.record", "RECORD_FAILED", { status: out.status, error: describeError(out.error) });
+    }),
+  );
+  return true;
+}
 
 export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
   const config = c.get("config");
-  const query = v.safeParse(QuerySchema, c.req.query());
+  const query = v.safeParse(QuerySchema, askOf(c));
   if (!query.success) {
     return refuse("BAD_QUERY", query.issues[0]?.message ?? "invalid query");
   }
   const now = Date.now();
   const request = c.req.raw;
+  const channel = query.output.channel;
   // The same inputs as the page path's (src/pipeline/inputs.ts): the same identity (a channel
   // without cookies, an email renderer or an app, passes the profile token as a header), the
   // same per-client limit on new ids, the same memory and stated preferences, within the same
@@ -48,6 +90,11 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
         isPage: Promise.resolve(true),
         profileToken: request.headers.get("x-p13n-profile") ?? undefined,
         slots: query.output.slots,
+        // The channel is what the caller says (absent when it says nothing); a page's is `web`.
+        context: (base) => {
+          const { channel: _page, ...rest } = base;
+          return channel !== undefined ? { ...rest, channel } : rest;
+        },
       },
     ),
     isEditor(request, config.admin.adminToken),
@@ -60,11 +107,16 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
   // Respect the no: NO_CONSENT_MODE "none" and no consent to track → no personalization (default content everywhere).
   if (!inputs.input) return c.json({ version: manifest.manifest.version, holdout: false, personalization: "none", decisions: [] }, 200, noStore);
   const result = decide(inputs.input);
+  // A preview (record=0, or an editor's preview cookie) is never counted.
+  const preview = query.output.record === "0" || readCookie(request, PREVIEW_COOKIE) !== undefined;
+  const recorded = !preview && recordServed(c, inputs, result, manifest.manifest, channel, now);
   return c.json(
     {
       version: result.manifestVersion,
       holdout: result.holdout,
       profile: identity.profile ? "verified" : (identity.profileFailure ?? "absent").toLowerCase(),
+      ...(channel !== undefined ? { channel } : {}),
+      recorded,
       decisions: result.decisions.map((d) => ({
         slot: d.slot,
         variant: d.variant,

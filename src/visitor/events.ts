@@ -16,8 +16,11 @@ export type CartAction = "add" | "remove" | "clear" | "checkout";
 
 export type VisitorEvent =
   | { type: "view"; id: string; at: number; path: string; category?: string; topics: string[] }
-  /** `served`: rendered by the Worker (counts for frequency caps); else seen in the viewport (client). */
-  | { type: "impression"; id: string; at: number; slot: string; variant: string; campaign?: string; served: boolean }
+  /**
+   * `served`: rendered by the Worker (counts for frequency caps); else seen in the viewport (client).
+   * `channel`: where it was served when not on a page (GET /__p13n/decide: `app`, `email`…).
+   */
+  | { type: "impression"; id: string; at: number; slot: string; variant: string; campaign?: string; served: boolean; channel?: string }
   | { type: "click"; id: string; at: number; slot: string; variant?: string; topics: string[] }
   | { type: "conversion"; id: string; at: number; goal: string; value?: number; topics: string[] }
   | { type: "cart"; id: string; at: number; action: CartAction; sku?: string; qty: number; price?: number; topics: string[] }
@@ -54,6 +57,11 @@ export interface RecordBatch {
    * no experiment, only as dropped. Absent: none declared.
    */
   goals?: readonly string[];
+  /**
+   * The request's consent to personalization (web writes: page, beacon, /decide). A signed-in
+   * visitor's object keeps it for their outbound hooks (src/visitor/store/consent-state.ts).
+   */
+  personalize?: boolean;
 }
 
 /** What became of each event of a batch, in order: written, or already recorded before. */

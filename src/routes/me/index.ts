@@ -35,6 +35,7 @@ import type { ConsentClaims, PrivacyDecision } from "../../privacy/types.ts";
 import { withinBudget } from "../../timing.ts";
 import type { VisitorNamespace } from "../../visitor/access.ts";
 import { anonymousObjectName, visitorStub } from "../../visitor/key.ts";
+import { withdrawVisitor } from "../../visitor/withdraw.ts";
 import { crossSiteReason, mediaType } from "../cross-site.ts";
 import { readBody } from "../read-body.ts";
 import { meScript, meStyle } from "./assets.ts";
@@ -108,6 +109,11 @@ async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): 
   return erased;
 }
 
+/** A signed-in visitor's "don't remember me", noted in their (erased) object: throws when it could not be. */
+async function keepRefusal(c: Context<AppEnv>, config: Config, sub: string, now: number): Promise<void> {
+  if (!(await withdrawVisitor(namespace(c), sub, { now, keep: true }, config.stateWriteBudgetMs))) throw new Error("the refusal could not be noted");
+}
+
 /** A PUT's preferences, from this site's own pages only, as JSON within the limit; else the refusal. */
 async function readUpdate(request: Request): Promise<{ ok: true; update: PreferencesUpdate } | { ok: false; refused: Response }> {
   const no = (code: ErrorCode, message: string) => ({ ok: false as const, refused: refuse(code, message, PRIVATE) });
@@ -159,8 +165,10 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
   const cookies = cookieFlags(c);
   try {
     if (update.track === false) {
-      // "Don't remember me": stop, and erase what is already stored.
+      // "Don't remember me": stop, and erase what is already stored. Signed in, the account keeps
+      // a note of the no (two dates), so a backend's server events and hooks respect it too.
       await forgetAll(c, config, holders);
+      if (who.profile) await keepRefusal(c, config, who.profile.sub, now);
       if (holders.anonymous) headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
       holders = { profile: holders.profile, anonymous: null };
       cookies.visitor = false;
@@ -213,8 +221,16 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
   const headers = new Headers();
   const cleared = [VISITOR_COOKIE];
   headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
-  // A refusal is kept: erasing must never turn tracking back on.
+  // A refusal is kept: erasing must never turn tracking back on (nor let a backend's server events do it).
   const keep = refuses(who.privacy.signals.visitor);
+  if (keep && who.privacy.signals.visitor.track === false && who.profile) {
+    try {
+      await keepRefusal(c, config, who.profile.sub, Date.now());
+    } catch (err) {
+      logEvent("error", "me.delete", "ME_FAILED", { error: describeError(err) });
+      return refuse("STATE_UNAVAILABLE", "erasure did not complete; try again (it is safe to repeat)", { ...PRIVATE, "retry-after": "5" });
+    }
+  }
   if (!keep && readCookie(request, CHOICE_COOKIE) !== undefined) {
     headers.append("set-cookie", clearHostCookie(CHOICE_COOKIE));
     cleared.push(CHOICE_COOKIE);
