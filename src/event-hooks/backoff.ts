@@ -5,13 +5,14 @@
  * from the message id and the attempt, so the schedule is the same on every run (and testable
  * without a random source). A receiver's `Retry-After` is honoured when it asks for longer.
  *
- * After HOOK_MAX_ATTEMPTS sends (about 8.5 hours) the message is dropped, and logged.
+ * After HOOK_MAX_ATTEMPTS sends (the eleven waits between them add up to 14.5–16.2 hours) the
+ * message is dropped, and logged: a receiver down for most of a day loses nothing.
  *
  * @example
  * retryDelayMs(1, "msg_1"); // 30 000 … 36 000
  * retryDelayMs(3, "msg_1"); // 120 000 … 144 000
  */
-export const HOOK_MAX_ATTEMPTS = 10;
+export const HOOK_MAX_ATTEMPTS = 12;
 export const HOOK_FIRST_RETRY_MS = 30_000;
 export const HOOK_MAX_DELAY_MS = 6 * 3_600_000;
 const JITTER = 0.2;

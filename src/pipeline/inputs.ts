@@ -15,8 +15,9 @@
  *    so an app that sends only `X-P13n-Profile` gets that visitor's memory and stated preferences;
  *  - memory is read without personalization consent too (stated preferences live there; the
  *    engine ignores behaviour without consent), never without consent to track;
- *  - a signed-in visitor whose request refuses tracking has their object told so (after the
- *    answer: src/visitor/withdraw.ts), so their waiting hooks and later server events stop.
+ *  - a signed-in visitor whose request refuses tracking, from a browser that carries our visitor
+ *    cookie (one we remembered before), has their object told so (after the answer:
+ *    src/visitor/withdraw.ts), so their waiting hooks and later server events stop.
  *
  * @example
  * const inputs = await gatherInputs(deps, { request, url, now, isPage: Promise.resolve(true) });
@@ -147,8 +148,10 @@ export async function gatherInputs(deps: InputDeps, ask: InputAsk): Promise<Inpu
   const statePromise = Promise.all([identityPromise, ask.isPage]).then(([{ identity }, page]) => {
     const objectName = visitorObjectName(identity);
     const ns = env.VISITOR as Bindings["VISITOR"] | undefined;
-    // A signed-in visitor who now says no to tracking: their object is told, after the answer (hooks and server events stop).
-    if (page && !ask.identity && identity.profile && !identity.consent.track) {
+    // A signed-in visitor who now says no to tracking, in a browser we remembered before (our
+    // visitor cookie came back): their object is told, after the answer (hooks and server events
+    // stop). Without that cookie there is nothing this browser could have left: no call at all.
+    if (page && !ask.identity && identity.profile && !identity.consent.track && identity.cookieVisitorId) {
       deps.waitUntil(withdrawVisitor(ns, identity.profile.sub, { now: ask.now }, config.stateWriteBudgetMs));
     }
     if (!page || !ns || !memoryToAsk(identity, objectName)) return { objectName, state: NO_STATE };

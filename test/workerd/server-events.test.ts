@@ -49,6 +49,15 @@ async function decided(sub: string): Promise<Record<string, string | null>> {
   return Object.fromEntries(json.decisions.map((d) => [d.slot, d.variant]));
 }
 
+/** A signed-in visitor's browser after a first page under consent: their profile and our visitor cookie. */
+async function signedInBrowser(sub: string): Promise<string> {
+  const profile = `p13n_profile=${await profileToken({ claims: { sub } })}`;
+  const first = await call(origin.fetch, "/", { headers: { cookie: profile, "sec-fetch-dest": "document", "sec-fetch-mode": "navigate" } });
+  const vid = /__Host-p13n_vid=[^;]+/.exec(first.res.headers.get("set-cookie") ?? "")?.[0];
+  if (!vid) throw new Error("no visitor cookie issued");
+  return `${profile}; ${vid}`;
+}
+
 const opened = (id: string, at?: string) => ({ id: `case-${id}-opened`, type: "case.opened", case: id, ...(at ? { at } : {}) });
 const closed = (id: string, at?: string) => ({ id: `case-${id}-closed`, type: "case.closed", case: id, ...(at ? { at } : {}) });
 
@@ -304,9 +313,8 @@ describe("consent: a visitor whose consent says no gets nothing recorded", () =>
 
   it("a visitor seen on the web with GPC while signed in: later server events are ignored, until they browse with consent again", async () => {
     const sub = fresh("gpc");
-    const cookie = `p13n_profile=${await profileToken({ claims: { sub } })}`;
+    const cookie = await signedInBrowser(sub);
     const nav = { "sec-fetch-dest": "document", "sec-fetch-mode": "navigate" };
-    await call(origin.fetch, "/", { headers: { ...nav, cookie } });
     const before = await eventCount(`sub:${sub}`);
     await call(origin.fetch, "/", { headers: { ...nav, cookie, "sec-gpc": "1" } });
     const ignored = await sendServerEvents({ sub, events: [opened("1")] });
@@ -319,8 +327,7 @@ describe("consent: a visitor whose consent says no gets nothing recorded", () =>
 
   it("the site's consent cookie saying no on a signed-in page withdraws too", async () => {
     const sub = fresh("cmp");
-    const cookie = `p13n_profile=${await profileToken({ claims: { sub } })}`;
-    await call(origin.fetch, "/", { headers: { cookie } });
+    const cookie = await signedInBrowser(sub);
     await call(origin.fetch, "/", { headers: { cookie: `${cookie}; ${siteConsent({ track: false })}` } });
     expect((await sendServerEvents({ sub, events: [opened("1")] })).json).toMatchObject({ ignored: "consent" });
   });
@@ -339,7 +346,15 @@ describe("consent: a visitor whose consent says no gets nothing recorded", () =>
   it("a signed-in visitor who never allowed tracking gets no object from their pages' refusals", async () => {
     const sub = fresh("never");
     const cookie = `p13n_profile=${await profileToken({ claims: { sub, consent: { track: false } } })}`;
-    await call(origin.fetch, "/", { headers: { cookie } });
+    await call(origin.fetch, "/", { headers: { cookie, "sec-fetch-dest": "document", "sec-fetch-mode": "navigate" } });
     expect(await userTables(`sub:${sub}`)).toEqual([]);
+  });
+
+  it("a GPC page without our visitor cookie (a browser we never remembered) does not reach the object", async () => {
+    const sub = fresh("nocookie");
+    await call(origin.fetch, "/", { headers: { cookie: `p13n_profile=${await profileToken({ claims: { sub } })}` } });
+    await call(origin.fetch, "/", { headers: { cookie: `p13n_profile=${await profileToken({ claims: { sub } })}`, "sec-gpc": "1" } });
+    // Not withdrawn: the backend's events are still recorded (its message carries the consent it knows).
+    expect((await sendServerEvents({ sub, events: [opened("1")] })).json).toMatchObject({ accepted: 1 });
   });
 });

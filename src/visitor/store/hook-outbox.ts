@@ -26,7 +26,7 @@ import type { EventHookSettings } from "../../config/integrations.ts";
 import { describeError } from "../../errors.ts";
 import { HOOK_MAX_ATTEMPTS, retryDelayMs } from "../../event-hooks/backoff.ts";
 import { cartLine, cartValue, type HookCartLine, type HookPayload, type HookPrefs } from "../../event-hooks/payload.ts";
-import { sendHook } from "../../event-hooks/send.ts";
+import { HOOK_SEND_BUDGET_MS, sendHook } from "../../event-hooks/send.ts";
 import { logEvent } from "../../observability/log.ts";
 import type { EventStatus, VisitorEvent } from "../events.ts";
 import { MAX_CART_LINES } from "../schema.ts";
@@ -40,6 +40,8 @@ export const DONE_KEEP_MS = 7 * 86_400_000;
 /** Messages sent per alarm run, at most (the rest on the next run, soon after). */
 const SENDS_PER_RUN = 10;
 const SOON_MS = 1_000;
+/** A message being sent is held this long (past the send's own budget) before another run may take it. */
+const SEND_LEASE_MS = 2 * HOOK_SEND_BUDGET_MS;
 
 const SCHEMA: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS hook_outbox (
@@ -160,6 +162,9 @@ export class VisitorHooks {
         this.dropPending(now);
         return;
       }
+      // Claimed for the send's length (a lease): another run meanwhile (a second instance after an
+      // eviction) skips it, and a run that dies mid-send leaves it to be tried again, same id.
+      if (this.#sql.exec("UPDATE hook_outbox SET next_at = ? WHERE key = ? AND state = 'pending' AND next_at <= ?", now + SEND_LEASE_MS, row.key, now).rowsWritten === 0) continue;
       const outcome = await sendHook(this.#settings.hook, { id: row.id, body: row.body }, now);
       const attempts = row.attempts + 1;
       if (outcome.kind === "delivered") {
