@@ -40,15 +40,23 @@ export interface EventHookSettings {
 
 const Key = v.pipe(
   v.string(),
-  v.check((s) => parseWebhookSecret(s) !== null, "a key is whsec_ followed by base64 of at least 24 random bytes (e.g. whsec_$(openssl rand -base64 32))"),
+  v.check((s) => parseWebhookSecret(s) !== null, "a key is whsec_ followed by base64 of at least 24 random bytes (openssl rand -base64 32 makes the part after whsec_)"),
 );
-const SourceSchema = v.union([
-  Key,
+/** A source: its key alone (shorthand), or `{ keys, events? }`; checked as the longer form, so a problem names its field. */
+const SourceSchema = v.pipe(
+  v.unknown(),
+  v.transform((x) => (typeof x === "string" ? { keys: [x] } : x)),
   v.strictObject({
-    keys: v.pipe(v.union([Key, v.array(Key)]), v.transform((k) => (Array.isArray(k) ? k : [k])), v.minLength(1, "at least one key"), v.maxLength(MAX_KEYS, `at most ${MAX_KEYS} keys`)),
+    keys: v.pipe(
+      v.unknown(),
+      v.transform((k) => (Array.isArray(k) ? k : [k])),
+      v.array(Key),
+      v.minLength(1, "at least one key"),
+      v.maxLength(MAX_KEYS, `at most ${MAX_KEYS} keys`),
+    ),
     events: v.optional(v.pipe(v.array(v.picklist(SERVER_EVENT_TYPES, `an event type is one of ${SERVER_EVENT_TYPES.join(", ")}`)), v.minLength(1))),
   }),
-]);
+);
 const SourcesSchema = v.pipe(
   v.record(v.pipe(v.string(), v.regex(SOURCE_NAME, "a source name is lower case letters, digits, '-' or '_', at most 32")), SourceSchema),
   v.check((r) => Object.keys(r).length <= MAX_SOURCES, `at most ${MAX_SOURCES} sources`),
@@ -75,18 +83,18 @@ export function parseServerSources(text: string | undefined): ServerSources {
     const issue = parsed.issues[0];
     const path = (issue?.path ?? []).map((p) => String(p.key)).join(".");
     // The message may quote the input: a key must never reach a log.
-    throw new Error(`SERVER_EVENT_SOURCES${path ? `.${path}` : ""}: ${issue?.message.replace(/whsec_\S*/g, "whsec_…") ?? "invalid"}`);
+    throw new Error(`SERVER_EVENT_SOURCES${path ? `.${path}` : ""}: ${issue?.message.replace(/whsec_[A-Za-z0-9+/=]+/g, "whsec_…") ?? "invalid"}`);
   }
   const seen = new Set<string>();
   for (const [name, value] of Object.entries(parsed.output)) {
-    const texts = typeof value === "string" ? [value] : value.keys;
+    const texts = value.keys;
     for (const t of texts) {
       if (seen.has(t)) throw new Error(`SERVER_EVENT_SOURCES.${name}: a key is shared with another source; give each source its own`);
       seen.add(t);
     }
     sources.set(name, {
       keys: texts.map((t) => parseWebhookSecret(t)!),
-      events: typeof value === "string" || value.events === undefined ? null : new Set(value.events),
+      events: value.events === undefined ? null : new Set(value.events),
     });
   }
   return sources;
