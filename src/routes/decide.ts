@@ -110,22 +110,24 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
   // A preview (record=0, or an editor's preview cookie) is never counted.
   const preview = query.output.record === "0" || readCookie(request, PREVIEW_COOKIE) !== undefined;
   const recorded = !preview && recordServed(c, inputs, result, manifest.manifest, channel, now);
-  return c.json(
-    {
-      version: result.manifestVersion,
-      holdout: result.holdout,
-      profile: identity.profile ? "verified" : (identity.profileFailure ?? "absent").toLowerCase(),
-      ...(channel !== undefined ? { channel } : {}),
-      recorded,
-      decisions: result.decisions.map((d) => ({
-        slot: d.slot,
-        variant: d.variant,
-        html: d.html,
-        ...(d.experiment ? { experiment: d.experiment } : {}),
-        ...(editor ? { explain: { reasons: d.reasons, rejected: d.rejected, score: d.score } } : {}),
-      })),
-    },
-    200,
-    noStore,
-  );
+  return c.json(answerOf(result, inputs, { channel, recorded, editor }), 200, noStore);
+}
+
+/** The JSON answer: each slot's decision (its reasons for an editor only), and what was recorded. */
+function answerOf(result: DecideResult, inputs: Inputs, p: { channel: string | undefined; recorded: boolean; editor: boolean }) {
+  const { identity } = inputs;
+  return {
+    version: result.manifestVersion,
+    holdout: result.holdout,
+    profile: identity.profile ? "verified" : (identity.profileFailure ?? "absent").toLowerCase(),
+    ...(p.channel !== undefined ? { channel: p.channel } : {}),
+    recorded: p.recorded,
+    decisions: result.decisions.map((d) => ({
+      slot: d.slot,
+      variant: d.variant,
+      html: d.html,
+      ...(d.experiment ? { experiment: d.experiment } : {}),
+      ...(p.editor ? { explain: { reasons: d.reasons, rejected: d.rejected, score: d.score } } : {}),
+    })),
+  };
 }

@@ -41,10 +41,8 @@ import {
   type VisitorRow,
 } from "./schema.ts";
 import { logEvent } from "../observability/log.ts";
-import { consentState, REFUSAL_KEEP_MS, refusesServerEvents, withdrawConsent } from "./store/consent-state.ts";
-import { hookSubject, VisitorHooks } from "./store/hook-outbox.ts";
-import { applyServerBatch, serverFacts, type ServerBatch, type ServerRecordResult } from "./store/server-memory.ts";
-import { beginWebWrite } from "./store/web-write.ts";
+import { VisitorChannels } from "./store/channels.ts";
+import { serverFacts, type ServerBatch, type ServerRecordResult } from "./store/server-memory.ts";
 
 /** An alarm is never set closer than this: a long-idle object that wakes up gets a grace hour. */
 const MIN_ALARM_DELAY_MS = 3_600_000;
@@ -98,8 +96,8 @@ export class VisitorObject extends DurableObject<Env> {
   #tally: ExperimentTally | undefined;
   /** Writes since this instance last trimmed the tables (in memory: a fresh instance trims first). */
   #writesSincePrune = 0;
-  /** A signed-in visitor's outbound hooks (null: anonymous, or EVENT_HOOK_URL unset; undefined: not built yet). */
-  #hookState: VisitorHooks | null | undefined;
+  /** Server events, a signed-in visitor's consent and outbound hooks (src/visitor/store/channels.ts). */
+  #channels = new VisitorChannels(this.ctx.storage, this.ctx.id.name, this.env, () => this.#config());
 
   /** The visitor as the engine sees it, as of `now`, with their stated preferences. Reads only: never creates storage. */
   snapshot(options: SnapshotOptions = {}): VisitorState {
@@ -183,8 +181,7 @@ export class VisitorObject extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       const sql = this.ctx.storage.sql;
       sql.exec("INSERT OR IGNORE INTO visitor (id, last_active) VALUES (1, ?)", now);
-      // A signed-in visitor's consent as the request said, and the hooks its conversions queue (src/visitor/store/web-write.ts).
-      const webDone = beginWebWrite(sql, this.#web(), batch, now);
+      const channelsDone = this.#channels.beginWebWrite(batch, now);
       // The experiment exposures (a page view's, or a first page's token), before the events: a
       // conversion sent with the token counts for the arm the token makes the visitor a unit of.
       // A token counts once (its key among the seen ids); first exposure per experiment is once
@@ -208,7 +205,7 @@ export class VisitorObject extends DurableObject<Env> {
         accepted++;
         statuses.push("accepted");
       }
-      webDone(statuses);
+      channelsDone(statuses);
       sql.exec("UPDATE visitor SET last_active = MAX(last_active, ?) WHERE id = 1", now);
       // Why the page showed what it showed: one row, replaced by every page (same write).
       if (batch.lastPage) sql.exec("INSERT OR REPLACE INTO last_page (id, data) VALUES (1, ?)", JSON.stringify(boundLastPage(batch.lastPage)));
@@ -218,7 +215,7 @@ export class VisitorObject extends DurableObject<Env> {
     });
     await this.#ensureAlarm(now);
     await this.#scheduleDelivery();
-    await this.#bringAlarmForward(this.#hooks()?.nextAt(now) ?? null);
+    await this.#channels.scheduleAlarm(now);
     return { ok: true, accepted, duplicates, merged, statuses, ...(exposure ? { exposure } : {}) };
   }
 
@@ -238,40 +235,16 @@ export class VisitorObject extends DurableObject<Env> {
     };
   }
 
-  /** Events a backend sent (POST /__p13n/events/server, src/visitor/store/server-memory.ts): once each, or none after a withdrawal. */
+  /** A backend's events (POST /__p13n/events/server): once each, or none after the visitor's withdrawal. */
   async serverEvents(batch: ServerBatch): Promise<ServerRecordResult> {
-    // Asked before the schema is made: a withdrawn visitor's note alone must not grow tables.
-    if (refusesServerEvents(consentState(this.ctx.storage.sql))) return { ok: false, code: "CONSENT_WITHDRAWN" };
-    this.#ensureSchema();
-    const { halfLifeMs } = this.#config();
-    const result = this.ctx.storage.transactionSync(() => {
-      const r = applyServerBatch(this.ctx.storage.sql, batch, { halfLifeMs });
-      if (r.ok && r.personalizationRefused) this.#hooks()?.dropPending(batch.now);
-      return r;
-    });
+    const result = this.#channels.serverEvents(batch, () => this.#ensureSchema());
     if (result.ok) await this.#ensureAlarm(batch.now);
     return result;
   }
 
-  /**
-   * The signed-in visitor said no to tracking (GPC, a consent that says no, memory turned off):
-   * hooks still waiting go, server events stop, until a request with consent comes back
-   * (src/visitor/store/consent-state.ts). Nothing is written for an object that holds nothing,
-   * unless `keep` (the preference centre's explicit "don't remember me").
-   */
-  async withdraw(options: { now?: number; keep?: boolean } = {}): Promise<{ noted: boolean }> {
-    const now = options.now ?? Date.now();
-    const sql = this.ctx.storage.sql;
-    if (!options.keep && !this.#hasSchema()) return { noted: false };
-    const state = consentState(sql);
-    // Said again on every page of a GPC visitor: written at most once a day.
-    if (state?.withdrawnAt != null && (state.keepUntil ?? 0) >= now + REFUSAL_KEEP_MS - 86_400_000) return { noted: true };
-    this.ctx.storage.transactionSync(() => {
-      withdrawConsent(sql, now, now + REFUSAL_KEEP_MS);
-      this.#hooks()?.dropPending(now);
-    });
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + REFUSAL_KEEP_MS);
-    return { noted: true };
+  /** The signed-in visitor said no to tracking: waiting hooks go, server events stop (src/visitor/store/consent-state.ts). */
+  withdraw(options: { now?: number; keep?: boolean } = {}): Promise<{ noted: boolean }> {
+    return this.#channels.withdraw(options, this.#hasSchema());
   }
 
   /**
@@ -386,33 +359,23 @@ export class VisitorObject extends DurableObject<Env> {
     const now = Date.now();
     // First the experiment counts a counter did not take at write time (idempotent: numbered).
     const undelivered = await this.#deliverResults();
-    // A signed-in visitor's hooks: an abandoned cart queued, what is due sent (never throws).
-    await this.#hooks()?.run(now);
+    await this.#channels.run(now);
     if (!this.#hasSchema()) {
       // Erased (or never written): what may be left is an undelivered outbox; the retry alarm is
-      // set for it. Once it is delivered, nothing is left and the object goes entirely (but a
-      // withdrawal's note, until its own end).
-      if (undelivered === 0) await this.#forgetKeepingRefusal(now);
+      // set for it. Once it is delivered, nothing is left and the object goes entirely (a
+      // withdrawal's note but, until its own end).
+      if (undelivered === 0) await this.#channels.eraseKeepingRefusal(now, () => this.forget());
       return;
     }
     const row = this.ctx.storage.sql.exec<{ last_active: number }>("SELECT last_active FROM visitor WHERE id = 1").toArray()[0];
     const deadline = (row?.last_active ?? 0) + this.#config().retentionMs;
     if (row && now < deadline) this.ctx.storage.transactionSync(() => this.#prune(now));
     if (!row || now >= deadline) {
-      await this.#forgetKeepingRefusal(now);
+      await this.#channels.eraseKeepingRefusal(now, () => this.forget());
       return;
     }
     const next = undelivered > 0 ? Math.min(deadline, now + DELIVERY_RETRY_MS) : deadline;
-    await this.ctx.storage.setAlarm(Math.min(next, this.#hooks()?.nextAt(now) ?? Infinity));
-  }
-
-  /** Retention's erasure: everything, but a withdrawal's note (two dates) until its own end. */
-  async #forgetKeepingRefusal(now: number): Promise<void> {
-    const state = consentState(this.ctx.storage.sql);
-    await this.forget();
-    if (state?.withdrawnAt == null || state.keepUntil == null || state.keepUntil <= now) return;
-    this.ctx.storage.transactionSync(() => withdrawConsent(this.ctx.storage.sql, state.withdrawnAt!, state.keepUntil!));
-    await this.#bringAlarmForward(state.keepUntil);
+    await this.ctx.storage.setAlarm(Math.min(next, this.#channels.nextAlarm(now) ?? Infinity));
   }
 
   #apply(event: VisitorEvent, settings: Settings): void {
@@ -647,33 +610,6 @@ export class VisitorObject extends DurableObject<Env> {
       if (current === null || current > at) await this.ctx.storage.setAlarm(at);
     }
     return left;
-  }
-
-  /** A signed-in visitor's hooks, when EVENT_HOOK_URL is set (built once per instance). */
-  #hooks(): VisitorHooks | null {
-    if (this.#hookState === undefined) {
-      const sub = hookSubject(this.ctx.id.name);
-      let hook: ReturnType<typeof getConfig>["eventHook"];
-      try {
-        hook = getConfig(this.env).eventHook;
-      } catch {
-        hook = undefined; // logged by #config(); retention goes on without hooks
-      }
-      this.#hookState = sub !== null && hook ? new VisitorHooks(this.ctx.storage, sub, { hook, cartAbandonMs: this.#config().cartAbandonMs }) : null;
-    }
-    return this.#hookState;
-  }
-
-  /** Who a web write is for: a signed-in visitor (their consent noted), and their hooks. */
-  #web(): { signedIn: boolean; hooks: VisitorHooks | null } {
-    return { signedIn: hookSubject(this.ctx.id.name) !== null, hooks: this.#hooks() };
-  }
-
-  /** Sets the alarm to `at` when it is sooner than the one set (or none is). */
-  async #bringAlarmForward(at: number | null): Promise<void> {
-    if (at === null) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   /** Brings the alarm forward so pending experiment increments reach their counters soon, in one call. */

@@ -342,6 +342,11 @@ describe("consent: a visitor whose consent says no gets nothing recorded", () =>
     expect(await userTables(`sub:${sub}`)).toEqual(["consent_state"]);
     expect((await sendServerEvents({ sub, events: [opened("1")] })).json).toMatchObject({ ignored: "consent" });
     expect(await userTables(`sub:${sub}`)).toEqual(["consent_state"]);
+    // "Erase everything" while the choice still says no: the note stays (erasing never turns tracking back on).
+    const erased = await call(origin.fetch, "/__p13n/me", { method: "DELETE", headers: { cookie: `${cookie}; __Host-p13n_consent=track=0`, origin: "https://shop.example" } });
+    expect(erased.res.status).toBe(200);
+    expect(await userTables(`sub:${sub}`)).toEqual(["consent_state"]);
+    expect((await sendServerEvents({ sub, events: [opened("1")] })).json).toMatchObject({ ignored: "consent" });
   });
 
   it("a signed-in visitor who never allowed tracking gets no object from their pages' refusals", async () => {

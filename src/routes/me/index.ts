@@ -96,8 +96,12 @@ async function getMe(c: Context<AppEnv>): Promise<Response> {
   }
 }
 
-/** Erases every holder; true when all were erased. */
-async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): Promise<Array<"profile" | "anonymous">> {
+/**
+ * Erases every holder; throws unless all were erased. `refusing`: the signed-in visitor's `sub`
+ * when they refuse tracking, so their erased object keeps a note of the no (two dates): a
+ * backend's server events and hooks then respect it too (src/visitor/store/consent-state.ts).
+ */
+async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders, refusing: string | null = null): Promise<Array<"profile" | "anonymous">> {
   const erased: Array<"profile" | "anonymous"> = [];
   for (const kind of ["profile", "anonymous"] as const) {
     const name = holders[kind];
@@ -106,12 +110,10 @@ async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): 
     if (!r.ok) throw r.error;
     erased.push(kind);
   }
+  if (refusing !== null && !(await withdrawVisitor(namespace(c), refusing, { now: Date.now(), keep: true }, config.stateWriteBudgetMs))) {
+    throw new Error("the refusal could not be noted");
+  }
   return erased;
-}
-
-/** A signed-in visitor's "don't remember me", noted in their (erased) object: throws when it could not be. */
-async function keepRefusal(c: Context<AppEnv>, config: Config, sub: string, now: number): Promise<void> {
-  if (!(await withdrawVisitor(namespace(c), sub, { now, keep: true }, config.stateWriteBudgetMs))) throw new Error("the refusal could not be noted");
 }
 
 /** A PUT's preferences, from this site's own pages only, as JSON within the limit; else the refusal. */
@@ -165,10 +167,8 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
   const cookies = cookieFlags(c);
   try {
     if (update.track === false) {
-      // "Don't remember me": stop, and erase what is already stored. Signed in, the account keeps
-      // a note of the no (two dates), so a backend's server events and hooks respect it too.
-      await forgetAll(c, config, holders);
-      if (who.profile) await keepRefusal(c, config, who.profile.sub, now);
+      // "Don't remember me": stop, and erase what is already stored (signed in: the no is noted).
+      await forgetAll(c, config, holders, who.profile?.sub ?? null);
       if (holders.anonymous) headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
       holders = { profile: holders.profile, anonymous: null };
       cookies.visitor = false;
@@ -211,9 +211,11 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
   const why = crossSiteReason(request);
   if (why) return refuse("CROSS_SITE", `erasure happens only from this site's own pages (${why})`, PRIVATE);
   const who = await resolveIdentity(request, config, Date.now());
+  // A refusal is kept: erasing must never turn tracking back on (nor let a backend's server events do it).
+  const keep = refuses(who.privacy.signals.visitor);
   let erased: Array<"profile" | "anonymous">;
   try {
-    erased = await forgetAll(c, config, holdersOf(who));
+    erased = await forgetAll(c, config, holdersOf(who), who.privacy.signals.visitor.track === false ? (who.profile?.sub ?? null) : null);
   } catch (err) {
     logEvent("error", "me.delete", "ME_FAILED", { error: describeError(err) });
     return refuse("STATE_UNAVAILABLE", "erasure did not complete; try again (it is safe to repeat)", { ...PRIVATE, "retry-after": "5" });
@@ -221,16 +223,6 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
   const headers = new Headers();
   const cleared = [VISITOR_COOKIE];
   headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
-  // A refusal is kept: erasing must never turn tracking back on (nor let a backend's server events do it).
-  const keep = refuses(who.privacy.signals.visitor);
-  if (keep && who.privacy.signals.visitor.track === false && who.profile) {
-    try {
-      await keepRefusal(c, config, who.profile.sub, Date.now());
-    } catch (err) {
-      logEvent("error", "me.delete", "ME_FAILED", { error: describeError(err) });
-      return refuse("STATE_UNAVAILABLE", "erasure did not complete; try again (it is safe to repeat)", { ...PRIVATE, "retry-after": "5" });
-    }
-  }
   if (!keep && readCookie(request, CHOICE_COOKIE) !== undefined) {
     headers.append("set-cookie", clearHostCookie(CHOICE_COOKIE));
     cleared.push(CHOICE_COOKIE);
