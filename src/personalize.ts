@@ -19,7 +19,7 @@ import { describeError } from "./errors.ts";
 import { logEvent } from "./observability/log.ts";
 import { observe, pageTiming } from "./observe.ts";
 import { decidePage } from "./pipeline/decide-page.ts";
-import { gatherInputs } from "./pipeline/inputs.ts";
+import { gatherInputs, liveManifest } from "./pipeline/inputs.ts";
 import { originTarget, reportOriginFailure, reportStateProblem } from "./pipeline/page-io.ts";
 import { decidedPage } from "./pipeline/page-response.ts";
 import { previewRoute } from "./pipeline/preview-page.ts";
@@ -28,6 +28,7 @@ import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts"
 import { pageRequest } from "./proxy/page-request.ts";
 import { passThrough } from "./proxy/responses.ts";
 import { passThroughReason } from "./proxy/rewritable.ts";
+import { slotSelectorsOf } from "./rewrite/slot-selectors.ts";
 import { templateFetch } from "./template/origin-cache.ts";
 import { withinBudget } from "./timing.ts";
 
@@ -53,7 +54,10 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   // 1. The origin first, before any personalization work (or a template it says is fresh).
   const originFetch = c.get("originFetch") ?? originFetchFor(target);
   const upstream = () => originRequest(request, target);
-  const origin = withinBudget(templateFetch(request, { config, now, waitUntil, originFetch, upstream }), config.originTimeoutMs);
+  const deps = { config, env: c.env, waitUntil };
+  // A template built meanwhile records the live content's slots by selector.
+  const selectors = () => liveManifest(deps, now).then((read) => slotSelectorsOf(read.manifest));
+  const origin = withinBudget(templateFetch(request, { config, now, waitUntil, originFetch, upstream, selectors }), config.originTimeoutMs);
 
   // 2. Meanwhile, the decision's inputs, only for what can become a page (never for assets,
   //    API calls, HEAD, uploads); a non-navigation spends nothing on the visitor before step 3.
@@ -61,7 +65,6 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   let saidHtml: (html: boolean) => void = () => {};
   const html = new Promise<boolean>((resolve) => (saidHtml = resolve));
   const isPage = page === "navigation" ? Promise.resolve(true) : html;
-  const deps = { config, env: c.env, waitUntil };
   const gathering = page ? settle(gatherInputs(deps, { request, url, now, isPage })) : null;
 
   // 3. The origin's answer decides whether there is anything to do.

@@ -9,7 +9,7 @@
  *   site.yaml                      holdout, declared goals, page mappings, policy
  *   segments.yaml                  <segment-id>: <rule>
  *   experiments.yaml               <experiment-id>: <experiment>
- *   slots/<slot-id>/slot.yaml      description, trusted
+ *   slots/<slot-id>/slot.yaml      description, trusted, selector
  *   slots/<slot-id>/<variant>.yaml metadata of one variant
  *   slots/<slot-id>/<variant>.html its HTML fragment
  *

@@ -70,6 +70,8 @@ function fixFor(i: ManifestIssue, m: Manifest): string {
       return "add 'goal: <name>' to the experiment (the conversion goal it is judged on)";
     case "unreachable":
       return "add the variant to an arm in experiments.yaml, or remove 'experimentOnly'";
+    case "selector":
+      return "make the selector name one element of its own (its id, a class only it has, or its place), or merge the two slots";
     default:
       return "see the message";
   }

@@ -118,6 +118,7 @@ function describe(issue: AnyIssue, rel: Key[], root: v.GenericSchema): { message
 
 function checkFix(message: string): string {
   if (message.includes("exactly one operator")) return "keep one operator per condition; combine conditions with all: [...] or any: [...]";
+  if (message.includes("slot selector")) return "select the element by its id, a class, an attribute or its place (main > section:nth-child(2)); see README \"Slots by selector\"";
   if (message.includes("regular expression")) return "fix the pattern (RE2 syntax: no backreferences or lookaround; see README \"Rule language\"); escape '.' as '\\\\.' in YAML double quotes";
   return "fix the value";
 }

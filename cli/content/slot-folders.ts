@@ -1,5 +1,5 @@
 /**
- * The `slots/` folder: one folder per slot, holding `slot.yaml` (description, trusted) and
+ * The `slots/` folder: one folder per slot, holding `slot.yaml` (description, trusted, selector) and
  * one `<variant>.yaml` (metadata) + `<variant>.html` (fragment) pair per variant. Reads them
  * into the manifest's `slots`, remembering which file each variant came from, and reports
  * what does not fit the layout: stray files, pairs with a half missing, ids that differ only
@@ -26,7 +26,7 @@ export interface SlotOrigin {
   variants: VariantOrigin[];
 }
 
-export type SlotDraft = { description?: unknown; trusted?: unknown; variants: unknown[] };
+export type SlotDraft = { description?: unknown; trusted?: unknown; selector?: unknown; variants: unknown[] };
 
 const SLOT_FILE = "slot.yaml";
 const ONLY_SLOT_FILES = "a slot folder holds slot.yaml, <variant>.yaml and <variant>.html files only";
@@ -59,7 +59,7 @@ export async function readSlots(files: ContentFiles, slotsDir: string): Promise<
 async function readSlot(files: ContentFiles, abs: string): Promise<{ draft: SlotDraft; origin: SlotOrigin }> {
   const names = (await readdir(abs, { withFileTypes: true })).filter((e) => !e.name.startsWith(".")).sort(byName);
   const slotYaml = await files.readYaml(join(abs, SLOT_FILE));
-  const settings = files.mapping(slotYaml, "description, trusted");
+  const settings = files.mapping(slotYaml, "description, trusted, selector");
   const { metas, htmls } = sortSlotFiles(files, abs, names);
   const { variants, origins } = await readVariants(files, abs, metas, htmls);
   for (const id of htmls) {

@@ -10,6 +10,7 @@
  */
 import * as v from "valibot";
 import { checkPattern, MAX_PATTERN_LENGTH } from "../match/pattern.ts";
+import { checkSelector } from "../match/slot-selector.ts";
 
 /** Ids that editors write: slot, variant, segment, experiment, arm. Safe in attributes and KV keys. */
 export const IdSchema = v.pipe(
@@ -144,6 +145,20 @@ export const SlotSchema = v.strictObject({
   description: v.optional(v.string()),
   /** Fragments of a trusted slot skip the publish-time sanitizer (scripts allowed). */
   trusted: v.optional(v.boolean(), false),
+  /**
+   * The slot declared in content instead of the page's markup: the first element matching this
+   * CSS selector (HTMLRewriter's subset, checked by src/match/slot-selector.ts) is the slot, as if
+   * it carried `data-p13n-slot`.
+   */
+  selector: v.optional(
+    v.pipe(
+      v.string(),
+      v.check(
+        (s) => checkSelector(s) === undefined,
+        (issue) => `not a usable slot selector: ${checkSelector(String(issue.input)) ?? "invalid"}`,
+      ),
+    ),
+  ),
   variants: v.array(VariantSchema),
 });
 

@@ -8,7 +8,7 @@ import type { Experiment, Manifest, Variant } from "./types.ts";
 import { validateRule, type RuleIssue } from "./rule-validator.ts";
 
 export interface ManifestIssue {
-  code: RuleIssue["code"] | "duplicate-id" | "schedule" | "cap" | "unknown-slot" | "unknown-variant" | "arm-slot" | "weights" | "experiment-overlap" | "unreachable" | "goal";
+  code: RuleIssue["code"] | "duplicate-id" | "schedule" | "cap" | "unknown-slot" | "unknown-variant" | "arm-slot" | "weights" | "experiment-overlap" | "unreachable" | "goal" | "selector";
   /** Errors block publishing; warnings are shown. */
   severity: "error" | "warning";
   path: (string | number)[];
@@ -35,6 +35,7 @@ export function validateManifest(manifest: Manifest): ManifestIssue[] {
   const armTargets = new Set<string>();
   for (const [, e] of running) for (const arm of e.arms) for (const [slot, variant] of Object.entries(arm.variants)) if (variant !== null) armTargets.add(`${slot}/${variant}`);
 
+  checkSelectors(manifest, issues);
   for (const [slotId, slot] of Object.entries(manifest.slots)) {
     const seen = new Set<string>();
     slot.variants.forEach((v, i) => {
@@ -79,6 +80,24 @@ function checkVariant(v: Variant, path: Path, rule: RuleCheck, issues: ManifestI
   }
   if (v.cap?.scope === "campaign" && v.campaign === undefined) {
     issues.push({ code: "cap", severity: "error", path: [...path, "cap", "scope"], message: "a campaign cap needs the variant's campaign" });
+  }
+}
+
+/**
+ * Two slots with one selector would take one element (the first of them in the manifest fills it, the
+ * other never shows): refused. (Each selector's own syntax is the schema's check.)
+ */
+function checkSelectors(manifest: Manifest, issues: ManifestIssue[]): void {
+  const bySelector = new Map<string, string>();
+  for (const [slotId, slot] of Object.entries(manifest.slots)) {
+    if (slot.selector === undefined) continue;
+    const same = slot.selector.trim().replace(/\s+/g, " ");
+    const other = bySelector.get(same);
+    if (other !== undefined) {
+      issues.push({ code: "selector", severity: "error", path: ["slots", slotId, "selector"], message: `slot ${slotId} has the selector of slot ${other} ('${same}'): one element is one slot, so ${slotId} would never show` });
+    } else {
+      bySelector.set(same, slotId);
+    }
   }
 }
 

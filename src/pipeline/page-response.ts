@@ -18,7 +18,10 @@ import type { PageMeta } from "../rewrite/page-meta.ts";
 import type { RewriteOptions } from "../rewrite/slot-rewriter.ts";
 import type { RewriteReport, SlotRender } from "../rewrite/types.ts";
 import type { TemplateReport } from "../template/origin-cache.ts";
-import { renderPage } from "../template/render.ts";
+import { renderPage, selectorsChanged } from "../template/render.ts";
+import { rebuildForSelectors } from "../template/admit.ts";
+import { templateStore, type TemplateEntry } from "../template/store.ts";
+import { slotSelectorsOf, type SlotSelectors } from "../rewrite/slot-selectors.ts";
 import { recordPageAfter, type PageSeen, type RecordContext } from "../visitor/record-page.ts";
 import { pageTopicsFromManifest } from "../content/page-topics.ts";
 import type { Bindings } from "../app-env.ts";
@@ -37,6 +40,10 @@ export interface PageOutput {
   renders: ReadonlyMap<string, SlotRender>;
   /** Our new visitor id's Set-Cookie, when one was issued. */
   setCookie: string | null;
+  /** The content's slots by selector (none without a manifest). */
+  selectors: SlotSelectors;
+  /** A template built with other slots by selector was served: rebuild it (the page itself streams); null: leave it. */
+  staleTemplate: ((served: TemplateEntry) => void) | null;
   /** Where the page view goes, and what the page was (its meta and slots are filled in as it streams). */
   record: { context: RecordContext; page: Omit<PageSeen, "meta" | "report"> };
   /**
@@ -64,16 +71,19 @@ export function pageResponse(p: PageOutput): Response {
   const reading: Pick<RewriteOptions, "pageMeta" | "report"> = { ...(meta ? { pageMeta: meta } : {}), ...(report ? { report } : {}) };
 
   let body: ReadableStream | Blob | null = out.body;
+  const selectors = p.selectors;
+  if (plan.body !== "as-is" && p.did.served && selectorsChanged(p.did.served, selectors)) p.staleTemplate?.(p.did.served);
   if (plan.body === "as-is") {
     ended = Promise.resolve();
   } else if (plan.body === "read") {
     // The page meta and which slots it has, read on the way through; not a byte changes.
-    body = renderPage(out.body, contentType, new Map(), { checkMetaCharset: false, ...reading, onEnd: end, onError: rewriteFailed }, p.did.served);
+    body = renderPage(out.body, contentType, new Map(), { checkMetaCharset: false, selectors, ...reading, onEnd: end, onError: rewriteFailed }, p.did.served);
     headers.delete("content-length");
   } else {
     // From the template when one answered (spliced, no parsing), else streamed through the rewriter.
     body = renderPage(out.body, contentType, p.renders, {
       checkMetaCharset: !/charset=/i.test(contentType),
+      selectors,
       ...reading,
       onError: rewriteFailed,
       // The page's own CSP nonce, when it has one: strict-CSP sites would block the tag otherwise;
@@ -140,5 +150,15 @@ export async function decidedPage(p: {
     plan.inject && firstSight
       ? await firstPageExposures({ secret: deps.config.visitorSecret, visitorId: identity.visitorId, now: p.now, decided: decision.result, manifest: manifest.manifest, allocation })
       : null;
-  return pageResponse({ res: p.res, out: p.out, did: p.did, plan, renders: decision.renders, setCookie: identity.setCookie, record: { context, page }, exposures });
+  const selectors = slotSelectorsOf(manifest.manifest);
+  const staleTemplate = manifest.manifest ? rebuildFor(deps, selectors) : null;
+  return pageResponse({ res: p.res, out: p.out, did: p.did, plan, renders: decision.renders, setCookie: identity.setCookie, selectors, staleTemplate, record: { context, page }, exposures });
+}
+
+/**
+ * A shared template built with other slots by selector than the live content's: rebuilt in the
+ * background (only for the live content: without a manifest nothing is known to have changed).
+ */
+function rebuildFor(deps: InputDeps, selectors: SlotSelectors): (served: TemplateEntry) => void {
+  return (served) => deps.waitUntil(rebuildForSelectors(templateStore(deps.config.templateCacheBytes), served, selectors));
 }

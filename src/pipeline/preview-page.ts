@@ -35,6 +35,7 @@ import { originFetchFor, originRequest, sitePath } from "../proxy/origin.ts";
 import { markPersonalized, originErrorPage, passThrough } from "../proxy/responses.ts";
 import { passThroughReason } from "../proxy/rewritable.ts";
 import { rewriteSlots, type SlotRender } from "../rewrite/slot-rewriter.ts";
+import { slotSelectorsOf } from "../rewrite/slot-selectors.ts";
 import { ServerTiming, withinBudget } from "../timing.ts";
 import { gatherInputs } from "./inputs.ts";
 import { originTarget } from "./page-io.ts";
@@ -161,6 +162,8 @@ async function render(c: Context<AppEnv>, token: string): Promise<Response | nul
   const contentType = res.headers.get("content-type") ?? "";
   const rewritten = rewriteSlots(new Response(out.body, { headers: { "content-type": contentType } }), decided?.renders ?? new Map(), {
     checkMetaCharset: !/charset=/i.test(contentType),
+    // The previewed version's slots by selector (a staged version may declare new ones).
+    selectors: slotSelectorsOf(decided?.manifest),
     onError: (slot, err) => logEvent("error", "preview-rewrite", "REWRITE_FAILED", { slot, error: describeError(err) }),
     ...(decided?.overlay ? { beforeBodyEnd: decided.overlay } : {}),
   });

@@ -1,6 +1,7 @@
 /**
  * Streams an HTML response through HTMLRewriter and replaces the inner
- * content of each `[data-p13n-slot]` element that has something to render.
+ * content of each `[data-p13n-slot]` element, and of each slot declared by
+ * selector (./slot-selectors.ts), that has something to render.
  * Bytes outside slots are not touched. Every handler is wrapped: an error in
  * one slot keeps that slot's default content and never breaks the stream; an
  * error of the parser itself passes the rest of the page through as it came
@@ -9,6 +10,7 @@
 import { failOpen } from "./fail-open.ts";
 import { PAGE_META_SELECTOR, PageMetaHandler, type PageMeta } from "./page-meta.ts";
 import { metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, slotSkipReason, tagSlot } from "./slot-rules.ts";
+import { onSelectorSlots, SelectorClaims, type SlotSelectors } from "./slot-selectors.ts";
 import type { RewriteReport, SlotRender, SlotSkipReason } from "./types.ts";
 
 export type { RewriteReport, SlotRender, SlotSkipReason } from "./types.ts";
@@ -16,6 +18,8 @@ export type { RewriteReport, SlotRender, SlotSkipReason } from "./types.ts";
 export interface RewriteOptions {
   /** The Content-Type named no charset: watch `<meta charset>` and stop if it is not UTF-8. */
   checkMetaCharset: boolean;
+  /** The manifest's slots declared by selector (slotSelectorsOf); none when absent. */
+  selectors?: SlotSelectors;
   report?: RewriteReport;
   /** Called with an error thrown while rendering a slot (logged by the caller). */
   onError?: (slot: string, err: unknown) => void;
@@ -44,6 +48,7 @@ class SlotHandler implements HTMLRewriterElementContentHandlers {
   #charsetBlocked = false;
   readonly #renders: ReadonlyMap<string, SlotRender>;
   readonly #opts: RewriteOptions;
+  readonly claims = new SelectorClaims();
 
   constructor(renders: ReadonlyMap<string, SlotRender>, opts: RewriteOptions) {
     this.#renders = renders;
@@ -54,8 +59,15 @@ class SlotHandler implements HTMLRewriterElementContentHandlers {
     this.#charsetBlocked = true;
   }
 
+  /** A `[data-p13n-slot]` element. */
   element(el: Element): void {
     const slot = el.getAttribute(SLOT_ATTRIBUTE) ?? "";
+    this.claims.markup(slot);
+    this.fill(el, slot);
+  }
+
+  /** The slot `slot` is `el` (by markup or by selector): fill it, or report why it keeps its default. */
+  fill(el: Element, slot: string): void {
     try {
       const reason = this.#skipReason(el, slot);
       if (reason) {
@@ -89,6 +101,19 @@ class SlotHandler implements HTMLRewriterElementContentHandlers {
       hasRender: this.#renders.has(slot),
       tagName: el.tagName,
     });
+  }
+}
+
+/** One slot declared by selector: its first claimable match is the slot (./slot-selectors.ts). */
+class SelectorSlotHandler implements HTMLRewriterElementContentHandlers {
+  readonly #slots: SlotHandler;
+  readonly #id: string;
+  constructor(slots: SlotHandler, id: string) {
+    this.#slots = slots;
+    this.#id = id;
+  }
+  element(el: Element): void {
+    if (this.#slots.claims.claims(this.#id, el)) this.#slots.fill(el, this.#id);
   }
 }
 
@@ -154,6 +179,7 @@ export function rewriteSlots(response: Response, renders: ReadonlyMap<string, Sl
   let rewriter = new HTMLRewriter();
   if (opts.checkMetaCharset) rewriter = rewriter.on("meta", new MetaCharsetHandler(slots));
   rewriter = rewriter.on(SLOT_SELECTOR, slots);
+  if (opts.selectors) rewriter = onSelectorSlots(rewriter, opts.selectors, (id) => new SelectorSlotHandler(slots, id));
   if (opts.beforeBodyEnd) rewriter = rewriter.on("body", new BodyEndHandler(opts.beforeBodyEnd));
   if (opts.pageMeta) rewriter = rewriter.on(PAGE_META_SELECTOR, new PageMetaHandler(opts.pageMeta));
   const onEnd = opts.onEnd;

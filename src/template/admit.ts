@@ -9,6 +9,7 @@ import { logEvent } from "../observability/log.ts";
 import { stripHopByHop } from "../proxy/hop-by-hop.ts";
 import type { OriginFetch } from "../proxy/origin.ts";
 import { passThroughReason } from "../proxy/rewritable.ts";
+import type { SlotSelectors } from "../rewrite/slot-selectors.ts";
 import { readUpTo } from "./bounded-read.ts";
 import { buildTemplate } from "./build.ts";
 import { coloPut } from "./colo-cache.ts";
@@ -32,6 +33,8 @@ export interface TemplateRequest {
   store: TemplateStore;
   originFetch: OriginFetch;
   waitUntil: (p: Promise<unknown>) => void;
+  /** The live content's slots by selector, recorded in a template built now (asked only when one is built). */
+  selectors: () => Promise<SlotSelectors>;
 }
 
 /** What the origin's headers allow for this page (the path's opt-in applies). */
@@ -71,7 +74,7 @@ export async function build(t: TemplateRequest, base: Omit<TemplateEntry, "templ
       t.store.markUnshareable(base.url, t.now + UNSHAREABLE_NOTE_MS);
       return;
     }
-    const template = await buildTemplate(bytes, contentType);
+    const template = await buildTemplate(bytes, contentType, await t.selectors());
     if (!template) {
       // Markup the template cannot model (an unclosed slot…): this page keeps streaming.
       t.store.markUnshareable(base.url, t.now + UNSHAREABLE_NOTE_MS);
@@ -81,6 +84,34 @@ export async function build(t: TemplateRequest, base: Omit<TemplateEntry, "templ
     if (t.store.put(entry)) await coloPut(entry, Date.now());
   } catch (err) {
     logEvent("error", "template-build", "TEMPLATE_BUILD_FAILED", { error: describeError(err) });
+  }
+}
+
+/**
+ * The same page again with other slots by selector (the live content changed them since it was
+ * built): parsed again from its own bytes, no origin request, and kept in place of the old one
+ * unless a newer page replaced it meanwhile (one rebuild per key at a time).
+ *
+ * @example
+ * waitUntil(rebuildForSelectors(store, served, selectors));
+ */
+export async function rebuildForSelectors(store: TemplateStore, entry: TemplateEntry, selectors: SlotSelectors): Promise<void> {
+  if (store.revalidating.has(entry.key)) return;
+  store.revalidating.add(entry.key);
+  try {
+    const contentType = entry.headers.find(([name]) => name === "content-type")?.[1] ?? "text/html";
+    const template = await buildTemplate(entry.template.bytes, contentType, selectors);
+    if (!template) {
+      // These selectors make the page unmodelled (a slot the parser never closes): it streams.
+      store.delete(entry.key);
+      return;
+    }
+    const rebuilt: TemplateEntry = { ...entry, template };
+    if (store.put(rebuilt)) await coloPut(rebuilt, Date.now());
+  } catch (err) {
+    logEvent("error", "template-build", "TEMPLATE_BUILD_FAILED", { error: describeError(err) });
+  } finally {
+    store.revalidating.delete(entry.key);
   }
 }
 

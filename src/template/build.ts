@@ -1,7 +1,8 @@
 /**
  * Parses a page once with HTMLRewriter into a template (template.ts). The parse applies the
- * streaming rewriter's own rules (src/rewrite/slot-rules.ts) and leaves every byte as it
- * was: it only inserts unique markers where slots start, where their content starts and
+ * streaming rewriter's own rules (src/rewrite/slot-rules.ts, and for slots declared by
+ * selector src/rewrite/slot-selectors.ts: the template records the selectors it was built
+ * with) and leaves every byte as it was: it only inserts unique markers where slots start, where their content starts and
  * ends, and before `</body>`; their positions become offsets into the untouched page.
  *
  * The one thing a template cannot copy from the page is a filled slot's start tag: lol-html
@@ -15,6 +16,7 @@
  */
 import { PAGE_META_SELECTOR, PageMetaHandler, type PageMeta } from "../rewrite/page-meta.ts";
 import { elementSkipReason, metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, tagSlot } from "../rewrite/slot-rules.ts";
+import { NO_SELECTORS, onSelectorSlots, SelectorClaims, type SlotSelectors } from "../rewrite/slot-selectors.ts";
 import type { PageTemplate, TemplateSlot } from "./template.ts";
 
 /** Per-entry bookkeeping beyond the page bytes (slot records, maps), counted in a template's size. */
@@ -35,21 +37,30 @@ const encoder = new TextEncoder();
  * Builds a template from a whole page, or returns null when the page must keep the streaming rewrite.
  *
  * @example
- * const t = await buildTemplate(new Uint8Array(await res.arrayBuffer()), "text/html; charset=utf-8");
+ * const t = await buildTemplate(new Uint8Array(await res.arrayBuffer()), "text/html; charset=utf-8", slotSelectorsOf(manifest));
  * if (t) splice(t, renders, { checkMetaCharset: false });
  */
-export async function buildTemplate(bytes: Uint8Array, contentType: string): Promise<PageTemplate | null> {
+export async function buildTemplate(bytes: Uint8Array, contentType: string, selectors: SlotSelectors = NO_SELECTORS): Promise<PageTemplate | null> {
   const nonce = crypto.randomUUID().replace(/-/g, "");
   // \x01 and \x02 around a random nonce: no page carries these by chance, and they are ASCII,
   // so they come out the same in any encoding lol-html writes.
   const mark = (kind: string, i: number) => `\u0001${nonce}${kind}${i}\u0002`;
-  const found: Found[] = [];
   let charsetBlocked = false;
   let bodyDone = false;
   const pageMeta: PageMeta = {};
   const checkMetaCharset = !/charset=/i.test(contentType);
+  const slots = new SlotRecorder(mark, () => charsetBlocked);
+  const found = slots.found;
 
   let rewriter = new HTMLRewriter();
+  // Two slots by selector may claim one element: counting elements tells them apart (src/rewrite/slot-selectors.ts).
+  if (selectors.list.length > 0) {
+    rewriter = rewriter.on("*", {
+      element() {
+        slots.elements++;
+      },
+    });
+  }
   // Registered in the streaming rewriter's order: a <meta data-p13n-slot charset> blocks itself.
   if (checkMetaCharset) {
     rewriter = rewriter.on("meta", {
@@ -58,32 +69,7 @@ export async function buildTemplate(bytes: Uint8Array, contentType: string): Pro
       },
     });
   }
-  rewriter = rewriter.on(SLOT_SELECTOR, {
-    element(el) {
-      const i = found.length;
-      const entry: Found = {
-        id: el.getAttribute(SLOT_ATTRIBUTE) ?? "",
-        tag: el.tagName,
-        charsetBlocked,
-        fillable: !charsetBlocked && elementSkipReason(el.tagName) === null,
-        closed: false,
-      };
-      found.push(entry);
-      el.before(mark("A", i), { html: true });
-      if (!entry.fillable) return;
-      try {
-        // First, as the streaming rewriter does: an element lol-html gives no end tag
-        // (`<svg><g data-p13n-slot="x"/>`) throws here; it stays unclosed, so no template.
-        el.onEndTag((end) => {
-          entry.closed = true;
-          end.before(mark("C", i), { html: true });
-        });
-      } catch {
-        return;
-      }
-      el.prepend(mark("B", i), { html: true });
-    },
-  });
+  rewriter = slots.install(rewriter, selectors);
   rewriter = rewriter.on("body", {
     element(el) {
       el.onEndTag((end) => {
@@ -101,7 +87,7 @@ export async function buildTemplate(bytes: Uint8Array, contentType: string): Pro
   const positions = locateMarkers(marked, bytes, nonce);
   if (!positions) return null;
 
-  const slots: TemplateSlot[] = [];
+  const records: TemplateSlot[] = [];
   let lastAt = -1;
   let size = bytes.byteLength + OVERHEAD_BYTES;
   const fillableRanges: Array<[number, number]> = [];
@@ -129,12 +115,80 @@ export async function buildTemplate(bytes: Uint8Array, contentType: string): Pro
       for (const part of [...tagged, ...taggedWithExperiment]) size += part.byteLength;
     }
     size += SLOT_OVERHEAD_BYTES + f.id.length * 2;
-    slots.push({ id: f.id, tag: f.tag, at, charsetBlocked: f.charsetBlocked, innerStart, innerEnd, tagged, taggedWithExperiment });
+    records.push({ id: f.id, tag: f.tag, at, charsetBlocked: f.charsetBlocked, innerStart, innerEnd, tagged, taggedWithExperiment });
   }
   const bodyEnd = positions.get("E0") ?? -1;
   // The client script's place must survive any decision: never inside content a slot may replace.
   if (bodyEnd >= 0 && fillableRanges.some(([b, c]) => bodyEnd >= b && bodyEnd < c)) return null;
-  return { bytes, slots, bodyEnd, pageMeta, size };
+  return { bytes, slots: records, bodyEnd, pageMeta, size, selectorKey: selectors.key };
+}
+
+/**
+ * Finds the page's slots while the builder's parse runs, by the streaming rewriter's rules, and
+ * marks where each starts (A), where its content starts (B) and ends (C).
+ */
+class SlotRecorder {
+  readonly found: Found[] = [];
+  /** Elements started so far (counted only when there are slots by selector). */
+  elements = 0;
+  readonly #claims = new SelectorClaims();
+  readonly #mark: (kind: string, i: number) => string;
+  readonly #charsetBlocked: () => boolean;
+  /** The element whose end tag the newest group of fillable slots waits for, and that group. */
+  #groupAt = -1;
+  #group: number[] = [];
+
+  constructor(mark: (kind: string, i: number) => string, charsetBlocked: () => boolean) {
+    this.#mark = mark;
+    this.#charsetBlocked = charsetBlocked;
+  }
+
+  /** The markup slot handler, then one per slot by selector (the streaming rewriter's order). */
+  install(rewriter: HTMLRewriter, selectors: SlotSelectors): HTMLRewriter {
+    rewriter = rewriter.on(SLOT_SELECTOR, {
+      element: (el) => {
+        const id = el.getAttribute(SLOT_ATTRIBUTE) ?? "";
+        this.#claims.markup(id);
+        this.#record(el, id);
+      },
+    });
+    return onSelectorSlots(rewriter, selectors, (id) => ({
+      element: (el) => {
+        if (this.#claims.claims(id, el)) this.#record(el, id);
+      },
+    }));
+  }
+
+  #record(el: Element, id: string): void {
+    const i = this.found.length;
+    const charsetBlocked = this.#charsetBlocked();
+    const entry: Found = { id, tag: el.tagName, charsetBlocked, fillable: !charsetBlocked && elementSkipReason(el.tagName) === null, closed: false };
+    this.found.push(entry);
+    el.before(this.#mark("A", i), { html: true });
+    if (!entry.fillable) return;
+    // lol-html keeps one end-tag handler per element (a second replaces the first): slots on
+    // one element share it. (The streaming rewriter fills at most one of them.)
+    if (this.elements > 0 && this.#groupAt === this.elements) {
+      this.#group.push(i);
+    } else {
+      const group = [i];
+      this.#group = group;
+      this.#groupAt = this.elements;
+      try {
+        // First, as the streaming rewriter does: an element lol-html gives no end tag
+        // (`<svg><g data-p13n-slot="x"/>`) throws here; it stays unclosed, so no template.
+        el.onEndTag((end) => {
+          for (const k of group) {
+            this.found[k]!.closed = true;
+            end.before(this.#mark("C", k), { html: true });
+          }
+        });
+      } catch {
+        return;
+      }
+    }
+    el.prepend(this.#mark("B", i), { html: true });
+  }
 }
 
 /**
@@ -182,8 +236,9 @@ async function taggedForms(
 
 async function retag(rawTag: Uint8Array, contentType: string, render: { variant: string; experiment?: string }): Promise<Uint8Array> {
   let done = false;
+  // The first element of the bytes is the start tag itself (a selector slot's selector may need context it lacks here).
   const out = new HTMLRewriter()
-    .on(SLOT_SELECTOR, {
+    .on("*", {
       element(el) {
         if (done) return;
         done = true;

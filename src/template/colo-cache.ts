@@ -12,7 +12,7 @@ import type { TemplateEntry } from "./store.ts";
 import type { TemplateSlot } from "./template.ts";
 
 const KEY_HOST = "https://templates.p13n.invalid/v1/";
-const FORMAT = 1;
+const FORMAT = 2;
 /** Kept this long past freshness + stale-while-revalidate: a stale copy still saves a parse after a 304. */
 const REVALIDATION_GRACE_S = 3600;
 
@@ -27,6 +27,7 @@ interface StoredHead extends Omit<TemplateEntry, "template"> {
   bodyEnd: number;
   pageMeta: TemplateEntry["template"]["pageMeta"];
   templateSize: number;
+  selectorKey: string;
   slots: StoredSlot[];
 }
 
@@ -77,6 +78,7 @@ export async function coloPut(entry: TemplateEntry, now: number): Promise<void> 
     bodyEnd: t.bodyEnd,
     pageMeta: t.pageMeta,
     templateSize: t.size,
+    selectorKey: t.selectorKey,
     slots,
   };
   const json = new TextEncoder().encode(JSON.stringify(head));
@@ -143,6 +145,6 @@ export async function coloMatch(key: string): Promise<TemplateEntry | null> {
     taggedWithExperiment: s.taggedWithExperiment.map(take),
   }));
   if (at !== body.byteLength) return null;
-  const { format: _f, pageLength: _p, bodyEnd, pageMeta, templateSize, slots: _s, ...entry } = head;
-  return { ...entry, template: { bytes, slots, bodyEnd, pageMeta, size: templateSize } };
+  const { format: _f, pageLength: _p, bodyEnd, pageMeta, templateSize, selectorKey, slots: _s, ...entry } = head;
+  return { ...entry, template: { bytes, slots, bodyEnd, pageMeta, size: templateSize, selectorKey } };
 }

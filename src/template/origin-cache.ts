@@ -38,6 +38,7 @@ import { withinBudget } from "../timing.ts";
 import { buildFromOrigin, build, entryOf, policyOf, UNSHAREABLE_NOTE_MS, type TemplateRequest } from "./admit.ts";
 import { coloMatch, coloVary } from "./colo-cache.ts";
 import { currentAge, freshnessState } from "./http-cache.ts";
+import { NO_SELECTORS, type SlotSelectors } from "../rewrite/slot-selectors.ts";
 import { templateBody } from "./render.ts";
 import { conditional, refresh, revalidateInBackground } from "./revalidate.ts";
 import { alreadyStripped, sharingRefusal, templateRequest } from "./sharing.ts";
@@ -74,6 +75,8 @@ export interface TemplateFetchOptions {
   originFetch: OriginFetch;
   /** Builds the origin request, only when one is sent (a fresh template sends none). */
   upstream: () => Request;
+  /** The live content's slots by selector, for a template built meanwhile (default: none). */
+  selectors?: () => Promise<SlotSelectors>;
 }
 
 /** How long a cold isolate waits for the colo's copy before asking the origin. */
@@ -108,7 +111,8 @@ export async function templateFetch(request: Request, o: TemplateFetchOptions): 
     const shareable = may && passThroughReason(request, response, o.config.maxRewriteBytes) === null && policyOf(optedIn, response.status, response.headers, o.now).storable;
     return { response, did: report("bypass", 0, { shareable }) };
   }
-  const t: TemplateRequest = { request, url: request.url, optedIn, config: o.config, now: o.now, store, originFetch: o.originFetch, waitUntil: o.waitUntil };
+  const selectors = o.selectors ?? (() => Promise.resolve(NO_SELECTORS));
+  const t: TemplateRequest = { request, url: request.url, optedIn, config: o.config, now: o.now, store, originFetch: o.originFetch, waitUntil: o.waitUntil, selectors };
   const started = performance.now();
   let entry = store.get(templateKey(t.url, store.varyOf(t.url), request.headers)) ?? null;
   if (!entry && !store.unshareable(t.url, o.now)) entry = await fromColo(t);

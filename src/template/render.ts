@@ -8,6 +8,7 @@
  * const body = renderPage(res.body, contentType, renders, { checkMetaCharset: true, report }, did.served);
  */
 import { rewriteSlots, type RewriteOptions, type SlotRender } from "../rewrite/slot-rewriter.ts";
+import { NO_SELECTORS, type SlotSelectors } from "../rewrite/slot-selectors.ts";
 import { spliceParts } from "./splice.ts";
 import type { TemplateEntry } from "./store.ts";
 
@@ -28,8 +29,20 @@ export function templateBody(bytes: Uint8Array): Blob {
 }
 
 /**
+ * True when `served` was built with other slots by selector than the page is rendered with.
+ *
+ * @example
+ * if (did.served && selectorsChanged(did.served, selectors)) waitUntil(rebuildForSelectors(store, did.served, selectors));
+ */
+export function selectorsChanged(served: TemplateEntry, selectors: SlotSelectors = NO_SELECTORS): boolean {
+  return served.template.selectorKey !== selectors.key;
+}
+
+/**
  * `served`: the template the page came from (then `body` is its own bytes and is not read),
- * or null: `body` is the origin's, streamed through the rewriter.
+ * or null: `body` is the origin's, streamed through the rewriter. A template built with other
+ * slots by selector than `opts.selectors` (the content changed them since) is not spliced:
+ * its bytes, the origin's page, stream through the rewriter (see `selectorsChanged`).
  */
 export function renderPage(
   body: ReadableStream | null,
@@ -38,7 +51,7 @@ export function renderPage(
   opts: RewriteOptions,
   served: TemplateEntry | null,
 ): ReadableStream | Blob | null {
-  if (!served) return rewriteSlots(new Response(body, { headers: { "content-type": contentType } }), renders, opts).body;
+  if (!served || selectorsChanged(served, opts.selectors)) return rewriteSlots(new Response(body, { headers: { "content-type": contentType } }), renders, opts).body;
   // The template's bytes are the body: the synthetic response's own body is not read.
   void body?.cancel().catch(() => {});
   const parts = spliceParts(served.template, renders, opts);

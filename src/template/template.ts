@@ -5,9 +5,9 @@
  */
 import type { PageMeta } from "../rewrite/page-meta.ts";
 
-/** One `[data-p13n-slot]` element of the page, in document order. */
+/** One slot element of the page (`[data-p13n-slot]`, or a slot's selector), in document order. */
 export interface TemplateSlot {
-  /** The slot id (its `data-p13n-slot` value). */
+  /** The slot id (its `data-p13n-slot` value, or the id of the slot whose selector matched). */
   id: string;
   /** Lower-case tag name (void and optional-end-tag elements are never filled). */
   tag: string;
@@ -37,6 +37,11 @@ export interface PageTemplate {
   pageMeta: PageMeta;
   /** Approximate bytes this template holds in memory (the isolate cache's budget counts it). */
   size: number;
+  /**
+   * The slots by selector it was built with (SlotSelectors.key; "" for none): a page rendered
+   * with other selectors streams through the rewriter instead (src/template/render.ts).
+   */
+  selectorKey: string;
 }
 
 /** Whether a template slot can be filled by some decision. */

@@ -49,6 +49,14 @@ describe("the demo shop", () => {
     expect(heroOf((await page("/", { "user-agent": IPHONE, "sec-gpc": "1" })).body)).toBe("mobile");
   });
 
+  it("fills a slot declared only in content (bestsellers: `selector:` in slot.yaml) for a runner, and leaves it for everyone else", async () => {
+    const token = await profileToken({ claims: { sub: "demo-runner", prefs: { topics: ["running"] } } });
+    const runner = (await page("/", { cookie: `p13n_profile=${token}` })).body;
+    expect(runner).toContain('<h2 id="bestsellers" data-p13n-variant="for-runners">Bestsellers for runners</h2>');
+    const anonymous = (await page("/", { "sec-gpc": "1" })).body;
+    expect(anonymous).toContain('<h2 id="bestsellers">Bestsellers</h2>');
+  });
+
   it("treats a tampered gold cookie as anonymous, with status 200", async () => {
     const token = tamperSignature(await profileToken({ claims: { sub: "demo-gold-new", tier: "gold", stage: "new" } }));
     const { res, body } = await page("/", { cookie: `p13n_profile=${token}`, "sec-gpc": "1" });

@@ -204,7 +204,7 @@ describe("npm run deploy", () => {
     expect(await runCli(["deploy", "--dry-run"], { io: fake.io, cwd: dir }), fake.err()).toBe(0);
     expect(fake.calls).toEqual([]);
     expect(fake.err()).toContain("ok: p13n-edge, route www.shop.example/*, origin the zone's own");
-    expect(fake.out()).toMatch(/publish content version \S+ \(4 slots\) to the production KV/);
+    expect(fake.out()).toMatch(/publish content version \S+ \(5 slots\) to the production KV/);
     expect(fake.out()).toContain("npx wrangler kv key put manifest/current --path <pointer.json> --binding CONTENT --remote --env=");
     expect(fake.out()).toContain("npx wrangler deploy --env=");
   });

@@ -44,6 +44,9 @@ const CASES: [string, Record<string, string | null>, string, string][] = [
   ["unknown field in site.yaml", { "site.yaml": "holdout: { share: 0.1, salt: s }\nsegments: {}\n" }, "content/site.yaml:2:1 segments", "unknown field 'segments'"],
   ["out-of-range value", { "site.yaml": "holdout: { share: 1.5, salt: s }\n" }, "content/site.yaml:1:19 holdout.share", "<=1"],
   ["invalid declared goal", { "site.yaml": "goals: [purchase, 'sign up']\n" }, "content/site.yaml:1:19 goals[1]", "invalid value"],
+  ["a slot selector HTMLRewriter cannot match", { "slots/hero/slot.yaml": "description: Home hero\nselector: 'h2 + p'\n" }, "content/slots/hero/slot.yaml:2:11 selector", "'+' (next sibling) cannot be matched while the page streams"],
+  ["a slot selector on the Worker's own attribute", { "slots/hero/slot.yaml": "selector: '[data-p13n-slot=hero]'\n" }, "content/slots/hero/slot.yaml:1:11 selector", "the Worker's own attribute"],
+  ["two slots with one selector", { "slots/hero/slot.yaml": "selector: footer .promo\n", "slots/news/slot.yaml": "description: Newsletter\nselector: footer  .promo\n" }, "content/slots/news/slot.yaml:2:11 selector", "the selector of slot hero"],
   ["a bandit without a goal", { "experiments.yaml": "pitch:\n  slots: [news]\n  salt: x\n  bandit: true\n  arms:\n    - { id: a, weight: 1, variants: { news: null } }\n" }, "content/experiments.yaml:4:11 pitch.bandit", "a bandit optimizes a goal"],
 ];
 
