@@ -71,6 +71,17 @@ describe("frequency caps across channels", () => {
     expect(impressions.map((e) => e.data.channel ?? "web")).toEqual(["web", "app", "email"]);
   });
 
+  it("and each way alone: spent in email and the app, the page stops showing it; spent on pages, the app and email stop", async () => {
+    const elsewhere = await profileToken({ claims: { sub: fresh("email-first") } });
+    for (let i = 0; i < CAP; i++) expect(variantOf((await decideAs(elsewhere, `?slots=hero&channel=${i % 2 ? "app" : "email"}`)).json, "hero")).toBe("reminder");
+    expect(heroOnPage((await call(origin.fetch, "/", { headers: { ...NAV, cookie: `p13n_profile=${elsewhere}` } })).body)).toBeNull();
+
+    const web = await profileToken({ claims: { sub: fresh("web-first") } });
+    for (let i = 0; i < CAP; i++) expect(heroOnPage((await call(origin.fetch, "/", { headers: { ...NAV, cookie: `p13n_profile=${web}` } })).body)).toBe("reminder");
+    expect(variantOf((await decideAs(web, "?slots=hero&channel=app")).json, "hero")).toBeNull();
+    expect(variantOf((await decideAs(web, "?slots=hero&channel=email")).json, "hero")).toBeNull();
+  });
+
   it("previews count nothing: record=0, X-P13n-Record: 0, an editor's preview cookie", async () => {
     const sub = fresh("preview");
     const token = await profileToken({ claims: { sub } });

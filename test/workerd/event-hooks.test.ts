@@ -218,7 +218,7 @@ describe("a receiver that fails", () => {
     expect(alarm).toBe(row!.next_at);
   });
 
-  it("a 429's Retry-After is honoured; a 400 is not retried; after the last attempt it is dropped", async () => {
+  it("a 429's Retry-After is honoured; a 400 is not retried, nor a redirect followed; after the last attempt it is dropped", async () => {
     const limited = fresh("429");
     await scriptReceiver(limited, [429]);
     const now = Date.now();
@@ -231,6 +231,14 @@ describe("a receiver that fails", () => {
     await webWrite(refused, [{ type: "conversion", id: eventId(), at: now, goal: "purchase", topics: [] }], now);
     await hooksAt(refused, now);
     expect((await outbox(refused))[0]).toMatchObject({ state: "dropped", attempts: 1 });
+
+    // A redirect is not followed (the visitor's data goes to EVENT_HOOK_URL or nowhere), nor retried.
+    const moved = fresh("307");
+    await scriptReceiver(moved, [307]);
+    await webWrite(moved, [{ type: "conversion", id: eventId(), at: now, goal: "purchase", topics: [] }], now);
+    await hooksAt(moved, now);
+    expect((await deliveriesFor(moved)).map((d) => d.status)).toEqual([307]);
+    expect((await outbox(moved))[0]).toMatchObject({ state: "dropped", attempts: 1 });
 
     const down = fresh("down");
     await scriptReceiver(down, Array<number>(HOOK_MAX_ATTEMPTS + 2).fill(503));

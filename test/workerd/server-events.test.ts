@@ -234,6 +234,43 @@ describe("as an attacker: nothing is written without the source's signature", ()
     expect(await eventCount(`sub:${sub}`)).toBe(2);
   });
 
+  it("message ids and event ids are kept apart: an event id that spells a message's is an event of its own", async () => {
+    const sub = fresh("ids");
+    const id = messageId();
+    expect((await sendServerEvents({ sub, events: [opened("1")] }, { id })).json).toMatchObject({ accepted: 1 });
+    // An event whose id is "msg:<that message's id>" is new; and a message whose id is an event's is not a replay.
+    const spelled = await sendServerEvents({ sub, events: [{ ...opened("2"), id: `msg:${id}` }] });
+    expect(spelled.json).toMatchObject({ accepted: 1, duplicates: 0, replayed: false });
+    const named = await sendServerEvents({ sub, events: [opened("3")] }, { id: "case-1-opened" });
+    expect(named.json).toMatchObject({ accepted: 1, replayed: false });
+    expect((await visitorObject(`sub:${sub}`).snapshot()).openCases).toBe(3);
+  });
+
+  it("many events per message: at most 50, one visitor per message; 51 are refused whole and nothing is written", async () => {
+    const sub = fresh("many");
+    const events = (n: number) => Array.from({ length: n }, (_, i) => opened(String(i)));
+    const over = await sendServerEvents({ sub, events: events(51) });
+    expect(over.res.status).toBe(400);
+    expect(over.json).toMatchObject({ error: { code: "INVALID_EVENTS" } });
+    expect(await userTables(`sub:${sub}`)).toEqual([]);
+    // A second visitor, or a list of them, is not part of the envelope: refused, not fanned out.
+    const two = await sendServerEvents({ sub: [sub, fresh("other")], events: events(1) });
+    expect(two.json).toMatchObject({ error: { code: "INVALID_EVENTS" } });
+    expect(await userTables(`sub:${sub}`)).toEqual([]);
+    // The same event 50 times over is one event.
+    const same = await sendServerEvents({ sub, events: Array.from({ length: 50 }, () => opened("x")) });
+    expect(same.json).toMatchObject({ accepted: 1, duplicates: 49 });
+    expect(await eventCount(`sub:${sub}`)).toBe(1);
+  });
+
+  it("clock skew on an event's own time: up to 5 minutes ahead is taken, more is refused", async () => {
+    const sub = fresh("skew");
+    const ahead = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+    const sent = await sendServerEvents({ sub, events: [opened("near", ahead(4)), opened("far", ahead(10)), opened("year", "2999-01-01T00:00:00Z")] });
+    expect(sent.json).toMatchObject({ accepted: 1, refused: 2, results: [{ status: "accepted" }, { status: "refused", code: "INVALID_EVENT" }, { status: "refused" }] });
+    expect((await visitorObject(`sub:${sub}`).snapshot()).openCases).toBe(1);
+  });
+
   it("an oversized body: 413 TOO_LARGE, declared or streamed, never read past the limit", async () => {
     const sub = fresh("big");
     const big = JSON.stringify({ sub, events: [opened("1")], pad: "x".repeat(70 * 1024) });

@@ -5,7 +5,8 @@
  *
  * - Exactly once: the message id (Standard Webhooks' `webhook-id`, the nonce) and each event's
  *   own id go into the object's `seen` table in the same transaction as the write, under the
- *   source's name (`srv:<source>:…`, which no beacon id can spell). A replayed message, or one
+ *   source's name (`srv:<source>:<event id>`, `srv:<source>/msg:<message id>`: no beacon id can
+ *   spell either, nor one the other). A replayed message, or one
  *   resent after a lost answer, records nothing twice and is answered "duplicate". `seen` keeps
  *   ids for DEDUP_WINDOW_MS (7 days), far past the 5-minute timestamp window that refuses older
  *   messages before they get here.
@@ -63,9 +64,18 @@ const SCHEMA: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS srv_subscription (id INTEGER PRIMARY KEY CHECK (id = 1), plan TEXT, status TEXT NOT NULL, source TEXT NOT NULL, at INTEGER NOT NULL)`,
 ];
 
-/** The key a source's id is remembered under in `seen`. */
+/** The key a source's event id is remembered under in `seen` (and its history row's id). */
 function seenKey(source: string, id: string): string {
   return `srv:${source}:${id}`;
+}
+
+/**
+ * The key a source's message id (`webhook-id`) is remembered under: after a '/', which neither a
+ * source's name nor an event id can hold, so an event id never stands for a message id (an event
+ * "msg:…" is not a replay) nor the other way round.
+ */
+function messageKey(source: string, messageId: string): string {
+  return `srv:${source}/msg:${messageId}`;
 }
 
 /**
@@ -77,7 +87,7 @@ export function applyServerBatch(sql: SqlStorage, batch: ServerBatch, opts: { ha
   const { now, source } = batch;
   sql.exec("INSERT OR IGNORE INTO visitor (id, last_active) VALUES (1, ?)", now);
   const remember = (key: string) => sql.exec("INSERT OR IGNORE INTO seen (id, at) VALUES (?, ?)", key, now).rowsWritten > 0;
-  if (!remember(seenKey(source, `msg:${batch.messageId}`))) {
+  if (!remember(messageKey(source, batch.messageId))) {
     return { ok: true, replayed: true, statuses: batch.events.map(() => "duplicate"), personalizationRefused: false };
   }
   ensureTables(sql, SCHEMA);
