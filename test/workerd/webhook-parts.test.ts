@@ -7,7 +7,7 @@
  */
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config/config.ts";
 import { eventHookSettings, parseServerSources } from "../../src/config/integrations.ts";
 import { HOOK_FIRST_RETRY_MS, HOOK_MAX_DELAY_MS, retryDelayMs } from "../../src/event-hooks/backoff.ts";
@@ -52,6 +52,25 @@ describe("Standard Webhooks signatures", () => {
     // (Past the eighth signature in one header nothing is looked at.)
     for (const signature of [sig.slice(0, -4), sig.replace("v1,", "v1 "), "v1,", "v1,%%%%", `${"v1,AAAA ".repeat(8)}${sig}`, "", sig.replace("v1,", "V1,")]) {
       expect(await check({ signature }), signature.slice(0, 40)).toBe(false);
+    }
+  });
+
+  it("before any authentication the body is hashed once per key held, however many signatures a sender offers", async () => {
+    const keys = [await keyOf(SOURCE_KEYS.helpdeskNew), await keyOf(SOURCE_KEYS.helpdeskOld)];
+    const big = enc("x".repeat(64 * 1024));
+    const hmacs = vi.spyOn(crypto.subtle, "sign");
+    const verifies = vi.spyOn(crypto.subtle, "verify");
+    try {
+      const forged = Array.from({ length: 8 }, (_, i) => `v1,${btoa(String.fromCharCode(i).repeat(32))}`).join(" ");
+      expect(await verifyWebhook(keys, { id: "m", timestamp: 1, signature: forged }, big)).toBe(false);
+      expect(hmacs.mock.calls.length + verifies.mock.calls.length).toBe(keys.length);
+      // Nothing well formed offered: nothing hashed.
+      hmacs.mockClear();
+      expect(await verifyWebhook(keys, { id: "m", timestamp: 1, signature: "v1,AAAA v2,x" }, big)).toBe(false);
+      expect(hmacs.mock.calls.length + verifies.mock.calls.length).toBe(0);
+    } finally {
+      hmacs.mockRestore();
+      verifies.mockRestore();
     }
   });
 
