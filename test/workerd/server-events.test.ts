@@ -7,11 +7,13 @@
  * timestamp, a replayed message id, an oversized body, a source sending what it may not, and a
  * visitor whose consent says no.
  */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { call } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
+import { getMe } from "../fixtures/me.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
 import { eventCount, siteConsent, userTables } from "../fixtures/privacy.ts";
 import { SOURCE_KEYS } from "../fixtures/secrets.ts";
@@ -115,6 +117,20 @@ describe("a backend records events for a signed-in visitor", () => {
     await sendServerEvents({ sub, events: [{ id: "subscr-1", type: "subscription.changed", plan: "premium", status: "active" }] });
     expect((await visitorObject(`sub:${sub}`).snapshot()).subscription).toEqual({ plan: "premium", status: "active" });
     expect((await decided(sub)).hero).toBe("premium");
+  });
+
+  it("the visitor's preference centre says what backends and other channels recorded, in words", async () => {
+    const sub = fresh("me");
+    await sendServerEvents({
+      sub,
+      events: [opened("9"), { id: "order-7", type: "order.placed", channel: "phone", value: 40 }, { id: "subscr-2", type: "subscription.changed", plan: "premium", status: "paused" }],
+    });
+    const token = await profileToken({ claims: { sub } });
+    await call(origin.fetch, "/__p13n/decide?slots=hero&channel=app", { headers: { "x-p13n-profile": token } });
+    const { json } = await getMe(`p13n_profile=${token}`);
+    const said = json!.recentInteractions.map((r) => r.summary);
+    expect(said).toEqual(expect.arrayContaining(["Opened a support request", 'Completed "order" (phone)', "Subscription paused (premium)", 'Was shown "support" in hero (app)']));
+    expect(json!.stored.what.join("\n")).toContain("support requests, orders and your subscription");
   });
 
   it("a mixed message keeps its valid events and says why each other one was refused", async () => {
@@ -261,6 +277,23 @@ describe("as an attacker: nothing is written without the source's signature", ()
     const same = await sendServerEvents({ sub, events: Array.from({ length: 50 }, () => opened("x")) });
     expect(same.json).toMatchObject({ accepted: 1, duplicates: 49 });
     expect(await eventCount(`sub:${sub}`)).toBe(1);
+  });
+
+  it("a sub that maps to no visitor: one object per message, its rows bounded, gone RETENTION_DAYS after its last message", async () => {
+    const sub = fresh("stranger");
+    const o = visitorObject(`sub:${sub}`);
+    const DAY = 86_400_000;
+    const then = Date.now() - 31 * DAY;
+    const cases = (from: number) => Array.from({ length: 50 }, (_, i) => ({ type: "case.opened" as const, id: `c-${from + i}`, at: then + from + i, case: String(from + i) }));
+    // A source (or a leaked key) naming a stranger 100 cases deep: the object keeps MAX_CASES (50), the newest.
+    for (const from of [0, 50]) await o.serverEvents({ source: "crm", messageId: messageId(), now: then, personalize: true, events: cases(from) });
+    const kept = await runInDurableObject(o, (_i, state) => state.storage.sql.exec<{ n: number; oldest: string }>("SELECT COUNT(*) AS n, MIN(CAST(id AS INTEGER)) AS oldest FROM srv_cases").one());
+    expect(kept).toEqual({ n: 50, oldest: 50 });
+    // The object set its own end: run, it erases everything (no visitor ever came to renew it).
+    expect(await runInDurableObject(o, (_i, state) => state.storage.getAlarm())).not.toBeNull();
+    expect(await runDurableObjectAlarm(o)).toBe(true);
+    expect(await userTables(`sub:${sub}`)).toEqual([]);
+    expect(await runInDurableObject(o, (_i, state) => state.storage.getAlarm())).toBeNull();
   });
 
   it("clock skew on an event's own time: up to 5 minutes ahead is taken, more is refused", async () => {
