@@ -9,7 +9,9 @@
  * visitor's memory (after the answer, as a page's are), so a frequency cap counts the web,
  * the app and email together. Not recorded: `record=0` (or `X-P13n-Record: 0`: an email
  * preview, a test render), an editor's preview (its cookie), a visitor who does not allow
- * tracking, and a just-issued anonymous id (no object until the cookie comes back).
+ * tracking, a just-issued anonymous id (no object until the cookie comes back), and a browser
+ * sent here by another site (src/routes/cross-site.ts: a link or a redirect to this URL carries
+ * the visitor's Lax cookies; it must not spend their caps on JSON they never saw as content).
  */
 import type { Context } from "hono";
 import * as v from "valibot";
@@ -26,6 +28,7 @@ import { PREVIEW_COOKIE } from "../preview/link.ts";
 import { recordEvents } from "../visitor/access.ts";
 import { servedImpressions } from "../visitor/page-visit.ts";
 import { isEditor } from "./admin-auth.ts";
+import { crossSiteReason } from "./cross-site.ts";
 
 const QuerySchema = v.object({
   path: v.optional(v.pipe(v.string(), v.startsWith("/", "path must start with /"), v.maxLength(2048)), "/"),
@@ -107,9 +110,9 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
   // Respect the no: NO_CONSENT_MODE "none" and no consent to track → no personalization (default content everywhere).
   if (!inputs.input) return c.json({ version: manifest.manifest.version, holdout: false, personalization: "none", decisions: [] }, 200, noStore);
   const result = decide(inputs.input);
-  // A preview (record=0, or an editor's preview cookie) is never counted.
+  // A preview (record=0, or an editor's preview cookie) is never counted, nor what another site made a browser ask.
   const preview = query.output.record === "0" || readCookie(request, PREVIEW_COOKIE) !== undefined;
-  const recorded = !preview && recordServed(c, inputs, result, manifest.manifest, channel, now);
+  const recorded = !preview && crossSiteReason(request) === undefined && recordServed(c, inputs, result, manifest.manifest, channel, now);
   return c.json(answerOf(result, inputs, { channel, recorded, editor }), 200, noStore);
 }
 

@@ -98,6 +98,25 @@ describe("frequency caps across channels", () => {
     expect((await storedEvents(`sub:${sub}`)).filter((e) => e.type === "impression")).toHaveLength(1);
   });
 
+  it("another site cannot spend a visitor's caps: a browser sent to /decide from elsewhere is answered, not counted", async () => {
+    const sub = fresh("csrf");
+    const token = await profileToken({ claims: { sub } });
+    const cookie = `p13n_profile=${token}`;
+    // A link or a redirect on another site: a top-level navigation carries the visitor's Lax cookies.
+    const elsewhere: Array<Record<string, string>> = [{ "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" }, { "sec-fetch-site": "same-site" }, { origin: "https://evil.example" }];
+    for (const headers of elsewhere) {
+      const a = await call(origin.fetch, "/__p13n/decide?slots=hero&channel=email", { headers: { ...headers, cookie } });
+      expect((JSON.parse(a.body) as Answer).recorded, JSON.stringify(headers)).toBe(false);
+      expect(a.res.headers.get("access-control-allow-origin")).toBeNull();
+    }
+    expect((await storedEvents(`sub:${sub}`)).filter((e) => e.type === "impression")).toEqual([]);
+    // The site's own page asking, or a server (no browser headers), is counted.
+    const own = await call(origin.fetch, "/__p13n/decide?slots=hero", { headers: { "sec-fetch-site": "same-origin", cookie } });
+    expect((JSON.parse(own.body) as Answer).recorded).toBe(true);
+    expect((await decideAs(token, "?slots=hero&channel=app")).json.recorded).toBe(true);
+    expect((await storedEvents(`sub:${sub}`)).filter((e) => e.type === "impression")).toHaveLength(2);
+  });
+
   it("nothing is recorded without consent to track, nor for a new anonymous id (no object until the cookie comes back)", async () => {
     const sub = fresh("gpc");
     const token = await profileToken({ claims: { sub } });
