@@ -60,10 +60,13 @@ function recordServed(c: Context<AppEnv>, inputs: Inputs, result: DecideResult, 
   const shown = result.decisions.filter((d): d is typeof d & { variant: string } => d.variant !== null).map((d) => ({ slot: d.slot, variant: d.variant }));
   if (shown.length === 0) return false;
   const config = c.get("config");
-  const batch = { events: servedImpressions(shown, manifest, now, channel), now, personalize: identity.consent.personalize };
+  // Under the visitor's own event rate (the beacon's bucket, BEACON_RATE_PER_MIN): a client that
+  // calls /decide in a loop gets its answers, but writes no more than a beacon could.
+  const batch = { events: servedImpressions(shown, manifest, now, channel), now, personalize: identity.consent.personalize, rate: { perMinute: config.beaconRatePerMin } };
   c.executionCtx.waitUntil(
     recordEvents(c.env.VISITOR, objectName, batch, config.stateWriteBudgetMs).then((out) => {
       if (!out.ok) logEvent("error", "decide.record", "RECORD_FAILED", { status: out.status, error: describeError(out.error) });
+      else if (!out.result.ok) logEvent("warn", "decide.record", out.result.code, {});
     }),
   );
   return true;

@@ -117,6 +117,21 @@ describe("frequency caps across channels", () => {
     expect((await storedEvents(`sub:${sub}`)).filter((e) => e.type === "impression")).toHaveLength(2);
   });
 
+  it("a client calling in a loop gets every answer but writes no more than the visitor's event rate (BEACON_RATE_PER_MIN)", async () => {
+    // 40 slots a call against a bucket of 60 a minute: the first call's 40 impressions fit, the next calls' do not.
+    const slots = Array.from({ length: 40 }, (_, i) => `s${i}`);
+    invalidateManifest(env.CONTENT);
+    await publish(env.CONTENT, manifest(Object.fromEntries(slots.map((s) => [s, [{ id: `v-${s}`, html: "<p>x</p>" }]]))));
+    const sub = fresh("loop");
+    const token = await profileToken({ claims: { sub } });
+    for (let i = 0; i < 3; i++) {
+      const { res, body } = await call(origin.fetch, `/__p13n/decide?slots=${slots.join(",")}&channel=app`, { headers: { "x-p13n-profile": token } }, { BEACON_RATE_PER_MIN: "60" });
+      expect(res.status).toBe(200);
+      expect((JSON.parse(body) as Answer).decisions.filter((d) => d.variant !== null)).toHaveLength(40);
+    }
+    expect((await storedEvents(`sub:${sub}`)).filter((e) => e.type === "impression")).toHaveLength(40);
+  });
+
   it("nothing is recorded without consent to track, nor for a new anonymous id (no object until the cookie comes back)", async () => {
     const sub = fresh("gpc");
     const token = await profileToken({ claims: { sub } });
