@@ -59,6 +59,10 @@ export interface AdminClient {
   versions(): Promise<VersionsAnswer>;
   rollback(version?: string): Promise<{ version: string; previous: string | null }>;
   current(): Promise<{ version: string | null; manifest: Record<string, unknown> | null }>;
+  /** GET /versions/:id: one version's document. */
+  version(id: string): Promise<{ version: string | null; manifest: Record<string, unknown> | null }>;
+  /** GET /draft: the shared draft the console edits (null when there is none). */
+  draft(): Promise<{ draft: { manifest: Record<string, unknown>; etag: string; updatedBy: string; updatedAt: string } | null; live: string | null }>;
   previewLink(body: Record<string, unknown>): Promise<{ url: string; expiresAt: string }>;
   /** GET /experiments: every experiment with its units per arm and SRM flag. */
   experiments(): Promise<{ experiments: ExperimentListItem[] }>;
@@ -103,6 +107,8 @@ export function adminClient(io: Io, target: { url: string; token: string }): Adm
     versions: () => call("GET", "versions"),
     rollback: (version) => call("POST", "rollback", version ? { version } : {}),
     current: () => call("GET", "current"),
+    version: (id) => call("GET", `versions/${encodeURIComponent(id)}`),
+    draft: () => call("GET", "draft"),
     previewLink: (body) => call("POST", "preview-link", body),
     experiments: () => call("GET", "experiments"),
     results: (experiment, goal) => call("GET", `experiments/${encodeURIComponent(experiment)}/results${goal ? `?goal=${encodeURIComponent(goal)}` : ""}`),

@@ -8,6 +8,7 @@
 import { validateCommand, validateUsage } from "./commands/validate.ts";
 import { buildCommand, buildUsage } from "./commands/build.ts";
 import { publishCommand, publishUsage } from "./commands/publish.ts";
+import { pullCommand, pullUsage } from "./commands/pull.ts";
 import { tokenCommand, tokenUsage } from "./commands/token.ts";
 import { attributesCommand, attributesUsage } from "./commands/attributes.ts";
 import { diffCommand, diffUsage } from "./commands/diff.ts";
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, [Command, string]> = {
   build: [buildCommand, buildUsage],
   diff: [diffCommand, diffUsage],
   publish: [publishCommand, publishUsage],
+  pull: [pullCommand, pullUsage],
   versions: [versionsCommand, versionsUsage],
   rollback: [rollbackCommand, rollbackUsage],
   preview: [previewCommand, previewUsage],

@@ -2,6 +2,7 @@
 import type { Config, ConfigRefusal } from "./config/config.ts";
 import type { PageObservation } from "./observability/page-metrics.ts";
 import type { OriginFetch } from "./proxy/origin.ts";
+import type { Editor } from "./editors/editor.ts";
 
 export interface Bindings extends Env {
   /** Optional service binding to the origin (used when ORIGIN_URL is unset). */
@@ -25,6 +26,8 @@ export interface AppEnv {
      * cached, never counted — impressions and page views must not be recorded for it.
      */
     preview: boolean | undefined;
+    /** The signed-in editor (src/routes/admin/guard.ts): set on every admin request a handler sees. */
+    editor: Editor | undefined;
     /** This request's metrics (src/observability/metrics.ts): its Server-Timing and decisions. */
     observation: PageObservation | undefined;
   };

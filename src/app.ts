@@ -16,6 +16,9 @@ import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts"
 import { originErrorPage, passThrough } from "./proxy/responses.ts";
 import { decideRoute } from "./routes/decide.ts";
 import { adminApi } from "./routes/admin/index.ts";
+import { adminHost } from "./routes/admin-host.ts";
+import { assetRoute } from "./routes/assets.ts";
+import { pickerScript } from "./routes/picker-script.ts";
 import { consoleModule, consolePage, consoleScript, consoleStyle } from "./routes/console/index.ts";
 import { clientScript } from "./routes/client-script.ts";
 import { events } from "./routes/events.ts";
@@ -40,6 +43,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   });
   // The config, parsed once per env, on every request's context (or its refusal: see README "A refused config").
   app.use("*", configure);
+  // The console's own host (ADMIN_HOST) serves the editors' paths only; the site's host redirects its console there.
+  app.use("*", adminHost);
 
   const own = new Hono<AppEnv>();
   own.get("/healthz", healthz);
@@ -56,6 +61,9 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   own.get("/console.js", consoleScript);
   own.get("/console/:module", consoleModule);
   own.get("/console.css", consoleStyle);
+  // Editors' images, to everyone (variants show them), and the preview's element picker.
+  own.get("/assets/:hash", assetRoute);
+  own.get("/picker.js", pickerScript);
   own.all("*", (c) => refuse("NOT_FOUND", `no ${c.req.method} ${c.req.path}`));
   app.route(PREFIX, own);
 

@@ -15,7 +15,7 @@
  */
 
 interface CatalogueEntry {
-  status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+  status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 428 | 429 | 500 | 503;
   /** What the public is told when the error's own message is not for them (or there is none). */
   message: string;
   /** The error's own message names the Worker's insides: only an editor reads it. */
@@ -66,6 +66,21 @@ export const ERRORS = {
   VERSION_NOT_FOUND: { status: 404, message: "no such version" },
   NO_PREVIOUS: { status: 409, message: "there is no previous version" },
   PREVIEW_UNAVAILABLE: { status: 503, message: "preview links cannot be signed" },
+  /** The editor's role may not do this (src/routes/admin/roles.ts). */
+  FORBIDDEN: { status: 403, message: "your role may not do this" },
+  /** A write on the site's own host with only the Access cookie (src/routes/admin/guard.ts). */
+  AMBIENT_CREDENTIAL: { status: 403, message: "a header credential is required for this" },
+  /** ADMIN_HOST is set: the site's own host takes header credentials only. */
+  ADMIN_HOST_ONLY: { status: 403, message: "use the console's own host" },
+  // The draft (src/routes/admin/draft.ts): a version precondition on every change.
+  PRECONDITION_REQUIRED: { status: 428, message: "send If-Match with the draft's ETag" },
+  DRAFT_CHANGED: { status: 409, message: "the draft changed since you read it" },
+  NO_DRAFT: { status: 404, message: "there is no draft" },
+  /** The editors' R2 bucket (drafts, images, audit) is not bound or did not answer. */
+  EDITOR_FILES_UNAVAILABLE: { status: 503, message: "the editors' store did not answer" },
+  // Images (src/assets/).
+  IMAGE_INVALID: { status: 422, message: "not an image this site accepts" },
+  ASSET_NOT_FOUND: { status: 404, message: "no such image" },
   // Experiment results (src/results/, the admin API's /experiments).
   EXPERIMENT_NOT_FOUND: { status: 404, message: "no such experiment" },
   RESULTS_UNAVAILABLE: { status: 503, message: "the results store did not answer" },

@@ -20,27 +20,15 @@
  * await verifyWebhook([key], { id: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", timestamp: 1732363200, signature }, body); // true
  */
 
-export const WEBHOOK_SECRET_PREFIX = "whsec_";
-/** 192 bits: a key shorter than this is refused in the config (32 bytes are what `p13n` generates). */
-export const MIN_KEY_BYTES = 24;
+import { fromBase64, parseWebhookSecret } from "./webhook-secret.ts";
+
+export { MIN_KEY_BYTES, parseWebhookSecret, WEBHOOK_SECRET_PREFIX } from "./webhook-secret.ts";
+
 /** How far a message's timestamp may be from the receiver's clock, either way (the standard's five minutes). */
 export const TIMESTAMP_TOLERANCE_S = 300;
 /** A `webhook-signature` header carries at most this many signatures, each at most this long (a header is not a work queue). */
 const MAX_SIGNATURES = 8;
 const MAX_SIGNATURE_CHARS = 128;
-
-/**
- * A `whsec_…` key's bytes, or null when it is not one (no prefix, not base64, too short).
- *
- * @example
- * parseWebhookSecret("whsec_" + btoa("x".repeat(32)))?.byteLength; // 32
- * parseWebhookSecret("hunter2"); // null
- */
-export function parseWebhookSecret(secret: string): Uint8Array | null {
-  if (!secret.startsWith(WEBHOOK_SECRET_PREFIX)) return null;
-  const bytes = fromBase64(secret.slice(WEBHOOK_SECRET_PREFIX.length));
-  return bytes && bytes.byteLength >= MIN_KEY_BYTES ? bytes : null;
-}
 
 /** An HMAC-SHA256 key for signing and verifying. */
 export function importWebhookKey(bytes: Uint8Array): Promise<CryptoKey> {
@@ -109,16 +97,6 @@ export async function verifyWebhook(keys: readonly CryptoKey[], message: { id: s
   let match = false;
   for (const mac of expected) for (const candidate of candidates) match = crypto.subtle.timingSafeEqual(mac, candidate) || match;
   return match;
-}
-
-/** Standard base64 (with padding), or null when `text` is not that. */
-function fromBase64(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return null;
-  try {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
 }
 
 function toBase64(bytes: Uint8Array): string {

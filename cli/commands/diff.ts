@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { adminClient } from "../admin-client.ts";
-import { diffManifests } from "../content/diff.ts";
+import { diffManifests } from "../../src/content/diff.ts";
 import { localKvStore } from "../local-kv.ts";
 import { TARGET_OPTIONS, TARGET_USAGE, targetFrom } from "../target.ts";
 import { POINTER_KEY, versionKey } from "../../src/content/keys.ts";

@@ -7,6 +7,7 @@
  * versionId(new Date("2026-11-23T16:01:02Z"), "3fa9c1d2e4…"); // "20261123T160102Z-3fa9c1d2"
  */
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../../src/content/canonical.ts";
 
 /** SHA-256 of the canonical JSON of `value`, hex. */
 export function contentHash(value: unknown): string {
@@ -24,11 +25,5 @@ export function hashOfVersion(version: string): string | undefined {
   return /^\d{8}T\d{6}Z-([0-9a-f]{8})$/.exec(version)?.[1];
 }
 
-/** JSON with object keys sorted, so equal content gives equal text whatever the key order in the files. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
+/** JSON with object keys sorted (src/content/canonical.ts: the Worker hashes drafts the same way). */
+export { canonicalJson } from "../../src/content/canonical.ts";

@@ -17,6 +17,8 @@ import type { ConsentCookieFormat } from "../privacy/consent-cookie.ts";
 import type { PrivacyPolicy } from "../privacy/types.ts";
 import type { GlobList } from "../match/glob-list.ts";
 import { eventHookSettings, parseServerSources, type EventHookSettings, type ServerSources } from "./integrations.ts";
+import { parseAdminTokens, type NamedToken } from "./admin-tokens.ts";
+import { globList } from "../match/glob-list.ts";
 import { normalizeTyp, profileKeys, requireIssuerAndAudience, type ProfileKeySource } from "./profile-keys.ts";
 import { AdminEnvSchema, EnvSchema, type EnvVars } from "./schema.ts";
 
@@ -34,10 +36,19 @@ export interface AccessSettings {
 
 /** The editors' side: who may use the admin API and console, and the preview links' key. */
 export interface AdminSettings {
-  adminToken: string | undefined;
+  /** ADMIN_TOKEN (the publisher `admin`) and ADMIN_TOKENS' named tokens (src/config/admin-tokens.ts). */
+  tokens: readonly NamedToken[];
   access: AccessSettings | undefined;
   /** PREVIEW_SECRET when set; else derived from ADMIN_TOKEN (see src/preview/token.ts). */
   previewSecret: string | undefined;
+  /** The console's own host (ADMIN_HOST, lower case, with a port when one was given), or undefined. */
+  adminHost: string | undefined;
+  /** The site's own origin (SITE_URL): where preview links point when the console has its own host. */
+  siteOrigin: string | undefined;
+  /** Access users who may publish (ACCESS_PUBLISHERS): null = every one of them. */
+  accessPublishers: GlobList | null;
+  /** ADMIN_AMBIENT_WRITES: the site's own host takes writes on the Access cookie alone. */
+  ambientWrites: "refuse" | "allow";
 }
 
 /** The bandit's schedule (src/results-store/scheduler.ts). */
@@ -124,10 +135,17 @@ function adminSettings(e: v.InferOutput<typeof AdminEnvSchema>): AdminSettings {
   if ((e.ACCESS_TEAM_DOMAIN === undefined) !== (e.ACCESS_AUD === undefined)) {
     throw new P13nError("CONFIG_INVALID", "ACCESS_TEAM_DOMAIN and ACCESS_AUD go together: set both, or neither");
   }
+  if (e.ADMIN_HOST && !e.SITE_URL) {
+    throw new P13nError("CONFIG_INVALID", "ADMIN_HOST needs SITE_URL (your site's address, e.g. https://www.example.com): preview links open there, not on the console's host");
+  }
   return {
-    adminToken: e.ADMIN_TOKEN,
+    tokens: parseAdminTokens(e.ADMIN_TOKENS, e.ADMIN_TOKEN),
     access: e.ACCESS_TEAM_DOMAIN && e.ACCESS_AUD ? { teamDomain: e.ACCESS_TEAM_DOMAIN, audience: e.ACCESS_AUD, jwks: e.ACCESS_JWKS } : undefined,
     previewSecret: e.PREVIEW_SECRET ?? e.ADMIN_TOKEN,
+    adminHost: e.ADMIN_HOST,
+    siteOrigin: e.SITE_URL ? new URL(e.SITE_URL).origin : undefined,
+    accessPublishers: e.ACCESS_PUBLISHERS === "*" ? null : globList(e.ACCESS_PUBLISHERS.toLowerCase()),
+    ambientWrites: e.ADMIN_AMBIENT_WRITES,
   };
 }
 
@@ -219,7 +237,8 @@ function credentialsOnly(env: object): AdminSettings {
     return adminSettings(parseEnv(AdminEnvSchema, env));
   } catch {
     const token = (env as { ADMIN_TOKEN?: unknown }).ADMIN_TOKEN;
-    return { adminToken: typeof token === "string" && token.trim() ? token.trim() : undefined, access: undefined, previewSecret: undefined };
+    const adminToken = typeof token === "string" && token.trim() ? token.trim() : undefined;
+    return { tokens: parseAdminTokens(undefined, adminToken), access: undefined, previewSecret: undefined, adminHost: undefined, siteOrigin: undefined, accessPublishers: null, ambientWrites: "refuse" };
   }
 }
 

@@ -12,7 +12,7 @@
  *   refuses the config.
  */
 import * as v from "valibot";
-import { parseWebhookSecret } from "../webhook-signature.ts";
+import { parseWebhookSecret } from "../webhook-secret.ts";
 
 /** What a backend may tell about a visitor (src/server-events/wire.ts). */
 export const SERVER_EVENT_TYPES = ["case.opened", "case.closed", "order.placed", "subscription.changed"] as const;

@@ -37,10 +37,22 @@ const text = v.pipe(
 const oneOf = <const T extends readonly [string, ...string[]]>(fallback: T[number], values: T, message: string) =>
   v.pipe(v.optional(v.string(), ""), v.transform((s) => s.trim() || fallback), v.picklist(values, message));
 
-/** The editors' side: the admin token, Cloudflare Access, the preview signing key. */
+/** The editors' side: the admin tokens, Cloudflare Access, the preview signing key, the console's host. */
 export const AdminEnvSchema = v.object({
   ADMIN_TOKEN: text,
+  ADMIN_TOKENS: text,
   PREVIEW_SECRET: text,
+  ADMIN_HOST: v.pipe(
+    text,
+    v.transform((s) => s?.toLowerCase()),
+    v.check((s) => s === undefined || /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/.test(s), "must be a host name such as p13n-admin.example.com"),
+  ),
+  SITE_URL: v.pipe(
+    text,
+    v.check((s) => s === undefined || (URL.canParse(s) && /^https?:$/.test(new URL(s).protocol)), "must be your site's address, such as https://www.example.com"),
+  ),
+  ACCESS_PUBLISHERS: v.pipe(v.optional(v.string(), ""), v.transform((s) => (s.trim() === "" ? "*" : s.trim()))),
+  ADMIN_AMBIENT_WRITES: oneOf("refuse", ["refuse", "allow"], "must be refuse or allow"),
   ACCESS_TEAM_DOMAIN: v.pipe(
     text,
     v.transform((s) => s?.replace(/^https:\/\//, "").replace(/\/+$/, "")),

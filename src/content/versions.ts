@@ -22,6 +22,8 @@ export interface VersionMeta {
   publishedAt: string;
   slots: number;
   variants: number;
+  /** Staged by the console to preview the draft, never published (the history leaves it out). */
+  draftPreview?: true;
 }
 
 export interface VersionStore {
@@ -38,6 +40,8 @@ export interface VersionInfo {
   variants: number | null;
   current: boolean;
   previous: boolean;
+  /** Staged only to preview the draft (VersionMeta.draftPreview). */
+  draftPreview: boolean;
 }
 
 /** What the pointer flip changed. */
@@ -80,7 +84,12 @@ export function versionMeta(doc: { publishedAt: string; slots?: unknown }): Vers
  * Writes a version once. The same id with the same text again is fine (a retried
  * upload); the same id with other content is refused: versions never change.
  */
-export async function writeVersion(store: VersionStore, doc: { version: string; publishedAt: string; slots?: unknown }, text: string): Promise<"written" | "exists"> {
+export async function writeVersion(
+  store: VersionStore,
+  doc: { version: string; publishedAt: string; slots?: unknown },
+  text: string,
+  opts: { draftPreview?: boolean } = {},
+): Promise<"written" | "exists"> {
   const key = versionKey(doc.version);
   checkKey(key);
   const existing = await store.get(key);
@@ -88,7 +97,7 @@ export async function writeVersion(store: VersionStore, doc: { version: string; 
     if (existing === text) return "exists";
     throw new P13nError("VERSION_EXISTS", `version ${doc.version} is already published with other content; versions are immutable, build a new one`);
   }
-  await store.put(key, text, versionMeta(doc));
+  await store.put(key, text, opts.draftPreview ? { ...versionMeta(doc), draftPreview: true } : versionMeta(doc));
   return "written";
 }
 
@@ -134,6 +143,7 @@ export async function listVersions(store: VersionStore): Promise<VersionInfo[]> 
       variants: typeof m.variants === "number" ? m.variants : null,
       current: pointer?.version === version,
       previous: pointer?.previous === version,
+      draftPreview: m.draftPreview === true,
     };
   });
   return out.sort((a, b) => (b.publishedAt ?? "").localeCompare(a.publishedAt ?? "") || b.version.localeCompare(a.version));

@@ -15,6 +15,7 @@ import type { MetricsSettings } from "../config/config.ts";
 import { describeError, P13nError } from "../errors.ts";
 import { analyticsEngineSource, writePageMetrics, type DataPointSink } from "./analytics-engine.ts";
 import { localMetrics, localSource } from "./local-store.ts";
+import { localPerformance } from "./performance-store.ts";
 import { logEvent } from "./log.ts";
 import type { PageMetrics } from "./page-metrics.ts";
 import type { MetricsSource } from "./stats.ts";
@@ -28,7 +29,11 @@ export function recordPage(env: object, store: MetricsSettings["store"] | undefi
   try {
     const dataset = (env as MetricsBindings).METRICS;
     if (dataset) writePageMetrics(dataset, m);
-    if (store === "local") localMetrics().add(m, nowMs);
+    if (store === "local") {
+      localMetrics().add(m, nowMs);
+      // What each variant was served, for the performance view (in Analytics Engine: the decision points).
+      localPerformance().addServed(m.decisions, nowMs);
+    }
   } catch (err) {
     logEvent("warn", "metrics", "METRICS_WRITE_FAILED", { error: describeError(err) });
   }

@@ -20,6 +20,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import type { Config } from "../config/config.ts";
 import { loadVersion, readManifest, type ManifestRead } from "../content/manifest-store.ts";
 import { clearHostCookie, hostCookie, readCookie } from "../cookies.ts";
 import { decide } from "../engine/decide.ts";
@@ -30,6 +31,8 @@ import { logEvent } from "../observability/log.ts";
 import { forceVariants, previewContext, previewIdentity, previewNow } from "../preview/decide.ts";
 import { PREVIEW_COOKIE, PREVIEW_OFF, PREVIEW_PARAM } from "../preview/link.ts";
 import { overlayHtml } from "../preview/overlay.ts";
+import { pickerTag } from "../preview/picker-tag.ts";
+import { scriptNonce } from "../proxy/csp-nonce.ts";
 import { verifyPreview, type VerifiedPreview } from "../preview/token.ts";
 import { originFetchFor, originRequest, sitePath } from "../proxy/origin.ts";
 import { markPersonalized, originErrorPage, passThrough } from "../proxy/responses.ts";
@@ -124,6 +127,11 @@ async function previewDecision(c: Context<AppEnv>, preview: VerifiedPreview, tim
   return { manifest, renders: rendersOf(result), explain: summarize(result), overlay };
 }
 
+/** The console's origin: its own host (ADMIN_HOST) when it has one, else the site's. */
+function consoleOrigin(config: Config, site: URL): string {
+  return config.admin.adminHost ? `${site.protocol}//${config.admin.adminHost}` : site.origin;
+}
+
 async function render(c: Context<AppEnv>, token: string): Promise<Response | null> {
   const now = Date.now();
   const preview = await verifyPreview(token, secretOf(c), now);
@@ -165,7 +173,8 @@ async function render(c: Context<AppEnv>, token: string): Promise<Response | nul
     // The previewed version's slots by selector (a staged version may declare new ones).
     selectors: slotSelectorsOf(decided?.manifest),
     onError: (slot, err) => logEvent("error", "preview-rewrite", "REWRITE_FAILED", { slot, error: describeError(err) }),
-    ...(decided?.overlay ? { beforeBodyEnd: decided.overlay } : {}),
+    // The overlay, and the element picker that proposes slots to the console (src/client/picker.browser.js).
+    ...(decided?.overlay ? { beforeBodyEnd: decided.overlay + pickerTag(scriptNonce(res.headers), consoleOrigin(config, publicUrl)) } : {}),
   });
   return new Response(rewritten.body, { status: out.status, statusText: out.statusText, headers });
 }

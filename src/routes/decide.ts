@@ -103,7 +103,7 @@ export async function decideRoute(c: Context<AppEnv>): Promise<Response> {
         },
       },
     ),
-    isEditor(request, config.admin.adminToken),
+    isEditor(request, config.admin),
   ]);
   const { identity, manifest } = inputs;
   const noStore: Record<string, string> = { "cache-control": "private, no-store" };

@@ -34,6 +34,7 @@ import { batchAnswer, type ExposureResult } from "./batch-answer.ts";
 import { crossSiteReason, mediaType } from "./cross-site.ts";
 import { readBody } from "./read-body.ts";
 import { logEvent } from "../observability/log.ts";
+import { recordPerformance } from "../performance/record.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
 
@@ -106,6 +107,11 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   if (!out.result.ok) {
     return refuse("RATE_LIMITED", `over ${config.beaconRatePerMin} events a minute`, { ...NO_STORE, "retry-after": String(out.result.retryAfterS) });
   }
+  // 6. How each variant does (after the answer, in waitUntil): the accepted events only.
+  recordPerformance(
+    { env: c.env, config, waitUntil: (p) => c.executionCtx.waitUntil(p) },
+    { request, pagePath: parsed.beacon.page?.path, identity, objectName: name, events: parsed.beacon.events, statuses: out.result.statuses, manifest: manifest.manifest, now },
+  );
   const exposure: ExposureResult | undefined = refusedExposure ?? (out.result.exposure ? { status: out.result.exposure } : undefined);
   return c.json(batchAnswer(parsed, notes, out.result.statuses, exposure), 200, NO_STORE);
 }

@@ -59,7 +59,9 @@ export async function readBody(request: Request, limit: number): Promise<BodyRea
  *
  * @example
  * byteSize(5 * 1024 * 1024); // "5 MiB"
+ * byteSize(300); // "300 bytes"
  */
 export function byteSize(n: number): string {
+  if (n < 1024) return `${n} bytes`;
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) ? 1 : 0)} MiB` : `${Math.round(n / 1024)} KiB`;
 }

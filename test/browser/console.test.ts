@@ -121,6 +121,30 @@ describe("the console", () => {
     await mkdir(join(ROOT, "docs"), { recursive: true });
     await page.screenshot({ path: join(ROOT, "docs/console.png"), fullPage: false });
 
+    // Every field of "View site as…" is named by its own label (accessible names), and each label
+    // sits right above its own control: the control nearest below a label is the one it names.
+    const fields: Array<[string, string]> = [
+      ["Tier", "va-tier"], ["Life stage", "va-stage"], ["Topics (comma-separated)", "va-topics"], ["Promotions", "va-frequency"],
+      ["Attributes (key=value, comma-separated)", "va-attrs"], ["Device", "va-device"], ["Country", "va-country"], ["Time (UTC)", "va-at"],
+      ["Page", "va-path"], ["Version", "va-version"], ["Force top", "va-force-top"], ["Force below", "va-force-below"],
+    ];
+    for (const [name, id] of fields) expect(await page.getByLabel(name, { exact: true }).getAttribute("id"), name).toBe(id);
+    const boxes = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("#view-form label")).map((l) => {
+        const own = document.getElementById(l.getAttribute("for") ?? "");
+        const lb = l.getBoundingClientRect();
+        const below = Array.from(document.querySelectorAll("#view-form input, #view-form select"))
+          .map((c) => ({ id: c.id, r: c.getBoundingClientRect() }))
+          .filter((c) => c.r.top >= lb.bottom - 1 && c.r.left < lb.right && c.r.right > lb.left)
+          .sort((a, b) => a.r.top - b.r.top)[0];
+        return { label: l.textContent, own: own?.id, nearest: below?.id, gap: below ? below.r.top - lb.bottom : null };
+      }),
+    );
+    for (const b of boxes) {
+      expect(b.nearest, `the control under "${b.label}"`).toBe(b.own);
+      expect(b.gap!, `"${b.label}" sits right above its control`).toBeLessThan(12);
+    }
+
     // View site as… a gold visitor: the Worker signs the link, the preview opens in a new tab.
     await page.getByLabel("Tier").fill("gold");
     await page.getByLabel("Life stage").selectOption("new");

@@ -32,13 +32,10 @@ describe("the console's browser code", () => {
     }
     expect([...seen.keys()].sort()).toEqual([
       "/__p13n/console.js",
-      "/__p13n/console/activity.browser.js",
-      "/__p13n/console/catalogue.browser.js",
-      "/__p13n/console/dom.browser.js",
-      "/__p13n/console/format.browser.js",
-      "/__p13n/console/history.browser.js",
-      "/__p13n/console/results.browser.js",
-      "/__p13n/console/view-as.browser.js",
+      ...[
+        "activity", "audit", "catalogue", "dialog", "dom", "draft", "experiments", "format", "history", "model",
+        "performance", "results", "rule-builder", "rules", "settings", "state", "variant-editor", "view-as",
+      ].map((m) => `/__p13n/console/${m}.browser.js`),
     ]);
     // The source as written: checked by `npm run typecheck`, not a string built here.
     expect(seen.get("/__p13n/console.js")).toMatch(/^\/\/ @ts-check\n/);
@@ -56,8 +53,19 @@ describe("the console's browser code", () => {
     expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(body).toContain('<script type="module" src="/__p13n/console.js"></script>');
     const preloads = [...body.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
-    expect(preloads).toHaveLength(7);
+    expect(preloads).toHaveLength(18);
     for (const href of preloads) expect((await get(href!)).res.status, href).toBe(200);
     expect(body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+});
+
+describe("the preview's element picker", () => {
+  it("is served as JavaScript, the same bytes for everyone, immutable under its version", async () => {
+    const { res, body } = await get("/__p13n/picker.js");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(body).toMatch(/^\/\/ @ts-check\n/);
+    expect(body).toContain("postMessage");
   });
 });

@@ -1,100 +1,169 @@
 // @ts-check
 /**
- * The live content as an editor reads it: each slot with its variants side by side (each
- * fragment in an `<iframe sandbox="" srcdoc>`, so an editor's HTML cannot run here), and the
- * experiments with their arms' shares.
+ * The content being edited (the draft when there is one, else the live version): each slot with
+ * its variants side by side — each fragment in an `<iframe sandbox srcdoc>`, so an editor's HTML
+ * cannot run here — and, for editors, the ways to change it: a new slot (typed, or picked on the
+ * page), a slot's settings, and a variant's new, edit, duplicate and delete. Every change goes to
+ * the draft (state.browser.js).
  */
-import { $, el } from "./dom.browser.js";
-import { frameDoc, pct } from "./format.browser.js";
+import { confirmDialog, openDialog } from "./dialog.browser.js";
+import { $, el, field } from "./dom.browser.js";
+import { frameDoc } from "./format.browser.js";
+import { formToSlot, slotToForm } from "./model.browser.js";
+import { ruleText } from "./rules.browser.js";
+import { changeDraft, state, workingDoc } from "./state.browser.js";
+import { editVariant } from "./variant-editor.browser.js";
 
 /**
- * @typedef {import("./admin-api.js").CurrentAnswer} CurrentAnswer
- * @typedef {import("./admin-api.js").VariantSummary} VariantSummary
- * @typedef {import("./admin-api.js").ExperimentSummary} ExperimentSummary
+ * @typedef {Record<string, unknown>} Doc
+ * @typedef {import("./rules.browser.js").Rule} Rule
  */
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /**
  * A variant's facts as a definition list (empty values left out).
- * @param {VariantSummary} v
+ * @param {Doc} v
  */
 function variantFacts(v) {
   const facts = el("dl");
-  /** @param {string} k @param {string | number | string[] | null} val */
+  /** @param {string} k @param {unknown} val */
   const fact = (k, val) => {
     if (val !== null && val !== undefined && val !== "" && !(Array.isArray(val) && val.length === 0)) facts.append(el("dt", { text: k }), el("dd", { text: Array.isArray(val) ? val.join(", ") : String(val) }));
   };
-  fact("Audience", v.audience || "everyone");
-  fact("Priority", v.priority);
-  fact("Schedule", v.schedule);
-  fact("Cap", v.cap);
-  fact("Suppressed when", v.suppressWhen);
+  const schedule = /** @type {Doc | undefined} */ (v.schedule);
+  const cap = /** @type {Doc | undefined} */ (v.cap);
+  fact("Audience", v.audience ? ruleText(/** @type {Rule} */ (v.audience)) : "everyone");
+  fact("Priority", v.priority ?? 0);
+  if (schedule) fact("Schedule", [schedule.start ? "from " + schedule.start : "", schedule.end ? "until " + schedule.end : "", Array.isArray(schedule.hours) ? schedule.hours[0] + ":00–" + schedule.hours[1] + ":00 local" : "", Array.isArray(schedule.days) ? schedule.days.join(", ") : ""].filter(Boolean).join(", "));
+  if (cap) fact("Cap", "at most " + cap.max + " per " + cap.periodHours + " h (" + (cap.scope || "variant") + ")");
+  if (v.suppressWhen) fact("Suppressed when", ruleText(/** @type {Rule} */ (v.suppressWhen)));
   fact("Topics", v.topics);
+  if (v.campaign) fact("Campaign", v.campaign);
   if (v.promotional) fact("Promotional", "yes");
   if (v.experimentOnly) fact("Experiment only", "yes");
   return facts;
 }
 
-/** @param {VariantSummary} v */
-function variantCard(v) {
-  return el("article", { class: "variant", "aria-label": "Variant " + v.id }, [
-    el("h4", { text: v.id }),
-    el("iframe", { sandbox: "", srcdoc: frameDoc(v.html), title: "Rendered fragment of variant " + v.id, loading: "lazy" }),
+/**
+ * @param {string} slot
+ * @param {Doc} v
+ * @param {boolean} canEdit
+ */
+function variantCard(slot, v, canEdit) {
+  const id = String(v.id);
+  const actions = canEdit
+    ? el("div", { class: "card-actions" }, [
+        el("button", { type: "button", class: "secondary small", text: "Edit", "aria-label": "Edit variant " + id + " of " + slot, on: { click: () => editVariant(slot, v) } }),
+        el("button", { type: "button", class: "secondary small", text: "Duplicate", "aria-label": "Duplicate variant " + id + " of " + slot, on: { click: () => void duplicate(slot, v) } }),
+        el("button", { type: "button", class: "secondary small danger-text", text: "Delete", "aria-label": "Delete variant " + id + " of " + slot, on: { click: () => remove(slot, id) } }),
+      ])
+    : null;
+  return el("article", { class: "variant", "aria-label": "Variant " + id }, [
+    el("h4", { text: id }),
+    el("iframe", { sandbox: "", srcdoc: frameDoc(String(v.html || "")), title: "Rendered fragment of variant " + id, loading: "lazy" }),
     variantFacts(v),
+    actions,
   ]);
-}
-
-/** @param {CurrentAnswer | null} current */
-export function renderSlots(current) {
-  const list = $("slot-list");
-  list.replaceChildren();
-  const summary = current && current.summary;
-  $("live-version").textContent = current && current.version ? "(live version " + current.version + ")" : "";
-  if (!summary) {
-    list.append(el("p", { text: "Nothing is published yet: run npx p13n publish." }));
-    return;
-  }
-  for (const slot of summary.slots) {
-    const variants = el("div", { class: "variants" }, slot.variants.map(variantCard));
-    const head = el("div", { class: "slot-head" }, [el("h3", {}, [el("code", { text: slot.id })]), el("span", { class: "badge", text: slot.variants.length + (slot.variants.length === 1 ? " variant" : " variants") })]);
-    if (slot.trusted) head.append(el("span", { class: "badge warn", text: "trusted: fragments not sanitized" }));
-    list.append(el("section", { class: "slot", "aria-label": "Slot " + slot.id }, [head, slot.description ? el("p", { class: "muted", text: slot.description }) : null, variants]));
-  }
 }
 
 /**
- * "control 50% (weight 1): hero=default, promo=sale"
- * @param {ExperimentSummary["arms"][number]} a
+ * @param {string} slot
+ * @param {Doc} v
  */
-function armItem(a) {
-  const variants = Object.entries(a.variants).map(([s, v]) => s + "=" + (v === null ? "default" : v)).join(", ");
-  return el("li", {}, [el("code", { text: a.id }), " " + pct(a.share) + " (weight " + a.weight + "): " + variants]);
+async function duplicate(slot, v) {
+  await changeDraft((doc) => {
+    const list = /** @type {Doc[]} */ (/** @type {Record<string, Doc>} */ (doc.slots)[slot]?.variants || []);
+    let n = 1;
+    let id = String(v.id) + "-copy";
+    while (list.some((x) => x.id === id)) id = String(v.id) + "-copy-" + ++n;
+    list.splice(list.findIndex((x) => x.id === v.id) + 1, 0, { ...v, id });
+  });
 }
 
-/** @param {CurrentAnswer | null} current */
-export function renderExperiments(current) {
-  const list = $("experiment-list");
-  list.replaceChildren();
-  const exps = (current && current.summary && current.summary.experiments) || [];
-  if (exps.length === 0) {
-    list.append(el("p", { text: "No experiments." }));
+/**
+ * @param {string} slot
+ * @param {string} id
+ */
+function remove(slot, id) {
+  confirmDialog("Delete variant " + id + "?", ["It goes from the draft; the live site keeps it until the draft is published."], "Delete variant", () =>
+    changeDraft((doc) => {
+      const s = /** @type {Doc} */ (/** @type {Record<string, Doc>} */ (doc.slots)[slot]);
+      s.variants = /** @type {Doc[]} */ (s.variants).filter((x) => x.id !== id);
+    }),
+  );
+}
+
+/**
+ * A slot's settings (or a new slot): name, description, CSS selector, trusted.
+ * @param {string | null} slotId null: a new slot
+ * @param {{ selector?: string, slot?: string }} [proposed] what the picker proposed
+ */
+export function editSlot(slotId, proposed) {
+  const doc = workingDoc();
+  const slots = /** @type {Record<string, Doc>} */ (doc.slots || {});
+  const f = slotToForm(slotId || (proposed && proposed.slot) || "", slotId ? slots[slotId] || {} : { variants: [] });
+  if (proposed && proposed.selector) f.selector = proposed.selector;
+  const name = el("input", { id: "se-id", value: f.id, maxlength: 64, autocomplete: "off" });
+  if (slotId) name.readOnly = true;
+  const description = el("input", { id: "se-description", value: f.description });
+  const selector = el("input", { id: "se-selector", value: f.selector, class: "code", autocomplete: "off", spellcheck: "false" });
+  const trusted = el("input", { id: "se-trusted", type: "checkbox" });
+  trusted.checked = f.trusted;
+  trusted.disabled = !(state.me && state.me.may.trusted);
+  openDialog({
+    title: slotId ? "Slot " + slotId : "New slot",
+    body: [
+      field("Slot name", name, slotId ? "A slot's name is fixed: the page and the results use it." : "Letters, digits, '-', '_' or '.'."),
+      field("Description", description),
+      field("CSS selector", selector, "The first element on the page it matches is the slot. Empty: the page marks it with data-p13n-slot=\"" + (f.id || "name") + "\"."),
+      el("div", { class: "field check" }, [trusted, el("label", { for: "se-trusted", text: "Trusted: publish its HTML as written, scripts included (publishers only)" })]),
+    ],
+    onSave: async () => {
+      f.id = name.value.trim();
+      f.description = description.value;
+      f.selector = selector.value;
+      f.trusted = trusted.checked;
+      if (!ID.test(f.id)) return "The slot name must be letters, digits, '-', '_' or '.', starting with a letter or digit.";
+      const next = formToSlot(f);
+      return changeDraft((d) => {
+        const all = /** @type {Record<string, Doc>} */ (d.slots || (d.slots = {}));
+        if (!slotId && all[f.id]) return "There is already a slot named " + f.id + ".";
+        all[f.id] = slotId ? { ...next, variants: all[f.id]?.variants || [] } : next;
+      });
+    },
+  });
+}
+
+/** Renders the slots of the content being edited. */
+export function renderSlots() {
+  const list = $("slot-list");
+  const doc = workingDoc();
+  const canEdit = Boolean(state.me && state.me.may.draft);
+  $("live-version").textContent = state.draft ? "(the draft, based on " + (state.draft.base || "nothing published") + ")" : state.live && state.live.version ? "(live version " + state.live.version + ")" : "";
+  $("new-slot").hidden = !canEdit;
+  $("pick-element").hidden = !canEdit;
+  const slots = Object.entries(/** @type {Record<string, Doc>} */ (doc.slots || {}));
+  if (slots.length === 0) {
+    list.replaceChildren(el("p", { text: "No slots yet: pick an element on the page, or add a slot." }));
     return;
   }
-  const table = el("table", {}, [
-    el("caption", { class: "visually-hidden", text: "Experiments and their arms" }),
-    el("thead", {}, el("tr", {}, ["Experiment", "Status", "Slots", "Layer", "Traffic", "Holdout", "Arms"].map((h) => el("th", { scope: "col", text: h })))),
-  ]);
-  const body = el("tbody");
-  for (const x of exps) {
-    body.append(el("tr", {}, [
-      el("th", { scope: "row" }, el("code", { text: x.id })),
-      el("td", {}, el("span", { class: "badge" + (x.status === "running" ? " live" : ""), text: x.status })),
-      el("td", { text: x.slots.join(", ") }),
-      el("td", { text: x.layer || "—" }),
-      el("td", { text: pct(x.traffic) }),
-      el("td", { text: pct(x.holdout) }),
-      el("td", {}, el("ul", { class: "arms" }, x.arms.map(armItem))),
-    ]));
-  }
-  table.append(body);
-  list.append(table);
+  list.replaceChildren(
+    ...slots.map(([id, s]) => {
+      const variants = /** @type {Doc[]} */ (s.variants || []);
+      const head = el("div", { class: "slot-head" }, [
+        el("h3", {}, [el("code", { text: id })]),
+        el("span", { class: "badge", text: variants.length + (variants.length === 1 ? " variant" : " variants") }),
+        s.selector ? el("span", { class: "badge", text: "selector " + String(s.selector) }) : null,
+        s.trusted ? el("span", { class: "badge warn", text: "trusted: fragments not sanitized" }) : null,
+        canEdit ? el("button", { type: "button", class: "secondary small", text: "New variant", "aria-label": "New variant of " + id, on: { click: () => editVariant(id, null) } }) : null,
+        canEdit ? el("button", { type: "button", class: "secondary small", text: "Settings", "aria-label": "Settings of slot " + id, on: { click: () => editSlot(id) } }) : null,
+      ]);
+      return el("section", { class: "slot", "aria-label": "Slot " + id }, [
+        head,
+        s.description ? el("p", { class: "muted", text: String(s.description) }) : null,
+        el("div", { class: "variants" }, variants.map((v) => variantCard(id, v, canEdit))),
+      ]);
+    }),
+  );
 }

@@ -80,32 +80,59 @@ export function svg(tag, attrs, children) {
 
 /**
  * @template T
- * @typedef {{ status: number, ok: boolean, json: T }} Answer
+ * @typedef {{ status: number, ok: boolean, json: T, headers: Headers }} Answer
  *   An admin API answer: `json` is what the route answers on success (null when the body was not JSON).
  */
 
 /**
  * Calls the admin API with the token of this tab (or none: Cloudflare Access rides the cookie).
+ * A body that is a Blob (an image) goes as itself, with its own type; anything else as JSON.
  * @template T
- * @param {"GET" | "POST"} method
+ * @param {"GET" | "POST" | "PUT" | "DELETE"} method
  * @param {string} path
  * @param {unknown} [body]
+ * @param {Record<string, string>} [extra] headers such as If-Match
  * @returns {Promise<Answer<T>>}
  */
-export async function api(method, path, body) {
+export async function api(method, path, body, extra) {
   /** @type {Record<string, string>} */
-  const headers = { accept: "application/json" };
+  const headers = { accept: "application/json", ...(extra || {}) };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.authorization = "Bearer " + token;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin", cache: "no-store" });
+  /** @type {BodyInit | undefined} */
+  let payload;
+  if (body instanceof Blob) {
+    headers["content-type"] = body.type;
+    payload = body;
+  } else if (body !== undefined) {
+    headers["content-type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(API + path, { method, headers, body: payload, credentials: "same-origin", cache: "no-store" });
   let json = null;
   try {
     json = await res.json();
   } catch (e) {
     json = null;
   }
-  return { status: res.status, ok: res.ok, json };
+  return { status: res.status, ok: res.ok, json, headers: res.headers };
+}
+
+/**
+ * A labelled form field: the label above its own control, in one box (so a grid of fields never
+ * puts a label over another field's control).
+ * @param {string} label
+ * @param {HTMLElement} control it must have an id
+ * @param {string} [hint] a line under it, tied to the control by aria-describedby
+ */
+export function field(label, control, hint) {
+  const box = el("div", { class: "field" }, [el("label", { for: control.id, text: label }), control]);
+  if (hint) {
+    const id = control.id + "-hint";
+    control.setAttribute("aria-describedby", id);
+    box.append(el("p", { class: "hint", id, text: hint }));
+  }
+  return box;
 }
 
 /**

@@ -113,6 +113,7 @@ export function parseAttrs(text) {
  * @property {{ tier?: string, stage?: string, topics?: string[], frequency?: string, attrs?: Record<string, string | number | boolean> }} [profile]
  * @property {{ device?: string, country?: string, at?: string }} [context]
  * @property {string} [version]
+ * @property {boolean} [draft] preview the shared draft (the Worker stages it as a version for the link)
  * @property {Record<string, string>} [variants]
  */
 
@@ -159,4 +160,52 @@ export function chartTop(days, arms) {
     if (s && s.interval) top = Math.max(top, s.interval[1]);
   }
   return top > 0 ? Math.min(1, top * 1.15) : 0.1;
+}
+
+/** Conversions each side needs before a lift or a probability is shown: fewer, and chance decides. */
+export const MIN_CONVERSIONS = 30;
+
+/**
+ * What a comparison still needs, in words ("needs 12 more conversions in bold and 5 in control"),
+ * or "" when both sides have enough to show a lift and a probability.
+ * @param {Array<{ name: string, converted: number }>} sides
+ */
+export function needsMore(sides) {
+  const short = sides.filter((s) => s.converted < MIN_CONVERSIONS).map((s) => ({ name: s.name, n: MIN_CONVERSIONS - s.converted }));
+  if (short.length === 0) return "";
+  const parts = short.map((s, i) => (i === 0 ? s.n + " more conversion" + (s.n === 1 ? "" : "s") + " in " + s.name : s.n + " in " + s.name));
+  return "needs " + parts.join(" and ");
+}
+
+/**
+ * Label positions on a chart's axis that never overlap: each at its wanted `y`, pushed apart to
+ * at least `gap`, kept within [top, bottom] (order kept).
+ * @param {number[]} ys wanted positions
+ * @param {number} gap the smallest distance between two labels
+ * @param {number} top
+ * @param {number} bottom
+ * @returns {number[]} positions in the same order as `ys`
+ */
+export function spreadLabels(ys, gap, top, bottom) {
+  const order = ys.map((y, i) => ({ y, i })).sort((a, b) => a.y - b.y || a.i - b.i);
+  const out = order.map((o) => Math.min(bottom, Math.max(top, o.y)));
+  for (let k = 1; k < out.length; k++) out[k] = Math.max(/** @type {number} */ (out[k]), /** @type {number} */ (out[k - 1]) + gap);
+  // Pushed past the bottom: shift the run back up, keeping the gaps.
+  const last = out.length - 1;
+  if (last >= 0 && /** @type {number} */ (out[last]) > bottom) {
+    out[last] = bottom;
+    for (let k = last - 1; k >= 0; k--) out[k] = Math.min(/** @type {number} */ (out[k]), /** @type {number} */ (out[k + 1]) - gap);
+  }
+  /** @type {number[]} */
+  const result = new Array(ys.length);
+  order.forEach((o, k) => (result[o.i] = /** @type {number} */ (out[k])));
+  return result;
+}
+
+/**
+ * A whole number with thousands separators: 2800 → "2,800".
+ * @param {number} n
+ */
+export function count(n) {
+  return Math.round(n).toLocaleString("en-US");
 }

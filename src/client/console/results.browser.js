@@ -2,13 +2,15 @@
 /**
  * The results view. It reads GET /experiments and /experiments/:id/results and shows, in
  * this order: the sample-ratio check (a warning that comes before any lift), each arm's rate
- * with its interval, lift, p-value and probability to beat control, a small SVG chart of each
- * arm's cumulative rate with its 95% interval per day (built with createElementNS: no
- * charting library, no innerHTML), and the uplift of personalization against the global
- * holdout.
+ * with its interval, lift, p-value and probability to beat control — a lift or a probability
+ * only once both sides have MIN_CONVERSIONS conversions, else what is missing ("needs 12 more
+ * conversions in bold") — each arm's numbers again in plain words, a small SVG chart of each
+ * arm's cumulative rate with its 95% interval per day (built with createElementNS: no charting
+ * library, no innerHTML; the arms' end labels spread so they never overlap), and the uplift of
+ * personalization against the global holdout, in words, under the same rule.
  */
 import { $, api, el, svg } from "./dom.browser.js";
-import { chartTop, errorText, intervalText, pctText, pPhrase, pText, signedText } from "./format.browser.js";
+import { chartTop, count, errorText, intervalText, needsMore, pctText, pPhrase, pText, signedText, spreadLabels } from "./format.browser.js";
 
 /**
  * @typedef {import("./admin-api.js").ExperimentsAnswer} ExperimentsAnswer
@@ -54,8 +56,9 @@ export async function renderResults() {
   }
   table.append(body);
   box.replaceChildren(table);
+  // The one chosen before (or while the list loaded), else the first.
   const shown = items.find((x) => x.id === resultsState.selected) || items[0];
-  if (shown) await showResults(shown.id);
+  if (shown && (resultsState.selected === null || resultsState.selected === shown.id)) await showResults(shown.id);
 }
 
 /** @param {string} id */
@@ -64,6 +67,8 @@ async function showResults(id) {
   const out = $("results-detail");
   /** @type {import("./dom.browser.js").Answer<ExperimentReport>} */
   const r = await api("GET", "/experiments/" + encodeURIComponent(id) + "/results");
+  // Another experiment was chosen while this one loaded: its answer wins.
+  if (resultsState.selected !== id) return;
   if (!r.ok) {
     out.replaceChildren(el("p", { class: "error", text: "No results for " + id + ": " + errorText(r) }));
     return;
@@ -93,39 +98,78 @@ function srmNotice(rep) {
   ]);
 }
 
+/**
+ * The control arm's numbers, for the comparisons.
+ * @param {ExperimentReport} rep
+ */
+function controlArm(rep) {
+  return rep.arms.find((a) => a.id === rep.control);
+}
+
 /** @param {ExperimentReport} rep */
 function armsTable(rep) {
   const head = ["Arm", "Units", "Converted", "Rate", "95% interval", "Lift vs control", "95% interval", "p-value", "P(beats control)"];
+  const control = controlArm(rep);
   const rows = rep.arms.map((a) => {
     const vs = a.vsControl && a.vsControl.rate;
+    const missing = a.id === rep.control || !control ? "" : needsMore([{ name: a.id, converted: a.rate.converted }, { name: control.id, converted: control.rate.converted }]);
+    const shown = vs && !missing;
+    const why = a.id === rep.control ? "" : !rep.judged ? "no goal: not judged" : missing;
     return el("tr", {}, [
       el("th", { scope: "row" }, [el("code", { text: a.id }), a.id === rep.control ? el("span", { class: "muted", text: " control" }) : null]),
-      el("td", { text: String(a.rate.units) }),
-      el("td", { text: String(a.rate.converted) }),
+      el("td", { text: count(a.rate.units) }),
+      el("td", { text: count(a.rate.converted) }),
       el("td", { text: pctText(a.rate.rate) }),
       el("td", { text: intervalText(a.rate.interval, rateText) }),
-      el("td", { text: vs ? signedText(vs.lift) : "" }),
-      el("td", { text: vs ? intervalText(vs.interval, signedText) : "" }),
-      el("td", { text: vs ? pText(vs.pValue) : "" }),
-      el("td", { text: vs ? pctText(vs.probBeatsControl, 1) : "" }),
+      shown ? el("td", { text: signedText(vs.lift) }) : el("td", { class: "muted", colspan: "4", text: why }),
+      ...(shown ? [el("td", { text: intervalText(vs.interval, signedText) }), el("td", { text: pText(vs.pValue) }), el("td", { text: pctText(vs.probBeatsControl, 1) })] : []),
     ]);
   });
   const h = rep.holdout;
-  if (h) rows.push(el("tr", { class: "muted" }, [el("th", { scope: "row", text: "holdout" }), el("td", { text: String(h.units) }), el("td", { text: String(h.rate.converted) }), el("td", { text: pctText(h.rate.rate) }), el("td", { text: intervalText(h.rate.interval, rateText) }), el("td"), el("td"), el("td"), el("td")]));
-  return el("table", { class: "results-arms" + (rep.trustworthy ? "" : " suspect") }, [
-    el("caption", { class: "visually-hidden", text: "Conversion rate per arm against the control" }),
-    el("thead", {}, el("tr", {}, head.map((t) => el("th", { scope: "col", text: t })))),
-    el("tbody", {}, rows),
+  if (h) rows.push(el("tr", { class: "muted" }, [el("th", { scope: "row", text: "holdout" }), el("td", { text: count(h.units) }), el("td", { text: count(h.rate.converted) }), el("td", { text: pctText(h.rate.rate) }), el("td", { text: intervalText(h.rate.interval, rateText) }), el("td", { colspan: "4", text: "kept on the page's own content, measured" })]));
+  return el("div", { class: "results-arms-block" }, [
+    el("table", { class: "results-arms" + (rep.trustworthy ? "" : " suspect") }, [
+      el("caption", { class: "visually-hidden", text: "Conversion rate per arm against the control" }),
+      el("thead", {}, el("tr", {}, head.map((t) => el("th", { scope: "col", text: t })))),
+      el("tbody", {}, rows),
+    ]),
+    el("ul", { class: "plain-words" }, rep.arms.map((a) => el("li", { text: armWords(rep, a) }))),
   ]);
+}
+
+/**
+ * One arm's numbers in a sentence: what happened, how sure, and against control only with enough data.
+ * @param {ExperimentReport} rep
+ * @param {ExperimentReport["arms"][number]} a
+ */
+function armWords(rep, a) {
+  const goal = rep.goal || "the goal";
+  if (!rep.judged) return a.id + ": " + count(a.rate.units) + " visitors, " + count(a.impressions) + " impressions, " + count(a.clicks) + " clicks. No goal is declared for this experiment, so no arm is judged better.";
+  const rate = a.rate.rate === null ? "" : " (" + pctText(a.rate.rate, 1) + ")";
+  const range = a.rate.interval ? "; the true rate is likely between " + pctText(a.rate.interval[0], 1) + " and " + pctText(a.rate.interval[1], 1) : "";
+  const base = a.id + ": " + count(a.rate.converted) + " of " + count(a.rate.units) + " visitors reached " + goal + rate + range + ".";
+  const control = controlArm(rep);
+  if (a.id === rep.control || !control) return base + " The others are compared with it.";
+  const missing = needsMore([{ name: a.id, converted: a.rate.converted }, { name: control.id, converted: control.rate.converted }]);
+  const vs = a.vsControl && a.vsControl.rate;
+  if (missing || !vs) return base + " Too early to compare with " + control.id + ": it " + (missing || "needs conversions in both arms") + ".";
+  const dir = vs.lift === null ? "" : vs.lift >= 0 ? signedText(vs.lift).slice(1) + " more" : signedText(vs.lift).slice(1) + " fewer";
+  const chance = vs.pValue === null ? "" : " A difference this large would turn up by chance " + (vs.pValue < 0.0001 ? "less than 0.01%" : pctText(vs.pValue, 1)) + " of the time if the arms were alike;";
+  return base + " Against " + control.id + ": " + dir + " conversions per visitor (likely " + intervalText(vs.interval, signedText) + ")." + chance + " the chance it truly beats " + control.id + " is " + pctText(vs.probBeatsControl, 1) + ".";
 }
 
 /** @param {ExperimentReport} rep */
 function upliftLine(rep) {
   const u = rep.holdoutUplift;
   if (!u) return el("p", { class: "uplift muted", text: "Personalization vs global holdout: no global holdout data yet." });
-  return el("p", { class: "uplift" }, [el("strong", { text: "Personalization vs global holdout: " }),
-    pctText(u.personalized.rate) + " vs " + pctText(u.holdout.rate) + " (" + u.personalized.units + " vs " + u.holdout.units + " visitors), uplift " + signedText(u.rate.lift) + " " + intervalText(u.rate.interval, signedText) +
-    ", " + pPhrase(u.rate.pValue) + ", probability personalization beats the holdout " + pctText(u.rate.probBeatsHoldout, 1) + (u.srm && u.srm.flagged ? " — warning: the holdout split itself is mismatched." : ".")]);
+  const p = u.personalized;
+  const h = u.holdout;
+  const said = "Visitors who got personalized content: " + count(p.converted) + " of " + count(p.units) + " converted (" + pctText(p.rate, 1) + "). Visitors held out of all personalization: " + count(h.converted) + " of " + count(h.units) + " (" + pctText(h.rate, 1) + ").";
+  const missing = needsMore([{ name: "the personalized group", converted: p.converted }, { name: "the holdout", converted: h.converted }]);
+  const srm = u.srm && u.srm.flagged ? " Warning: the holdout split itself is mismatched, so this comparison is suspect." : "";
+  if (missing) return el("p", { class: "uplift" }, [el("strong", { text: "Does personalization pay? " }), said + " Too early to say: it " + missing + "." + srm]);
+  return el("p", { class: "uplift" }, [el("strong", { text: "Does personalization pay? " }),
+    said + " Personalization vs global holdout: uplift " + signedText(u.rate.lift) + " " + intervalText(u.rate.interval, signedText) + ", " + pPhrase(u.rate.pValue) + "; the chance personalization truly beats the holdout is " + pctText(u.rate.probBeatsHoldout, 1) + "." + srm]);
 }
 
 const W = 640, H = 260, L = 56, R = 110, T = 16, B = 36;
@@ -155,10 +199,12 @@ function resultsChart(rep) {
   days.forEach((d, i) => {
     if (days.length <= 8 || i % Math.ceil(days.length / 8) === 0 || i === days.length - 1) chart.append(svg("text", { x: x(i), y: H - B + 18, "text-anchor": "middle", class: "tick" }, document.createTextNode(d.day.slice(5))));
   });
-  arms.forEach((a, n) => {
-    const g = armSeries(days, a, ARM_COLOURS[n % ARM_COLOURS.length] || "currentColor", x, y);
-    if (g) chart.append(g);
-  });
+  const series = arms.map((a, n) => armSeries(days, a, ARM_COLOURS[n % ARM_COLOURS.length] || "currentColor", x, y)).filter((g) => g !== null);
+  // The arms' end labels: at their last rate, spread so no two overlap (14 px apart at least).
+  const labels = series.map((g) => /** @type {SVGTextElement} */ (g.querySelector("text.label")));
+  const spread = spreadLabels(labels.map((t) => Number(t.getAttribute("y"))), 14, T + 10, H - B);
+  labels.forEach((t, i) => t.setAttribute("y", String(spread[i])));
+  for (const g of series) chart.append(g);
   figure.append(chart, el("figcaption", { class: "muted", text: title + ". Shaded: the Wilson interval." }));
   return figure;
 }

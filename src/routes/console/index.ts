@@ -36,7 +36,8 @@ const COMMON: Record<string, string> = {
   "x-frame-options": "DENY",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
-  "cross-origin-opener-policy": "same-origin",
+  // The picker's window (a page of the site) must keep its opener to hand a selector back: popups allowed.
+  "cross-origin-opener-policy": "same-origin-allow-popups",
 };
 
 export function consolePage(c: Context<AppEnv>): Response {

@@ -63,4 +63,42 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 meter{width:120px;vertical-align:middle}
 #activity-period{margin-left:8px}
 @media (max-width:800px){.activity-grid{grid-template-columns:1fr}}
+/* Editing (src/client/console/*-editor.browser.js, dialog, rule builder): each label in one box with its control. */
+.field{min-width:0;margin:0 0 6px}.field label{margin:4px 0 2px}.field input:not([type=checkbox]),.field select,.field textarea{width:100%}
+.field.check{display:flex;gap:8px;align-items:flex-start}.field.check label{font-weight:normal;margin:0}.field.check input{margin-top:4px}
+.field.inline{display:flex;gap:8px;align-items:center}.field.inline label{margin:0}.field.inline select{width:auto}
+.field-group{display:contents}
+.toolbar{display:flex;gap:8px;flex-wrap:wrap;margin:4px 0 10px}
+button.small{padding:3px 10px;font-size:13px}button.danger-text{color:var(--danger);border-color:var(--danger)}
+.card-actions{display:flex;gap:6px;flex-wrap:wrap}
+textarea{font:inherit;padding:5px 8px;border:1px solid #6b7280;border-radius:6px;width:100%}
+textarea.code,input.code{font:13px ui-monospace,Menlo,monospace}
+dialog.editor{max-width:min(760px,calc(100vw - 32px));width:100%;max-height:calc(100vh - 32px);overflow:auto;padding:16px 20px}
+dialog.editor.wide{max-width:min(1100px,calc(100vw - 32px))}dialog.editor.confirm{max-width:520px}
+dialog.editor h2{margin-top:0}
+.html-editor{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:12px}
+.label{font-weight:600;margin:4px 0 2px}
+.live-frame{width:100%;height:240px;border:1px dashed #9ca3af;border-radius:6px;background:#fff}
+ul.warnings{margin:4px 0;padding-left:18px;font-size:13px}ul.warnings .warning{color:#92400e}ul.warnings .ok{color:var(--ok)}
+fieldset.rule-builder{display:block}.rule-tree{margin:4px 0}
+.rule-group,.rule-not{border-left:3px solid var(--line);padding-left:10px;margin:4px 0}
+.rule-children{list-style:none;margin:4px 0;padding:0}.rule-children>li{display:flex;gap:8px;align-items:flex-end;flex-wrap:wrap;margin:4px 0}
+.rule-condition{display:inline-flex;gap:8px;flex-wrap:wrap;align-items:flex-end}.rule-field{display:inline-flex;flex-direction:column}.rule-field label{margin:0;font-size:13px}
+.rule-adders{display:flex;gap:6px;flex-wrap:wrap;margin:4px 0}.rule-word{font-weight:600}
+.rule-text{margin:6px 0 0;font-size:14px}
+.arm{display:flex;gap:10px;flex-wrap:wrap;align-items:flex-end;border:1px solid var(--line);border-radius:8px;padding:6px 10px;margin:0 0 8px}
+.days{display:flex;flex-wrap:wrap;gap:4px 12px;grid-column:1/-1}.days .label{width:100%}
+ul.changes{margin:6px 0;padding-left:18px;font:13px ui-monospace,Menlo,monospace}ul.changes .added{color:var(--ok)}ul.changes .removed{color:var(--danger)}
+.draft-bar{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:8px 16px}
+td.changes-cell ul.changes{margin:0}
+table.audit tr.failed td{color:var(--danger)}
+ul.segments{padding-left:18px}dl.facts{display:grid;grid-template-columns:auto 1fr;gap:2px 12px}dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
+/* Results an editor can read; performance (src/client/console/performance.browser.js). */
+ul.plain-words{margin:8px 0;padding-left:18px}ul.plain-words li{margin:4px 0}
+.not-causal{background:#fffbeb;border:1px solid #f59e0b;border-radius:8px;padding:8px 12px;color:#78350f}
+.perf-slot{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:8px 16px;margin:0 0 16px}
+.perf-figure{margin:8px 0}.perf-chart{display:block;max-width:100%;height:auto;font:12px system-ui,sans-serif}
+.perf-chart rect.variant{fill:#1d4ed8}.perf-chart rect.default{fill:#9ca3af}.perf-chart .label{fill:var(--ink)}.perf-chart .value{fill:var(--muted)}
+table.perf tr.words td{color:var(--muted);font-size:13px;border-bottom:2px solid var(--line)}ul.segment-lines{margin:2px 0;padding-left:18px}
+@media (max-width:800px){.html-editor{grid-template-columns:1fr}}
 `;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCli } from "../../../cli/run.ts";
-import { diffManifests } from "../../../cli/content/diff.ts";
+import { diffManifests } from "../../../src/content/diff.ts";
 import { PREVIEW_PARAM } from "../../../src/preview/link.ts";
 import { verifyPreview } from "../../../src/preview/token.ts";
 import { makeRepo, type TempRepo } from "../content/helpers.ts";
@@ -31,7 +31,7 @@ describe("diffManifests", () => {
       "~ slot hero: variant gold changed (html, priority)",
       "+ slot hero: variant new",
       "- slot hero: variant old",
-      "+ slot promo (1 variants: a)",
+      "+ slot promo (1 variant: a)",
       "- slot gone (the page keeps its default content)",
       "~ segment gold changed (eq)",
       "+ experiment t",
@@ -40,7 +40,7 @@ describe("diffManifests", () => {
   });
 
   it("against nothing published, everything is added", () => {
-    expect(diffManifests(null, doc({ hero: { variants: [{ id: "a", html: "" }] } }))).toEqual(["+ slot hero (1 variants: a)"]);
+    expect(diffManifests(null, doc({ hero: { variants: [{ id: "a", html: "" }] } }))).toEqual(["+ slot hero (1 variant: a)"]);
   });
 });
 

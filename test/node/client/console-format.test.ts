@@ -1,7 +1,7 @@
 // The console's pure helpers (src/client/console/format.browser.js), in Node: the same module
 // the browser loads as /__p13n/console/format.browser.js.
 import { describe, expect, it } from "vitest";
-import { chartTop, errorText, fmtMs, fmtPct, frameDoc, intervalText, parseAttrs, pct, pPhrase, pText, pctText, previewRequest, signedText, splitList } from "../../../src/client/console/format.browser.js";
+import { chartTop, count, errorText, fmtMs, fmtPct, frameDoc, intervalText, MIN_CONVERSIONS, needsMore, parseAttrs, pct, pPhrase, pText, pctText, previewRequest, signedText, splitList, spreadLabels } from "../../../src/client/console/format.browser.js";
 
 describe("numbers as text", () => {
   it("shares, rates, lifts and intervals", () => {
@@ -62,5 +62,36 @@ describe("the results chart", () => {
     expect(chartTop([day({ a: { interval: [0.5, 0.95] } })], ["a"])).toBe(1);
     expect(chartTop([day({ a: { interval: null } })], ["a"])).toBe(0.1);
     expect(chartTop([day({ a: { interval: [0.1, 0.2] } })], ["holdout"])).toBe(0.1);
+  });
+});
+
+describe("results an editor can read", () => {
+  it("no comparison before both sides have enough conversions, and it says what is missing", () => {
+    expect(MIN_CONVERSIONS).toBe(30);
+    expect(needsMore([{ name: "bold", converted: 0 }, { name: "control", converted: 12 }])).toBe("needs 30 more conversions in bold and 18 in control");
+    expect(needsMore([{ name: "bold", converted: 29 }, { name: "control", converted: 40 }])).toBe("needs 1 more conversion in bold");
+    expect(needsMore([{ name: "bold", converted: 30 }, { name: "control", converted: 30 }])).toBe("");
+    expect(count(2800)).toBe("2,800");
+  });
+
+  it("chart labels never closer than the gap, within the chart, in their order", () => {
+    const cases: Array<[number[], number, number, number]> = [
+      [[100, 101, 102], 14, 20, 220],
+      [[215, 218, 219, 220], 14, 20, 220],
+      [[20, 20, 20], 14, 20, 220],
+      [[50, 150], 14, 20, 220],
+      [[5, 300], 14, 20, 220],
+    ];
+    for (const [ys, gap, top, bottom] of cases) {
+      const out = spreadLabels(ys, gap, top, bottom);
+      const sorted = ys.map((y, i) => [y, out[i]!] as const).sort((a, b) => a[0] - b[0]).map(([, y]) => y);
+      for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!).toBeGreaterThanOrEqual(gap - 1e-9);
+      for (const y of out) {
+        expect(y).toBeGreaterThanOrEqual(top - (ys.length - 1) * gap);
+        expect(y).toBeLessThanOrEqual(bottom);
+      }
+    }
+    // Labels far apart stay where they were.
+    expect(spreadLabels([50, 150], 14, 20, 220)).toEqual([50, 150]);
   });
 });

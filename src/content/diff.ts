@@ -1,13 +1,15 @@
 /**
  * What publishing would change, in words an editor reads: slots, variants,
  * segments and experiments added, removed or changed (and which fields).
- * Compares the manifest documents as published (no defaults filled in).
+ * Compares the manifest documents as published (no defaults filled in). One diff for the CLI
+ * (`p13n diff`), the admin API (the draft against the live version, a version against the live
+ * one before a rollback, what changed under an editor's feet) and so the console.
  *
  * @example
  * diffManifests(live, draft);
- * // ["+ slot promo-banner (3 variants)", "~ slot home-hero: variant gold changed (html, priority)", "- experiment old-test"]
+ * // ["+ slot promo-banner (3 variants: a, b, c)", "~ slot home-hero: variant gold changed (html, priority)", "- experiment old-test"]
  */
-import { canonicalJson } from "./version.ts";
+import { canonicalJson } from "./canonical.ts";
 
 type Doc = Record<string, unknown>;
 type Entity = Record<string, unknown>;
@@ -31,7 +33,8 @@ export function diffManifests(before: Doc | null, after: Doc): string[] {
   const slotsB = rec(after.slots);
   for (const id of Object.keys(slotsB).sort()) {
     if (!Object.hasOwn(slotsA, id)) {
-      out.push(`+ slot ${id} (${variantsOf(slotsB[id]).size} variants: ${[...variantsOf(slotsB[id]).keys()].join(", ")})`);
+      const ids = [...variantsOf(slotsB[id]).keys()];
+      out.push(`+ slot ${id} (${ids.length} variant${ids.length === 1 ? "" : "s"}${ids.length ? `: ${ids.join(", ")}` : ""})`);
       continue;
     }
     const a = rec(slotsA[id]);
@@ -62,7 +65,7 @@ export function diffManifests(before: Doc | null, after: Doc): string[] {
     }
     for (const id of Object.keys(a).sort()) if (!Object.hasOwn(b, id)) out.push(`- ${noun} ${id}`);
   }
-  for (const f of ["holdout", "pages", "policy"]) {
+  for (const f of ["holdout", "goals", "pages", "policy"]) {
     if (!same(before?.[f] ?? null, after[f] ?? null)) out.push(`~ site ${f} changed`);
   }
   return out;

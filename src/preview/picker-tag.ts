@@ -1,0 +1,28 @@
+/**
+ * The element picker's script (src/client/picker.browser.js) and the tag a preview page carries
+ * for it: the page's own CSP nonce when it has one (as the client script's tag), and the
+ * console's origin, the only window it will hand a selector to.
+ *
+ * @example
+ * pickerTag("r4nd0m", "https://p13n-admin.example.com");
+ * // '<script type="module" src="/__p13n/picker.js?v=1a2b3c4d" nonce="r4nd0m" data-console-origin="https://p13n-admin.example.com"></script>'
+ */
+import SCRIPT from "../client/picker.browser.js";
+
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+export const PICKER_SCRIPT = SCRIPT;
+export const PICKER_VERSION = fnv1a(SCRIPT);
+
+const attr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+
+export function pickerTag(nonce: string | null, consoleOrigin: string): string {
+  return `<script type="module" src="/__p13n/picker.js?v=${PICKER_VERSION}"${nonce ? ` nonce="${nonce}"` : ""} data-console-origin="${attr(consoleOrigin)}"></script>`;
+}
