@@ -29,7 +29,7 @@ import { pageRequest } from "./proxy/page-request.ts";
 import { passThrough } from "./proxy/responses.ts";
 import { passThroughReason } from "./proxy/rewritable.ts";
 import { slotSelectorsOf } from "./rewrite/slot-selectors.ts";
-import { templateFetch } from "./template/origin-cache.ts";
+import { servedBody, templateFetch } from "./template/origin-cache.ts";
 import { withinBudget } from "./timing.ts";
 
 /** Hono handler for every path outside /__p13n/. */
@@ -74,16 +74,19 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     return reportOriginFailure(timing, answer);
   }
   const { response: res, did } = answer.value;
+  // A served template's response carries no body until one is needed (origin-cache.ts `servedBody`).
+  const whole = () => servedBody(answer.value);
   // A fresh template answered: the origin was not asked (its Cache-Control said no need).
   timing.add("origin", did.askedOrigin ? answer.ms : 0, did.askedOrigin ? undefined : "not-asked");
-  const rewritable = passThroughReason(request, res, config.maxRewriteBytes) === null;
+  // A template is only ever built from a page that passed this very check (origin-cache.ts `consider`).
+  const rewritable = did.served !== null || passThroughReason(request, res, config.maxRewriteBytes) === null;
   saidHtml(rewritable);
-  if (!gathering || !rewritable) return passThrough(res, config.originUrl, url);
+  if (!gathering || !rewritable) return passThrough(whole(), config.originUrl, url);
   const gathered = await gathering;
   if (!gathered.ok) {
     timing.add("inputs", 0, "error");
     logEvent("error", "inputs", "INPUTS_FAILED", { error: describeError(gathered.error) });
-    return passThrough(res, config.originUrl, url);
+    return passThrough(whole(), config.originUrl, url);
   }
   const inputs = gathered.value;
   for (const t of inputs.timings) timing.add(t.name, t.ms, t.desc);

@@ -21,6 +21,14 @@ export type Budgeted<T> =
  */
 export async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<Budgeted<T>> {
   const started = performance.now();
+  // Work already settled (a template or manifest the isolate holds) needs no timer: one
+  // microtask tells, where a timer set and cleared costs every request.
+  try {
+    const settled = await Promise.race([work, NOT_YET]);
+    if (settled !== PENDING) return { ok: true, value: settled as T, ms: performance.now() - started };
+  } catch (error) {
+    return { ok: false, reason: "error", error, ms: performance.now() - started };
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), budgetMs);
@@ -38,6 +46,10 @@ export async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promi
     if (timer !== undefined) clearTimeout(timer);
   }
 }
+
+/** Loses a race to any promise already settled when the race starts (its reaction is queued first). */
+const PENDING: unique symbol = Symbol("pending");
+const NOT_YET = Promise.resolve(PENDING);
 
 export interface TimingEntry {
   name: string;

@@ -18,6 +18,7 @@ export interface RepoConfig {
   migrations?: { new_sqlite_classes?: string[]; new_classes?: string[] }[];
   secrets?: { required?: string[] };
   assets?: { binding?: string };
+  ratelimits?: { name: string }[];
   main?: string;
   rules?: unknown[];
   [key: string]: unknown;

@@ -23,6 +23,8 @@ import { compatOf, type RepoConfig, type Secrets } from "./repo-config.ts";
 export const OBJECTS_CAPNP_HOST = "p13n-bench-objects";
 /** The internal module that makes the edge's stand-in namespaces. */
 export const FORWARD_MODULE = "p13n-bench:do-forward";
+/** The rate-limit stand-in's internal module (bench/workers/rate-limit-open.js): every call succeeds. */
+export const RATE_LIMIT_MODULE = "p13n-bench:rate-limit-open";
 /** wrangler names the bundle of src/index.ts so; the gate imports it by that name. */
 export const BUNDLE_ENTRY = "index.js";
 
@@ -43,7 +45,7 @@ export interface RepoBindings {
   warnings: string[];
 }
 
-const UNBOUND = ["r2_buckets", "d1_databases", "queues", "services", "analytics_engine_datasets", "hyperdrive", "vectorize", "ai", "workflows", "send_email", "browser", "ratelimits", "version_metadata"];
+const UNBOUND = ["r2_buckets", "d1_databases", "queues", "services", "analytics_engine_datasets", "hyperdrive", "vectorize", "ai", "workflows", "send_email", "browser", "version_metadata"];
 
 const hasEntries = (v: unknown): boolean =>
   Array.isArray(v) ? v.length > 0 : v !== null && typeof v === "object" ? Object.values(v).some(hasEntries) : v !== undefined;
@@ -80,11 +82,18 @@ export function repoBindings(inp: RepoInputs): RepoBindings {
     classes.set(d.class_name, sqlite.has(d.class_name));
   }
   if (cfg.assets?.binding) bindings.push({ name: cfg.assets.binding, service: "origin" });
+  // Rate limits (NEW_VISITORS): a stand-in that always allows (bench/workers/rate-limit-open.js).
+  for (const r of cfg.ratelimits ?? []) bindings.push({ name: r.name, wrapped: { moduleName: RATE_LIMIT_MODULE, innerBindings: [] } });
   for (const key of UNBOUND) {
     if (hasEntries(cfg[key])) warnings.push(`wrangler.toml has ${key}; the bench does not bind those yet (bench/lib/topology.ts)`);
   }
   const durableObjects = [...classes].map(([className, enableSql]) => ({ className, uniqueKey: `bench-${className}`, enableSql }));
   return { bindings, services, durableObjects, warnings };
+}
+
+/** The rate-limit stand-in's module, when the worker has rate-limit bindings. */
+function rateLimitModules(inp: RepoInputs): { name: string; path: string; internal: true }[] {
+  return (inp.cfg.ratelimits ?? []).length > 0 ? [{ name: RATE_LIMIT_MODULE, path: join(inp.workersDir, "rate-limit-open.js"), internal: true }] : [];
 }
 
 /** What every process may reach: the origin, and loopback for global fetch() (nothing else exists here). */
@@ -132,7 +141,7 @@ export function edgeConfig(inp: RepoInputs & { modules: ModuleSpec[]; dir: strin
       services: [main, ...services],
       socketService: "main",
       baseDir: inp.dir,
-      extensions: [{ name: FORWARD_MODULE, path: join(inp.workersDir, "do-forward.js"), internal: true }],
+      extensions: [{ name: FORWARD_MODULE, path: join(inp.workersDir, "do-forward.js"), internal: true }, ...rateLimitModules(inp)],
     },
     warnings: r.warnings,
   };
@@ -163,7 +172,13 @@ export function objectsConfig(inp: RepoInputs & { modules: ModuleSpec[]; dir: st
   };
   const services: ServiceSpec[] = [...baseServices(inp.originPort), ...r.services, { name: "do-disk", disk: { path: inp.storageDir, writable: true } }];
   return {
-    spec: { services: [main, ...services], socketService: "objects", socketCapnpHost: OBJECTS_CAPNP_HOST, baseDir: inp.dir },
+    spec: {
+      services: [main, ...services],
+      socketService: "objects",
+      socketCapnpHost: OBJECTS_CAPNP_HOST,
+      baseDir: inp.dir,
+      ...(rateLimitModules(inp).length > 0 ? { extensions: rateLimitModules(inp) } : {}),
+    },
     warnings: r.warnings,
   };
 }

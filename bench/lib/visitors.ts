@@ -56,7 +56,7 @@ export async function profileCookie(sign: Signing, claims: NonNullable<Scenario[
   return `${vars.PROFILE_COOKIE || "p13n_profile"}=${jwt}`;
 }
 
-/** One visitor's Cookie header: their profile (sub suffixed with `i` in a pool) and the cookies a first visit set. */
+/** One visitor's Cookie header: their profile (sub suffixed with `i` in a pool) and the cookies a first visit set (then one page more, remembered). */
 async function visitorCookies(s: Scenario, i: number | null, port: number, path: string, headers: Record<string, string>, sign: Signing): Promise<string> {
   const cookies: string[] = [];
   if (s.profile) cookies.push(await profileCookie(sign, i === null ? s.profile : { ...s.profile, sub: `${s.profile.sub}-${i}` }));
@@ -66,6 +66,14 @@ async function visitorCookies(s: Scenario, i: number | null, port: number, path:
     agent.destroy();
     const set = first.headers["set-cookie"] ?? [];
     for (const c of Array.isArray(set) ? set : [set]) cookies.push(c.split(";")[0]!);
+    // A warm-up page with the cookie back: a first page is not remembered (its exposures ride
+    // with the client script, src/results/first-page.ts), so without this second page the
+    // visitor's object would hold nothing and every measured page would read an empty memory.
+    if (set.length > 0) {
+      const warm = new Agent({ keepAlive: false });
+      await get(warm, port, path, { ...headers, ...NAVIGATION, Cookie: cookies.join("; ") });
+      warm.destroy();
+    }
   }
   return cookies.join("; ");
 }

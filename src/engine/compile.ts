@@ -7,6 +7,7 @@ import type { Experiment, Manifest, Variant } from "./types.ts";
 import { compileRule, SegmentTable, type CompiledRule } from "./rule-compiler.ts";
 import { compileSchedule, type CompiledSchedule } from "./timing.ts";
 import { describeRule } from "./explain.ts";
+import { maxScore } from "./scoring.ts";
 
 export interface CompiledVariant {
   readonly v: Variant;
@@ -32,6 +33,25 @@ export interface CompiledSlot {
   readonly byId: ReadonlyMap<string, CompiledVariant>;
   /** Running experiments covering this slot, in id order (the first a visitor enters claims it). */
   readonly experiments: readonly CompiledExperiment[];
+  /** The slot's scored candidates (no experiment-only variant), best priority first: see `Ranked`. */
+  readonly ranked: Ranked;
+  /** The same, non-promotional only and promotional only (a visitor who asked for fewer promotions). */
+  readonly rankedPlain: Ranked;
+  readonly rankedPromo: Ranked;
+}
+
+/**
+ * Candidates ordered by priority (highest first; listing order within a priority), for the
+ * pick that stops early (decide.ts `pick`): a variant's score is 100·priority plus a fit of at
+ * most 16 (scoring.ts), so once the best eligible score so far exceeds `restBound[i]`, no
+ * candidate from i on can win, nor tie (ties go to the variant listed first, `index`).
+ */
+export interface Ranked {
+  readonly candidates: readonly CompiledVariant[];
+  /** Each candidate's position in the slot's listing (the tie-break). */
+  readonly index: readonly number[];
+  /** The highest score any candidate from i on can reach. */
+  readonly restBound: readonly number[];
 }
 
 export interface CompiledPolicy {
@@ -81,7 +101,16 @@ function build(manifest: Manifest): CompiledManifest {
     const byId = new Map<string, CompiledVariant>();
     // First definition wins on duplicate ids (validation reports duplicates).
     for (const cv of variants) if (!byId.has(cv.v.id)) byId.set(cv.v.id, cv);
-    slots.set(slotId, { id: slotId, variants, byId, experiments: experiments.filter((x) => x.e.slots.includes(slotId)) });
+    const scored = variants.filter((cv) => !cv.v.experimentOnly);
+    slots.set(slotId, {
+      id: slotId,
+      variants,
+      byId,
+      experiments: experiments.filter((x) => x.e.slots.includes(slotId)),
+      ranked: rank(variants, scored),
+      rankedPlain: rank(variants, scored.filter((cv) => !cv.v.promotional)),
+      rankedPromo: rank(variants, scored.filter((cv) => cv.v.promotional)),
+    });
   }
 
   return {
@@ -93,6 +122,20 @@ function build(manifest: Manifest): CompiledManifest {
       serviceCaseSuppressesPromotions: manifest.policy?.serviceCaseSuppressesPromotions ?? true,
     },
   };
+}
+
+/** Orders candidates by priority and bounds what each suffix can score (see `Ranked`). */
+function rank(all: readonly CompiledVariant[], some: readonly CompiledVariant[]): Ranked {
+  const order = some.map((cv) => ({ cv, index: all.indexOf(cv) }));
+  // Array.prototype.sort is stable: listing order stays within a priority.
+  order.sort((a, b) => b.cv.v.priority - a.cv.v.priority);
+  const restBound = new Array<number>(order.length);
+  let max = -Infinity;
+  for (let i = order.length - 1; i >= 0; i--) {
+    max = Math.max(max, maxScore(order[i]!.cv.v));
+    restBound[i] = max;
+  }
+  return { candidates: order.map((o) => o.cv), index: order.map((o) => o.index), restBound };
 }
 
 function compileExperiments(manifest: Manifest, segments: SegmentTable): CompiledExperiment[] {

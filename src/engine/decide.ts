@@ -13,13 +13,21 @@
  *    otherwise every variant passes its gates (experiment-only, timing, audience + consent,
  *    suppression, cap), "fewer promotions" defers promotional ones, and the best score wins;
  *    nothing eligible → the origin's default content (variant null).
+ *
+ * Step 5 by score runs twice over, once fast, once in full: the pick (`pickByScore`) walks the
+ * slot's candidates best priority first and stops as soon as no later one can outscore the best
+ * eligible so far, wording nothing; the full evaluation (`decideByScore`: every variant, every
+ * rejection worded, the score arithmetic) runs only when the decision's `reasons` or `rejected`
+ * are read (explain, preview, /decide for editors, the visitor's "why" after the response).
+ * Both pick the same variant (test/node/engine/fast-pick.test.ts).
  */
 import type { Decision, DecideInput, DecideResult, ExperimentAssignment, Prefs, Rejection } from "./types.ts";
 import { makeFacts } from "./attributes.ts";
 import { compileManifest, type CompiledManifest, type CompiledSlot, type CompiledVariant } from "./compile.ts";
 import { assignExperiment, inGlobalHoldout, type ExperimentOutcome } from "./experiments.ts";
-import { audienceGate, capGate, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
+import { audienceGate, capGate, passesGates, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
 import { describeScore, scoreVariant, type ScoreParts } from "./scoring.ts";
+import type { Ranked } from "./compile.ts";
 
 export { SCORING_FORMULA } from "./scoring.ts";
 export { ATTRIBUTES } from "./attributes.ts";
@@ -33,6 +41,24 @@ export { ATTRIBUTES } from "./attributes.ts";
  * // decisions[0] → { slot: "hero", variant: "gold-offer", html: "<h2>…</h2>", reasons: [...], rejected: [...] }
  */
 export function decide(input: DecideInput): DecideResult {
+  return decideWith(input, pickByScore);
+}
+
+/**
+ * `decide()` with every slot evaluated in full up front: every variant through every gate, every
+ * rejection worded. The reference the fast pick is held to (test/node/engine/fast-pick.test.ts);
+ * `decide()`'s decisions word the same explanation when read.
+ *
+ * @example
+ * decideInFull(input).decisions[0].rejected; // every other variant, with its reason
+ */
+export function decideInFull(input: DecideInput): DecideResult {
+  return decideWith(input, decideByScore);
+}
+
+type ByScore = (slot: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean) => Decision;
+
+function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
   // 1. Compile once per published manifest.
   const m = compileManifest(input.manifest);
 
@@ -74,7 +100,7 @@ export function decide(input: DecideInput): DecideResult {
       continue;
     }
     const claim = claims.get(slotId);
-    decisions.push(claim ? decideByExperiment(slot, claim, ctx) : decideByScore(slot, ctx, notes(slot, claims.notes), input.unitId !== null));
+    decisions.push(claim ? decideByExperiment(slot, claim, ctx) : byScore(slot, ctx, notes(slot, claims.notes), input.unitId !== null));
   }
   return { decisions, holdout: false, manifestVersion };
 }
@@ -120,8 +146,11 @@ function assignAll(m: CompiledManifest, slotIds: readonly string[], ctx: GateCon
   return claims;
 }
 
+/** Never written to: `decideByScore` copies the preamble it is given. */
+const NO_NOTES: string[] = [];
+
 function notes(slot: CompiledSlot, all: Map<string, string> | undefined): string[] {
-  if (!all || slot.experiments.length === 0) return [];
+  if (!all || slot.experiments.length === 0) return NO_NOTES;
   const out: string[] = [];
   for (const x of slot.experiments) {
     const n = all.get(x.id);
@@ -165,6 +194,107 @@ function firstFailure(cv: CompiledVariant, ctx: GateContext, gates: readonly Gat
     if (!r.ok) return r;
   }
   return undefined;
+}
+
+/**
+ * The slot's variant by score, fast: the same winner as `decideByScore`, whose full evaluation
+ * backs the decision's `reasons` and `rejected` when (and only when) they are read.
+ */
+function pickByScore(slot: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean): Decision {
+  // "Fewer promotions": a promotional variant only when no other is eligible.
+  let best = ctx.fewer ? pick(slot.rankedPlain, ctx) : pick(slot.ranked, ctx);
+  if (ctx.fewer && best === undefined) best = pick(slot.rankedPromo, ctx);
+  const why: Why = { slot, ctx, preamble, hasUnit };
+  if (best === undefined) return new ExplainedLater(slot.id, null, null, undefined, why);
+  return new ExplainedLater(slot.id, best.cv.v.id, best.cv.v.html, best.score, why);
+}
+
+/**
+ * The best eligible candidate: highest score, ties to the one listed first. Candidates come
+ * best priority first, so the walk ends once the best score so far is above all that the rest
+ * can reach (`restBound`).
+ */
+function pick(r: Ranked, ctx: GateContext): { cv: CompiledVariant; score: number } | undefined {
+  const { candidates, index, restBound } = r;
+  const prefs = ctx.facts.prefs;
+  let best: CompiledVariant | undefined;
+  let bestScore = 0;
+  let bestIndex = 0;
+  for (let i = 0; i < candidates.length; i++) {
+    if (best !== undefined && restBound[i]! < bestScore) break;
+    const cv = candidates[i]!;
+    if (!passesGates(cv, ctx)) continue;
+    const score = scoreVariant(cv.v, prefs, ctx.facts.snapshot, ctx.personalize).score;
+    if (best === undefined || score > bestScore || (score === bestScore && index[i]! < bestIndex)) {
+      best = cv;
+      bestScore = score;
+      bestIndex = index[i]!;
+    }
+  }
+  return best === undefined ? undefined : { cv: best, score: bestScore };
+}
+
+/**
+ * A decision whose `reasons` and `rejected` are worded on first read, by the full evaluation
+ * (memoized). A class, not a literal with getters: this is made for every slot of every page,
+ * and a literal's accessors cost a microsecond each time (closures and accessor pairs).
+ * `toJSON` keeps what JSON sees the same as a plain decision; a spread (`{ ...d }`) sees only
+ * the own fields (`slot`, `variant`, `html`, `score`), so name `reasons` and `rejected` in it.
+ */
+/** What the full evaluation of one slot needs. */
+interface Why {
+  slot: CompiledSlot;
+  ctx: GateContext;
+  preamble: string[];
+  hasUnit: boolean;
+}
+
+class ExplainedLater implements Decision {
+  slot: string;
+  variant: string | null;
+  html: string | null;
+  declare score?: number;
+  #why: Why | undefined;
+  #reasons: string[] | undefined;
+  #rejected: Rejection[] | undefined;
+
+  constructor(slot: string, variant: string | null, html: string | null, score: number | undefined, why: Why) {
+    this.slot = slot;
+    this.variant = variant;
+    this.html = html;
+    if (score !== undefined) this.score = score;
+    this.#why = why;
+  }
+
+  #settle(): void {
+    const why = this.#why;
+    if (why === undefined) return;
+    this.#why = undefined;
+    const d = decideByScore(why.slot, why.ctx, why.preamble, why.hasUnit);
+    this.#reasons ??= d.reasons;
+    this.#rejected ??= d.rejected;
+  }
+
+  get reasons(): string[] {
+    this.#settle();
+    return this.#reasons!;
+  }
+  set reasons(value: string[]) {
+    this.#reasons = value;
+  }
+  get rejected(): Rejection[] {
+    this.#settle();
+    return this.#rejected!;
+  }
+  set rejected(value: Rejection[]) {
+    this.#rejected = value;
+  }
+
+  toJSON(): Decision {
+    const out: Decision = { slot: this.slot, variant: this.variant, html: this.html, reasons: this.reasons, rejected: this.rejected };
+    if (this.score !== undefined) out.score = this.score;
+    return out;
+  }
 }
 
 /** Every variant through its gates, then the best score among the eligible. */

@@ -5,8 +5,8 @@
 import type { RejectReason } from "./types.ts";
 import type { Facts } from "./attributes.ts";
 import type { CompiledPolicy, CompiledVariant } from "./compile.ts";
-import { checkSchedule, localTime } from "./timing.ts";
-import { checkCap } from "./caps.ts";
+import { checkSchedule, inSchedule, localTime } from "./timing.ts";
+import { checkCap, underCap } from "./caps.ts";
 
 export type Gate = { ok: true } | { ok: false; reason: RejectReason; detail: string };
 
@@ -93,4 +93,32 @@ export function capGate(cv: CompiledVariant, ctx: GateContext): Gate {
   // Under the editor's cap but over the halved one: the visitor's "fewer" did it.
   const reason: RejectReason = halve && r.seen < cap.max ? "frequency" : "cap";
   return { ok: false, reason, detail: r.detail };
+}
+
+/**
+ * Every gate above, in their order, as one yes or no with nothing worded: the pick's hot path
+ * (decide.ts), which words a rejection only when someone reads it. The verdict is the four
+ * gates' (test/node/engine/fast-pick.test.ts holds the two against each other).
+ *
+ * @example
+ * passesGates(cv, ctx); // true when timingGate, audienceGate, suppressionGate and capGate all pass
+ */
+export function passesGates(cv: CompiledVariant, ctx: GateContext): boolean {
+  const f = ctx.facts;
+  if (cv.schedule && !inSchedule(cv.schedule, f.now, () => (f.local ??= localTime(f.now, f.context.timezone)))) return false;
+  const a = cv.audience;
+  if (a && ((a.personal && !ctx.personalize) || !a.test(f))) return false;
+  const s = f.snapshot;
+  if (cv.v.promotional && s) {
+    if (ctx.policy.serviceCaseSuppressesPromotions && s.openServiceCase === true) return false;
+    const quiet = ctx.policy.quietHoursAfterConversion;
+    if (quiet > 0 && s.lastConversionAt !== undefined) {
+      const hours = (f.now - s.lastConversionAt) / 3_600_000;
+      if (hours >= 0 && hours < quiet) return false;
+    }
+  }
+  if (cv.suppress && cv.suppress.test(f)) return false;
+  const cap = cv.v.cap;
+  if (cap && !underCap(cap, cv.slot, cv.v.id, cv.v.campaign, f.served, f.now, ctx.fewer && cv.v.promotional === true)) return false;
+  return true;
 }

@@ -30,11 +30,18 @@ export interface CompiledRule {
   personal: boolean;
 }
 
-/** Compiles named segments lazily, sharing one compiled function and memo slot per segment. */
+/**
+ * Compiles named segments lazily, sharing one compiled function and memo slot per segment;
+ * and shares identical sub-rules (the same `all`/`any`/`not` or `matches`, anywhere in the
+ * manifest) the same way, so a rule many variants repeat is evaluated once per request.
+ * Memo slots index `Facts.segments`, one array per request.
+ */
 export class SegmentTable {
   readonly #rules: Readonly<Record<string, RuleShape>>;
   readonly #compiled = new Map<string, { index: number; test: RuleFn; kinds: Set<AttributeKind> }>();
   readonly #compiling = new Set<string>();
+  readonly #shared = new Map<string, { test: RuleFn; kinds: Set<AttributeKind> }>();
+  #slots = 0;
 
   constructor(segments: Readonly<Record<string, RuleShape>>) {
     this.#rules = segments;
@@ -54,19 +61,38 @@ export class SegmentTable {
     const kinds = new Set<AttributeKind>();
     const inner = compileNode(rule, this, kinds);
     this.#compiling.delete(id);
-    const index = this.#compiled.size;
+    const index = this.#slots++;
     // Memoized per request: segments are shared by many variants of many slots.
-    const test: RuleFn = (f) => {
-      const seen = f.segments[index];
-      if (seen !== undefined) return seen;
-      const r = inner(f);
-      f.segments[index] = r;
-      return r;
-    };
-    const entry = { index, test, kinds };
+    const entry = { index, test: memoized(index, inner), kinds };
     this.#compiled.set(id, entry);
     return entry;
   }
+
+  /**
+   * One memoized function for every occurrence of the same rule (same JSON) in the manifest.
+   * Segments are referred to by name, and names mean one thing within a manifest.
+   */
+  shared(rule: RuleShape, compile: (kinds: Set<AttributeKind>) => RuleFn, kinds: Set<AttributeKind>): RuleFn {
+    const key = JSON.stringify(rule);
+    let entry = this.#shared.get(key);
+    if (!entry) {
+      const own = new Set<AttributeKind>();
+      entry = { test: memoized(this.#slots++, compile(own)), kinds: own };
+      this.#shared.set(key, entry);
+    }
+    for (const k of entry.kinds) kinds.add(k);
+    return entry.test;
+  }
+}
+
+function memoized(index: number, inner: RuleFn): RuleFn {
+  return (f) => {
+    const seen = f.segments[index];
+    if (seen !== undefined) return seen;
+    const r = inner(f);
+    f.segments[index] = r;
+    return r;
+  };
 }
 
 const always: RuleFn = () => true;
@@ -88,6 +114,15 @@ export function compileRule(rule: RuleShape, segments: SegmentTable): CompiledRu
 }
 
 function compileNode(rule: RuleShape, segments: SegmentTable, kinds: Set<AttributeKind>): RuleFn {
+  // Composite rules and regular expressions are worth a memo slot; a plain comparison costs
+  // about what the memo's lookup does.
+  if ("all" in rule || "any" in rule || "not" in rule || ("matches" in rule && rule.matches !== undefined)) {
+    return segments.shared(rule, (own) => compileShape(rule, segments, own), kinds);
+  }
+  return compileShape(rule, segments, kinds);
+}
+
+function compileShape(rule: RuleShape, segments: SegmentTable, kinds: Set<AttributeKind>): RuleFn {
   if ("all" in rule) {
     const parts = rule.all.map((r) => compileNode(r, segments, kinds));
     if (parts.length === 0) return always;

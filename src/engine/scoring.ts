@@ -70,6 +70,22 @@ export function scoreVariant(
   return { priority: variant.priority, stated, inferred, recent, score };
 }
 
+/**
+ * The highest score a variant can reach for any visitor: its priority plus the whole fit
+ * (stated, inferred and recent at their maxima) when it has topics to fit.
+ *
+ * @example
+ * maxScore({ priority: 2, topics: ["yoga"] }); // 216
+ * maxScore({ priority: 2, topics: [] });       // 200
+ */
+export function maxScore(variant: { priority: number; topics: readonly string[] }): number {
+  const w = SCORE_WEIGHTS;
+  const fit = variant.topics.length > 0 ? 1 : 0;
+  // The same operations as scoreVariant's sum, in the same order: floating-point addition is
+  // monotonic, so no real score can round above this bound.
+  return w.priority * variant.priority + w.stated * fit + w.inferred * fit + w.recent * fit;
+}
+
 /** "score 112 = 100·1 + 10·1 + 5·0.4 + 1·0" */
 export function describeScore(p: ScoreParts): string {
   // Integers (the common case) skip the rounding: this runs for every outscored candidate.

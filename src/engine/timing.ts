@@ -28,6 +28,8 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
       month: "2-digit",
       day: "2-digit",
       hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
       weekday: "short",
     });
   } catch {
@@ -53,12 +55,41 @@ const UTC_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
  * localTime(Date.parse("2026-03-02T23:30:00Z"), "Europe/Berlin"); // { hour: 0, weekday: "tue", date: "2026-03-03" }
  */
 export function localTime(now: number, timeZone: string | undefined): LocalTime {
-  if (timeZone === undefined || timeZone === "UTC" || timeZone === "Etc/UTC") {
+  const zone = timeZone === undefined || timeZone === "Etc/UTC" ? "UTC" : timeZone;
+  // Every zone's offset today is a whole number of quarter hours, so local hour, weekday and
+  // date hold across each quarter hour of UTC: one Intl call per zone per quarter hour, not per request.
+  const quarter = Math.floor(now / QUARTER_MS);
+  const seen = LOCAL_TIMES.get(zone);
+  if (seen !== undefined && seen.quarter === quarter) return seen.local;
+  if (zone === "UTC") {
     // The common no-zone case without Intl at all.
     const d = new Date(now);
-    return { hour: d.getUTCHours(), weekday: UTC_DAYS[d.getUTCDay()] ?? "sun", date: d.toISOString().slice(0, 10) };
+    return remember(zone, quarter, { hour: d.getUTCHours(), weekday: UTC_DAYS[d.getUTCDay()] ?? "sun", date: d.toISOString().slice(0, 10) });
   }
+  const { local, minute, second } = formatLocal(zone, now);
+  const utc = new Date(now);
+  // An offset off the quarter hour (historic local mean times) is never reused.
+  if (second === utc.getUTCSeconds() && (minute - utc.getUTCMinutes()) % 15 === 0) return remember(zone, quarter, local);
+  return local;
+}
+
+const QUARTER_MS = 15 * 60_000;
+const LOCAL_TIMES = new Map<string, { quarter: number; local: LocalTime }>();
+
+function remember(zone: string, quarter: number, local: LocalTime): LocalTime {
+  if (!LOCAL_TIMES.has(zone) && LOCAL_TIMES.size >= MAX_FORMATTERS) {
+    const first = LOCAL_TIMES.keys().next();
+    if (!first.done) LOCAL_TIMES.delete(first.value);
+  }
+  // Shared by every request in the quarter hour: frozen.
+  LOCAL_TIMES.set(zone, { quarter, local: Object.freeze(local) });
+  return local;
+}
+
+function formatLocal(timeZone: string, now: number): { local: LocalTime; minute: number; second: number } {
   let hour = 0;
+  let minute = 0;
+  let second = 0;
   let weekday = "sun";
   let year = "";
   let month = "";
@@ -67,6 +98,12 @@ export function localTime(now: number, timeZone: string | undefined): LocalTime 
     switch (part.type) {
       case "hour":
         hour = Number(part.value) % 24;
+        break;
+      case "minute":
+        minute = Number(part.value);
+        break;
+      case "second":
+        second = Number(part.value);
         break;
       case "weekday":
         weekday = SHORT_DAYS[part.value] ?? "sun";
@@ -82,7 +119,7 @@ export function localTime(now: number, timeZone: string | undefined): LocalTime 
         break;
     }
   }
-  return { hour, weekday, date: `${year}-${month}-${day}` };
+  return { local: { hour, weekday, date: `${year}-${month}-${day}` }, minute, second };
 }
 
 /**
@@ -127,6 +164,23 @@ export type TimingVerdict =
   | { ok: false; reason: "schedule" | "daypart"; detail: string };
 
 const OK: TimingVerdict = { ok: true };
+
+/**
+ * `checkSchedule`'s verdict as a yes or no, with nothing worded (the pick's hot path).
+ *
+ * @example
+ * inSchedule(compileSchedule({ hours: [18, 23] }), now, () => localTime(now, "Europe/Berlin")); // false at 09:00 there
+ */
+export function inSchedule(s: CompiledSchedule, now: number, local: () => LocalTime): boolean {
+  if (s.start !== undefined && now < s.start) return false;
+  if (s.end !== undefined && now >= s.end) return false;
+  if (s.hours !== undefined || s.days !== undefined) {
+    const t = local();
+    if (s.days !== undefined && !s.days.has(t.weekday)) return false;
+    if (s.hours !== undefined && !inHours(t.hour, s.hours)) return false;
+  }
+  return true;
+}
 
 /**
  * Checks the absolute window first (cheap), then the local daypart (needs local time).

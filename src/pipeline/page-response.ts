@@ -18,7 +18,7 @@ import type { PageMeta } from "../rewrite/page-meta.ts";
 import type { RewriteOptions } from "../rewrite/slot-rewriter.ts";
 import type { RewriteReport, SlotRender } from "../rewrite/types.ts";
 import type { TemplateReport } from "../template/origin-cache.ts";
-import { renderPage, selectorsChanged } from "../template/render.ts";
+import { renderPage, selectorsChanged, templateBody } from "../template/render.ts";
 import { rebuildForSelectors } from "../template/admit.ts";
 import { templateStore, type TemplateEntry } from "../template/store.ts";
 import { slotSelectorsOf, type SlotSelectors } from "../rewrite/slot-selectors.ts";
@@ -70,18 +70,23 @@ export function pageResponse(p: PageOutput): Response {
   let ended = new Promise<void>((resolve) => (end = resolve));
   const reading: Pick<RewriteOptions, "pageMeta" | "report"> = { ...(meta ? { pageMeta: meta } : {}), ...(report ? { report } : {}) };
 
-  let body: ReadableStream | Blob | null = out.body;
+  // A template's page never asks for the served response's body (a stream made only to be
+  // cancelled): as it is, it is the template's own Blob; filled, it is spliced.
+  const served = p.did.served;
+  const originBody = () => out.body;
+  let body: ReadableStream | Blob | null = null;
   const selectors = p.selectors;
-  if (plan.body !== "as-is" && p.did.served && selectorsChanged(p.did.served, selectors)) p.staleTemplate?.(p.did.served);
+  if (plan.body !== "as-is" && served && selectorsChanged(served, selectors)) p.staleTemplate?.(served);
   if (plan.body === "as-is") {
+    body = served ? templateBody(served.template.bytes) : out.body;
     ended = Promise.resolve();
   } else if (plan.body === "read") {
     // The page meta and which slots it has, read on the way through; not a byte changes.
-    body = renderPage(out.body, contentType, new Map(), { checkMetaCharset: false, selectors, ...reading, onEnd: end, onError: rewriteFailed }, p.did.served);
+    body = renderPage(originBody, contentType, new Map(), { checkMetaCharset: false, selectors, ...reading, onEnd: end, onError: rewriteFailed }, p.did.served);
     headers.delete("content-length");
   } else {
     // From the template when one answered (spliced, no parsing), else streamed through the rewriter.
-    body = renderPage(out.body, contentType, p.renders, {
+    body = renderPage(originBody, contentType, p.renders, {
       checkMetaCharset: !/charset=/i.test(contentType),
       selectors,
       ...reading,

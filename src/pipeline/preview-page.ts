@@ -48,9 +48,14 @@ import { rendersOf } from "./renders.ts";
 export function previewRoute(c: Context<AppEnv>): Promise<Response | null> | null {
   const request = c.req.raw;
   if (request.method !== "GET") return null;
-  const url = new URL(request.url);
-  const param = url.searchParams.get(PREVIEW_PARAM);
-  if (param !== null) return enter(c, url, param);
+  // Asked of every page: the URL is parsed only when there is a query at all (a parameter's
+  // name may arrive percent-encoded, so no cheaper test than a parse is safe); the cookie
+  // parser looks for its name before parsing.
+  if (request.url.includes("?")) {
+    const url = new URL(request.url);
+    const param = url.searchParams.get(PREVIEW_PARAM);
+    if (param !== null) return enter(c, url, param);
+  }
   const cookie = readCookie(request, PREVIEW_COOKIE);
   if (!cookie) return null;
   return render(c, cookie).catch((err: unknown) => {

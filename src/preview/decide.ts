@@ -99,7 +99,8 @@ export function forceVariants(result: DecideResult, manifest: Manifest, spec: Pr
     if (wanted === undefined) return d;
     const slot = Object.hasOwn(manifest.slots, d.slot) ? manifest.slots[d.slot] : undefined;
     const variant = slot?.variants.find((x) => x.id === wanted);
-    if (!variant) return { ...d, reasons: [`forced variant ${wanted} is not in this version; the rules decided`, ...d.reasons] };
+    // `rejected` named: a decision's explanation may be a getter, which a spread does not copy.
+    if (!variant) return { ...d, reasons: [`forced variant ${wanted} is not in this version; the rules decided`, ...d.reasons], rejected: d.rejected };
     return {
       slot: d.slot,
       variant: variant.id,

@@ -28,7 +28,7 @@
  * @example
  * const { response, did } = await templateFetch(request, { config, now, waitUntil, originFetch, upstream: () => originRequest(request, target) });
  * timing.add("template", did.ms, did.state);
- * const body = renderPage(response.body, contentType, renders, opts, did.served);
+ * const body = renderPage(() => response.body, contentType, renders, opts, did.served);
  */
 import type { Config } from "../config/config.ts";
 import type { OriginFetch } from "../proxy/origin.ts";
@@ -64,6 +64,7 @@ export interface TemplateReport {
 }
 
 export interface TemplateAnswer {
+  /** The origin's response; for a template served (`did.served`), its status and headers only: see `servedBody`. */
   response: Response;
   did: TemplateReport;
 }
@@ -140,9 +141,11 @@ export async function templateFetch(request: Request, o: TemplateFetchOptions): 
 
 /** The page as the origin's shareable 200, rebuilt from the template (Age brought up to date). */
 function serve(t: TemplateRequest, entry: TemplateEntry, did: TemplateReport): TemplateAnswer {
-  const headers = new Headers(entry.headers as Array<[string, string]>);
-  headers.set("age", String(Math.floor(currentAge(entry.freshness, t.now))));
-  const response = new Response(templateBody(entry.template.bytes), { status: entry.status, statusText: entry.statusText, headers });
+  // No body: the page is spliced from the template's bytes, or served as them (`servedBody`);
+  // a body here would be one more stream made per request and never read. The stored pairs go
+  // straight into the Response (one Headers made, not a Headers then its copy).
+  const response = new Response(null, { status: entry.status, statusText: entry.statusText, headers: entry.headers as Array<[string, string]> });
+  response.headers.set("age", String(Math.floor(currentAge(entry.freshness, t.now))));
   return { response, did: { ...did, shareable: true, served: entry } };
 }
 
@@ -173,6 +176,18 @@ function consider(t: TemplateRequest, ms: number, sent: Request, res: Response, 
   const [visitor, copy] = res.body.tee();
   t.waitUntil(build(t, entryOf(t, res, policy), copy, res.headers.get("content-type") ?? ""));
   return { response: new Response(visitor, { status: res.status, statusText: res.statusText, headers: res.headers }), did: miss };
+}
+
+/**
+ * The response as a whole page: a served template's response gets the template's bytes as its
+ * body (a Blob made once per template); any other is returned as it is.
+ *
+ * @example
+ * return passThrough(servedBody(answer), config.originUrl, url);
+ */
+export function servedBody({ response, did }: TemplateAnswer): Response {
+  if (!did.served) return response;
+  return new Response(templateBody(did.served.template.bytes), { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /** A cold isolate asks the colo (within COLO_BUDGET_MS) before the origin. */

@@ -5,7 +5,7 @@
  * same bytes for the same decisions (test/workerd/template-equivalence.test.ts).
  *
  * @example
- * const body = renderPage(res.body, contentType, renders, { checkMetaCharset: true, report }, did.served);
+ * const body = renderPage(() => res.body, contentType, renders, { checkMetaCharset: true, report }, did.served);
  */
 import { rewriteSlots, type RewriteOptions, type SlotRender } from "../rewrite/slot-rewriter.ts";
 import { NO_SELECTORS, type SlotSelectors } from "../rewrite/slot-selectors.ts";
@@ -39,21 +39,26 @@ export function selectorsChanged(served: TemplateEntry, selectors: SlotSelectors
 }
 
 /**
- * `served`: the template the page came from (then `body` is its own bytes and is not read),
- * or null: `body` is the origin's, streamed through the rewriter. A template built with other
- * slots by selector than `opts.selectors` (the content changed them since) is not spliced:
- * its bytes, the origin's page, stream through the rewriter (see `selectorsChanged`).
+ * `served`: the template the page came from (then `body` is not asked for: the page is spliced
+ * from the template's own bytes), or null: `body()`, the origin's, streamed through the
+ * rewriter. A template built with other slots by selector than `opts.selectors` (the content
+ * changed them since) is not spliced: its bytes, the origin's page, stream through the rewriter
+ * (see `selectorsChanged`).
  */
 export function renderPage(
-  body: ReadableStream | null,
+  body: () => ReadableStream | null,
   contentType: string,
   renders: ReadonlyMap<string, SlotRender>,
   opts: RewriteOptions,
   served: TemplateEntry | null,
 ): ReadableStream | Blob | null {
-  if (!served || selectorsChanged(served, opts.selectors)) return rewriteSlots(new Response(body, { headers: { "content-type": contentType } }), renders, opts).body;
-  // The template's bytes are the body: the synthetic response's own body is not read.
-  void body?.cancel().catch(() => {});
+  if (!served || selectorsChanged(served, opts.selectors)) {
+    // A template's body is a Blob made once; its stream is only made here, when it is read.
+    const source = served ? templateBody(served.template.bytes) : body();
+    return rewriteSlots(new Response(source, { headers: { "content-type": contentType } }), renders, opts).body;
+  }
+  // The template's bytes are the body; the served response's own (a Blob of the same bytes,
+  // never streamed) is left unread: asking for it would make a stream only to cancel it.
   const parts = spliceParts(served.template, renders, opts);
   // The page unchanged is the template's own (cached) body; else one copy of the pieces.
   return parts.length === 1 && parts[0] === served.template.bytes ? templateBody(served.template.bytes) : new Blob(parts);

@@ -85,6 +85,18 @@ describe("templates are built and used", () => {
     expect(hit.res.headers.get("age")).toMatch(/^\d+$/);
   });
 
+  it("a request that cannot become a page (a prefetch of the URL as JSON, an image) still gets the whole page from the template", async () => {
+    const origin = fixtureOrigin({ "/not-a-page": () => html(page("not-a-page"), PUBLIC) });
+    await warm(origin.fetch, "/not-a-page");
+    const asJson = await call(origin.fetch, "/not-a-page", { headers: { ...ANON, accept: "application/json" } });
+    const asImage = await call(origin.fetch, "/not-a-page", { headers: { ...ANON, "sec-fetch-dest": "image" } });
+    expect(origin.seen).toHaveLength(2);
+    expect(timingOf(asJson.res) ?? "hit").toBe("hit");
+    expect(asJson.res.status).toBe(200);
+    expect(asJson.body).toBe(page("not-a-page"));
+    expect(asImage.body).toBe(page("not-a-page"));
+  });
+
   it("two visitors with different profiles never receive each other's slots through one template", async () => {
     const origin = fixtureOrigin({ "/shared": () => html(page("shared"), PUBLIC) });
     await warm(origin.fetch, "/shared");

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { renderConfig, type BindingSpec, type ModuleSpec } from "../../../bench/lib/capnp.ts";
 import type { RepoConfig } from "../../../bench/lib/repo-config.ts";
-import { edgeConfig, FORWARD_MODULE, forwarded, objectsConfig, OBJECTS_CAPNP_HOST, referenceConfig, repoBindings } from "../../../bench/lib/topology.ts";
+import { edgeConfig, FORWARD_MODULE, forwarded, objectsConfig, OBJECTS_CAPNP_HOST, RATE_LIMIT_MODULE, referenceConfig, repoBindings } from "../../../bench/lib/topology.ts";
 
 const cfg: RepoConfig = {
   compatibility_date: "2026-10-01",
@@ -41,6 +41,29 @@ describe("repoBindings", () => {
     ]);
     expect(r.warnings.join("\n")).toMatch(/ELSEWHERE points at another script/);
     expect(r.warnings.join("\n")).toMatch(/d1_databases/);
+  });
+});
+
+describe("rate limits", () => {
+  // Without NEW_VISITORS the worker issues no visitor id at all: no anonymous or returning visitor to measure.
+  const limited = { ...inputs, cfg: { ...cfg, ratelimits: [{ name: "NEW_VISITORS" }] } };
+
+  it("binds each rate limit to a stand-in that always allows, in both processes, with its module", () => {
+    const binding = { name: "NEW_VISITORS", wrapped: { moduleName: RATE_LIMIT_MODULE, innerBindings: [] } };
+    expect(repoBindings(limited).bindings).toContainEqual(binding);
+    expect(repoBindings(limited).warnings.join("\n")).not.toMatch(/ratelimits/);
+    const module = { name: RATE_LIMIT_MODULE, path: "/repo/bench/workers/rate-limit-open.js", internal: true };
+    const edge = edgeConfig({ ...limited, modules: bundle, dir: "/run/p13n", linkPort: 4002 }).spec;
+    expect(edge.extensions).toContainEqual(module);
+    const objects = objectsConfig({ ...limited, modules: bundle, dir: "/run/objects", storageDir: "/shm/do" }).spec;
+    expect(objects.extensions).toEqual([module]);
+    expect(renderConfig(edge)).toContain(`(name = "NEW_VISITORS", wrapped = (moduleName = "${RATE_LIMIT_MODULE}", innerBindings = []))`);
+  });
+
+  it("the stand-in says yes to every call", async () => {
+    const { default: open } = (await import("../../../bench/workers/rate-limit-open.js")) as { default: () => { limit(o: { key: string }): Promise<{ success: boolean }> } };
+    const limiter = open();
+    for (let i = 0; i < 50; i++) expect(await limiter.limit({ key: "ip:unknown" })).toEqual({ success: true });
   });
 });
 

@@ -100,3 +100,33 @@ describe("timing through decide()", () => {
     expect(at(["spring"], "2026-03-31T00:00:00Z").rejected).toEqual({ "spring-sale": ["schedule", "ended 2026-03-31T00:00:00.000Z"] });
   });
 });
+
+describe("localTime reuse within a quarter hour", () => {
+  // Reference: a fresh Intl formatter per call, never cached.
+  const reference = (now: number, timeZone: string) => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", weekday: "short" })
+        .formatToParts(now)
+        .map((p) => [p.type, p.value]),
+    );
+    return { hour: Number(parts.hour) % 24, weekday: parts.weekday!.toLowerCase(), date: `${parts.year}-${parts.month}-${parts.day}` };
+  };
+
+  it("agrees with a fresh formatter minute by minute, across midnight, a DST change and :30/:45 offsets", () => {
+    // 2026-03-29 is the EU's spring change; Kolkata is +5:30, Kathmandu +5:45, Chatham +12:45/+13:45.
+    const zones = ["Europe/Berlin", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Chatham", "America/St_Johns", "UTC"];
+    const start = Date.parse("2026-03-28T22:00:00Z");
+    for (let t = start; t < start + 30 * 3_600_000; t += 7 * 60_000 + 13_000) {
+      for (const zone of zones) expect(localTime(t, zone), `${zone} at ${new Date(t).toISOString()}`).toEqual(reference(t, zone));
+    }
+  });
+
+  it("a date whose zone offset was off the quarter hour (Monrovia, 1970) is still exact", () => {
+    // Monrovia kept -0:44:30 until 1972: 23:31:00Z is 22:46:30 there, 23:44:40Z (the same UTC quarter) is 23:00:10.
+    const t = Date.parse("1970-06-01T23:31:00Z");
+    const later = Date.parse("1970-06-01T23:44:40Z");
+    expect(localTime(t, "Africa/Monrovia")).toEqual(reference(t, "Africa/Monrovia"));
+    expect(localTime(later, "Africa/Monrovia")).toEqual(reference(later, "Africa/Monrovia"));
+    expect(localTime(later, "Africa/Monrovia").hour).toBe(23);
+  });
+});
