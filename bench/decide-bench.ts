@@ -179,7 +179,7 @@ export function benchPopulation(manifest: Manifest, n = POPULATION): DecideInput
             lastVisitAt: NOW - r() * 40 * 86_400_000,
             interests,
             recentViews,
-            cart: r() < 0.4 ? { items: 1 + Math.floor(r() * 4), value: r() * 200, abandoned: r() < 0.5 } : undefined,
+            cart: r() < 0.4 ? { count: 1 + Math.floor(r() * 4), items: [], value: r() * 200, abandoned: r() < 0.5 } : undefined,
             conversions: Math.floor(r() * 3),
             lastConversionAt: r() < 0.3 ? NOW - r() * 72 * 3_600_000 : undefined,
             openServiceCase: r() < 0.05,

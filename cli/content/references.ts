@@ -17,14 +17,21 @@ export interface ReferenceIssue extends SchemaIssue {
 }
 
 export function checkReferences(m: Manifest): ReferenceIssue[] {
-  return validateManifest(m).map((i) => ({
+  return validateManifest(m).map((i) => referenceIssue(i, m));
+}
+
+/** One engine issue, with how to fix it and, for a placeholder, where in the fragment. */
+export function referenceIssue(i: ManifestIssue, m: Manifest): ReferenceIssue {
+  return {
     severity: i.severity,
     path: i.path,
     // Arm entries name a slot by their key: point at the key.
     onKey: i.code === "arm-slot" || i.code === "unreachable",
     message: i.message,
     fix: fixFor(i, m),
-  }));
+    ...(i.offset !== undefined ? { offset: i.offset } : {}),
+    ...(i.placeholder !== undefined ? { field: i.placeholder } : {}),
+  };
 }
 
 function fixFor(i: ManifestIssue, m: Manifest): string {
@@ -70,6 +77,10 @@ function fixFor(i: ManifestIssue, m: Manifest): string {
       return "add 'goal: <name>' to the experiment (the conversion goal it is judged on)";
     case "unreachable":
       return "add the variant to an arm in experiments.yaml, or remove 'experimentOnly'";
+    case "placeholder":
+      return i.severity === "warning"
+        ? 'add a default text: {{name | default: "…"}}'
+        : "see README \"Placeholders\": names are listed by `p13n attributes`; a placeholder may stand in text or in alt, title, placeholder, value, label and aria-label values";
     case "selector":
       return "make the selector name one element of its own (its id, a class only it has, or its place), or merge the two slots";
     default:

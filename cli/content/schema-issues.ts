@@ -18,6 +18,9 @@ export interface SchemaIssue {
   onKey: boolean;
   message: string;
   fix: string;
+  /** In an HTML fragment: the offset of the problem in it, and what to name as the field (a placeholder as written). */
+  offset?: number;
+  field?: string;
 }
 
 type AnyIssue = v.BaseIssue<unknown>;

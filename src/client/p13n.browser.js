@@ -1,4 +1,4 @@
-/*! p13n-edge client: viewable impressions, clicks in slots, goals, window.p13n.track. No dependencies. */
+/*! p13n-edge client: viewable impressions, clicks in slots, goals, cart events, window.p13n.track. No dependencies. */
 (function () {
   "use strict";
   var w = window, d = document, n = navigator;
@@ -120,14 +120,24 @@
     for (var _ in p) { e.props = p; break; }
     push(e, true);
   };
+  // The Worker bounds each field again (README "The cart"); longer text is cut here, not refused there.
+  var CART_TEXT = { sku: 64, name: 120, image: 512, category: 64 };
   api.cart = function (action, item) {
     var e = { type: "cart", action: action };
     item = item || {};
-    if (typeof item.sku === "string" && item.sku) e.sku = item.sku.slice(0, 64);
+    for (var k in CART_TEXT) if (typeof item[k] === "string" && item[k].trim()) e[k] = item[k].trim().slice(0, CART_TEXT[k]);
     if (typeof item.qty === "number" && item.qty >= 1) e.qty = Math.min(1000, Math.floor(item.qty));
     if (typeof item.price === "number" && isFinite(item.price) && item.price >= 0) e.price = item.price;
     push(e, true);
   };
+  // Declarative: data-p13n-cart="add|remove|clear|checkout" with data-p13n-sku, -name, -price, -qty, -image, -category.
+  function cartFrom(el) {
+    var item = {};
+    for (var k in CART_TEXT) item[k] = el.getAttribute("data-p13n-" + k);
+    item.price = parseFloat(el.getAttribute("data-p13n-price"));
+    item.qty = parseInt(el.getAttribute("data-p13n-qty"), 10);
+    api.cart(el.getAttribute("data-p13n-cart"), item);
+  }
   api.serviceCase = function (open) {
     push({ type: "service_case", open: !!open }, true);
   };
@@ -142,7 +152,11 @@
     flush();
   };
 
-  // Clicks inside slots, and declarative goals (forms count on submit, not on a click inside).
+  // Clicks inside slots, and declarative goals and cart events (forms count on submit, not on a click inside).
+  function marked(t, name) {
+    var el = t && t.closest ? t.closest("[" + name + "]") : null;
+    return el && el.tagName !== "FORM" ? el : null;
+  }
   d.addEventListener("click", function (ev) {
     var t = ev.target;
     var s = slotOf(t);
@@ -150,13 +164,17 @@
       s.type = "click";
       push(s, true);
     }
-    var goal = t && t.closest ? t.closest("[data-p13n-goal]") : null;
-    if (goal && goal.tagName !== "FORM") api.track(goal.getAttribute("data-p13n-goal"));
+    var goal = marked(t, "data-p13n-goal");
+    if (goal) api.track(goal.getAttribute("data-p13n-goal"));
+    var cart = marked(t, "data-p13n-cart");
+    if (cart) cartFrom(cart);
   }, true);
   d.addEventListener("submit", function (ev) {
     var f = ev.target;
-    var goal = f && f.getAttribute ? f.getAttribute("data-p13n-goal") : null;
+    if (!f || !f.getAttribute) return;
+    var goal = f.getAttribute("data-p13n-goal");
     if (goal) api.track(goal);
+    if (f.getAttribute("data-p13n-cart")) cartFrom(f);
   }, true);
 
   // Viewable impressions: at least half of the slot on screen for a second (the IAB's measure).

@@ -8,7 +8,11 @@
  * clientScriptTag("r4nd0m"); // '<script src="/__p13n/client.js?v=1a2b3c4d" defer nonce="r4nd0m"></script>'
  * clientScriptTag(null, "lx9k2p!hero-test~bold~…"); // '… defer data-p13n-x="lx9k2p!hero-test~bold~…"></script>'
  */
-import SCRIPT from "./p13n.browser.js";
+import SOURCE from "./p13n.browser.js";
+import { compactScript } from "./compact.ts";
+
+/** What is served: the source without its comment lines and indentation (computed once per isolate). */
+const SCRIPT = compactScript(SOURCE);
 
 /** FNV-1a over the script text: a cache key, not a security measure. */
 function fnv1a(text: string): string {

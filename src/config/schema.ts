@@ -96,7 +96,8 @@ export const EnvSchema = v.object({
   // Visitor memory (src/visitor/).
   RETENTION_DAYS: numberVar(30, 1, 730),
   INTEREST_HALF_LIFE_DAYS: numberVar(7, 1, 365),
-  CART_ABANDON_MINUTES: numberVar(30, 1, 10_080),
+  // 0: a cart with items counts as abandoned at once (demos and the story test).
+  CART_ABANDON_MINUTES: numberVar(30, 0, 10_080),
   BEACON_RATE_PER_MIN: numberVar(120, 60, 6_000),
   STATE_WRITE_BUDGET_MS: numberVar(2_000, 10, 30_000),
   // Experiment results: the largest value one event may add (a conversion's value, a cart price); more is capped.

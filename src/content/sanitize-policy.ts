@@ -53,6 +53,12 @@ export const GLOBAL_PREFIXES: readonly string[] = ["aria-", "data-"];
 /** The middleware's own markup: a fragment must not declare slots or fake decisions. */
 export const RESERVED_PREFIX = "data-p13n-";
 
+/**
+ * The one reserved attribute a fragment may carry: a declared goal on its own form or button
+ * (a variant's sign-up form must count as the page's does), its value a goal name.
+ */
+export const FRAGMENT_GOAL = { name: "data-p13n-goal", value: /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/ } as const;
+
 /** Per-element attributes. */
 export const ELEMENT_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   a: ["href", "target", "rel", "hreflang", "type", "download", "referrerpolicy"],

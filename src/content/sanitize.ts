@@ -21,6 +21,7 @@ import {
   DATA_IMAGE,
   DROPPED_WITH_CONTENT,
   ELEMENT_ATTRIBUTES,
+  FRAGMENT_GOAL,
   GLOBAL_ATTRIBUTES,
   GLOBAL_PREFIXES,
   IMAGE_SOURCES,
@@ -143,8 +144,12 @@ function attributes(element: string, attribs: Record<string, string>, svg: boole
       report(name, `${name} removed from <${element}>: event handlers are scripts`);
       continue;
     }
+    if (name === FRAGMENT_GOAL.name && FRAGMENT_GOAL.value.test(value)) {
+      s += ` ${name}="${escapeAttribute(value)}"`;
+      continue;
+    }
     if (name.startsWith(RESERVED_PREFIX)) {
-      report(name, `${name} removed from <${element}>: data-p13n-* attributes belong to the middleware`);
+      report(name, `${name} removed from <${element}>: data-p13n-* attributes belong to the middleware (data-p13n-goal excepted, with a goal name)`);
       continue;
     }
     const allowed =

@@ -146,13 +146,17 @@ const FIXED: Record<string, [Omit<AttributeDef, "name">, Getter]> = {
     { kind: "behaviour", type: "number", description: "days (fractional) since the previous visit" },
     (f) => (f.snapshot?.lastVisitAt === undefined ? undefined : (f.now - f.snapshot.lastVisitAt) / DAY_MS),
   ],
-  "visitor.cart.items": [{ kind: "behaviour", type: "number", description: "items in the cart (0 without a cart)" }, (f) => (f.snapshot ? (f.snapshot.cart?.items ?? 0) : undefined)],
+  "visitor.cart.items": [{ kind: "behaviour", type: "number", description: "items in the cart (0 without a cart)" }, (f) => (f.snapshot ? (f.snapshot.cart?.count ?? 0) : undefined)],
   "visitor.cart.value": [{ kind: "behaviour", type: "number", description: "cart value" }, (f) => f.snapshot?.cart?.value],
   "visitor.cart.abandoned": [
     { kind: "behaviour", type: "boolean", description: "the cart was left without checkout" },
     (f) => (f.snapshot ? (f.snapshot.cart?.abandoned ?? false) : undefined),
   ],
   "visitor.cart.skus": [{ kind: "behaviour", type: "string[]", description: "SKUs in the cart" }, (f) => f.snapshot?.cart?.skus],
+  "visitor.cart.categories": [
+    { kind: "behaviour", type: "string[]", description: "categories of the cart's items (the add event's category, else its page's), e.g. running-shoes" },
+    (f) => f.snapshot?.cart?.categories,
+  ],
   "visitor.conversions": [{ kind: "behaviour", type: "number", description: "conversions on record" }, (f) => (f.snapshot ? (f.snapshot.conversions ?? 0) : undefined)],
   "visitor.hoursSinceConversion": [
     { kind: "behaviour", type: "number", description: "hours since the last conversion (absent when none)" },

@@ -7,6 +7,7 @@ import type { Experiment, Manifest, Variant } from "./types.ts";
 import { compileRule, SegmentTable, type CompiledRule } from "./rule-compiler.ts";
 import { compileSchedule, type CompiledSchedule } from "./timing.ts";
 import { describeRule } from "./explain.ts";
+import { compileTemplate, type CompiledTemplate } from "./placeholders.ts";
 import { maxScore } from "./scoring.ts";
 
 export interface CompiledVariant {
@@ -17,6 +18,11 @@ export interface CompiledVariant {
   readonly suppress: CompiledRule | undefined;
   readonly suppressText: string | undefined;
   readonly schedule: CompiledSchedule | undefined;
+  /**
+   * The fragment split at its placeholders, filled per visitor at decision time; undefined when it
+   * has none. A variant with one is per-visitor HTML: never cache its filled fragment across visitors.
+   */
+  readonly template: CompiledTemplate | undefined;
 }
 
 export interface CompiledExperiment {
@@ -97,6 +103,7 @@ function build(manifest: Manifest): CompiledManifest {
       suppress: v.suppressWhen ? compileRule(v.suppressWhen, segments) : undefined,
       suppressText: v.suppressWhen ? describeRule(v.suppressWhen) : undefined,
       schedule: v.schedule ? compileSchedule(v.schedule) : undefined,
+      template: compileTemplate(v.html),
     }));
     const byId = new Map<string, CompiledVariant>();
     // First definition wins on duplicate ids (validation reports duplicates).

@@ -12,7 +12,8 @@
  * 5. each slot: an experiment's arm decides it (control and holdout keep the default);
  *    otherwise every variant passes its gates (experiment-only, timing, audience + consent,
  *    suppression, cap), "fewer promotions" defers promotional ones, and the best score wins;
- *    nothing eligible → the origin's default content (variant null).
+ *    nothing eligible → the origin's default content (variant null). The chosen fragment's
+ *    placeholders are filled from the same facts (placeholders.ts), so every renderer gets final HTML.
  *
  * Step 5 by score runs twice over, once fast, once in full: the pick (`pickByScore`) walks the
  * slot's candidates best priority first and stops as soon as no later one can outscore the best
@@ -22,11 +23,12 @@
  * Both pick the same variant (test/node/engine/fast-pick.test.ts).
  */
 import type { Decision, DecideInput, DecideResult, ExperimentAssignment, Prefs, Rejection } from "./types.ts";
-import { makeFacts } from "./attributes.ts";
+import { makeFacts, type Facts } from "./attributes.ts";
 import { compileManifest, type CompiledManifest, type CompiledSlot, type CompiledVariant } from "./compile.ts";
 import { assignExperiment, inGlobalHoldout, type ExperimentOutcome } from "./experiments.ts";
 import { audienceGate, capGate, passesGates, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
 import { describeScore, scoreVariant, type ScoreParts } from "./scoring.ts";
+import { fillTemplate } from "./placeholders.ts";
 import type { Ranked } from "./compile.ts";
 
 export { SCORING_FORMULA } from "./scoring.ts";
@@ -63,10 +65,7 @@ function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
   const m = compileManifest(input.manifest);
 
   // 2. Consent: the caller's policy, never against a signed profile that says no.
-  const personalize = input.consent.personalize && input.profile?.consent?.personalize !== false;
-  const prefs = statedPrefs(input.profile?.prefs, input.statedPrefs);
-  // Every gate, rule and score below reads these facts, filtered by consent in this one place.
-  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, prefs, personalize });
+  const { facts, personalize, prefs } = factsOf(input);
   const ctx: GateContext = {
     facts,
     personalize,
@@ -103,6 +102,28 @@ function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
     decisions.push(claim ? decideByExperiment(slot, claim, ctx) : byScore(slot, ctx, notes(slot, claims.notes), input.unitId !== null));
   }
   return { decisions, holdout: false, manifestVersion };
+}
+
+/** Every gate, rule, score and placeholder reads these facts, filtered by consent in this one place. */
+function factsOf(input: DecideInput): { facts: Facts; personalize: boolean; prefs: Prefs | undefined } {
+  const personalize = input.consent.personalize && input.profile?.consent?.personalize !== false;
+  const prefs = statedPrefs(input.profile?.prefs, input.statedPrefs);
+  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, prefs, personalize });
+  return { facts, personalize, prefs };
+}
+
+/**
+ * One variant's HTML for this input's visitor, its placeholders filled from the same
+ * consent-filtered facts `decide` uses (for a variant chosen outside the rules: a preview's
+ * forced variant). Undefined when the slot or variant is not in the manifest.
+ *
+ * @example
+ * variantHtml(input, "hero", "cart-reminder"); // { html: "<h1>Your Aero Leggings …</h1>", filled: true }
+ */
+export function variantHtml(input: DecideInput, slotId: string, variantId: string): { html: string; filled?: true } | undefined {
+  const cv = compileManifest(input.manifest).slots.get(slotId)?.byId.get(variantId);
+  if (!cv) return undefined;
+  return cv.template ? { html: fillTemplate(cv.template, factsOf(input).facts), filled: true } : { html: cv.v.html };
 }
 
 /**
@@ -183,7 +204,7 @@ function decideByExperiment(slot: CompiledSlot, claim: Entered, ctx: GateContext
     rejected.push({ variant: cv.v.id, reason: gate.reason, detail: gate.detail });
     return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail}: variant ${cv.v.id} ${gate.reason} (${gate.detail}); default content`], rejected };
   }
-  return { slot: slot.id, variant: cv.v.id, html: cv.v.html, experiment, reasons: [claim.detail], rejected };
+  return { slot: slot.id, variant: cv.v.id, ...fragment(cv, ctx), experiment, reasons: [claim.detail], rejected };
 }
 
 type GateFn = (cv: CompiledVariant, ctx: GateContext) => { ok: true } | { ok: false; reason: Rejection["reason"]; detail: string };
@@ -206,7 +227,11 @@ function pickByScore(slot: CompiledSlot, ctx: GateContext, preamble: string[], h
   if (ctx.fewer && best === undefined) best = pick(slot.rankedPromo, ctx);
   const why: Why = { slot, ctx, preamble, hasUnit };
   if (best === undefined) return new ExplainedLater(slot.id, null, null, undefined, why);
-  return new ExplainedLater(slot.id, best.cv.v.id, best.cv.v.html, best.score, why);
+  // The fast pick hands renderers final HTML too: the placeholders filled, as decideByScore does.
+  const chosen = fragment(best.cv, ctx);
+  const d = new ExplainedLater(slot.id, best.cv.v.id, chosen.html, best.score, why);
+  if (chosen.filled) d.filled = true;
+  return d;
 }
 
 /**
@@ -254,6 +279,7 @@ class ExplainedLater implements Decision {
   variant: string | null;
   html: string | null;
   declare score?: number;
+  declare filled?: true;
   #why: Why | undefined;
   #reasons: string[] | undefined;
   #rejected: Rejection[] | undefined;
@@ -293,6 +319,7 @@ class ExplainedLater implements Decision {
   toJSON(): Decision {
     const out: Decision = { slot: this.slot, variant: this.variant, html: this.html, reasons: this.reasons, rejected: this.rejected };
     if (this.score !== undefined) out.score = this.score;
+    if (this.filled) out.filled = true;
     return out;
   }
 }
@@ -360,5 +387,10 @@ function decideByScore(slot: CompiledSlot, ctx: GateContext, preamble: string[],
   reasons.push(best.audienceText ? `audience matched: ${best.audienceText}` : "no audience rule: eligible for everyone");
   if (best.v.promotional && ctx.fewer) reasons.push("promotional, shown because nothing else is eligible (fewer promotions)");
   reasons.push(describeScore(bestParts));
-  return { slot: slot.id, variant: best.v.id, html: best.v.html, reasons, rejected, score: bestParts.score };
+  return { slot: slot.id, variant: best.v.id, ...fragment(best, ctx), reasons, rejected, score: bestParts.score };
+}
+
+/** The chosen variant's HTML, its placeholders filled from the same consent-filtered facts the gates read. */
+function fragment(cv: CompiledVariant, ctx: GateContext): { html: string; filled?: true } {
+  return cv.template ? { html: fillTemplate(cv.template, ctx.facts), filled: true } : { html: cv.v.html };
 }

@@ -67,7 +67,7 @@ export interface VisitorSnapshot {
   recentViews?: Record<string, number>;
   /** Inferred interest per topic, already decayed to `now`, 0..1 scaled. */
   interests?: Record<string, number>;
-  cart?: { items: number; value?: number; updatedAt?: number; abandoned?: boolean; skus?: string[] };
+  cart?: CartSnapshot;
   conversions?: number;
   lastConversionAt?: number;
   openServiceCase?: boolean;
@@ -77,6 +77,34 @@ export interface VisitorSnapshot {
   subscription?: { plan?: string; status: string };
   /** Impressions per variant key `slot/variant` and per campaign `campaign:<id>`, with timestamps (epoch ms). */
   impressions?: Record<string, number[]>;
+}
+
+/**
+ * One cart line as the events that added it described it (the beacon's cart fields, bounded
+ * there: README "The cart").
+ */
+export interface CartItem {
+  sku: string;
+  qty: number;
+  price?: number;
+  name?: string;
+  /** An http(s) or root-relative URL; never written into a page by a placeholder. */
+  image?: string;
+  category?: string;
+}
+
+/** The visitor's cart as the engine sees it. */
+export interface CartSnapshot {
+  /** Items in the cart: the lines' quantities added up (`visitor.cart.items`). */
+  count: number;
+  /** The most recently added lines first, at most MAX_SNAPSHOT_CART_ITEMS of them (`cart.items.<n>` placeholders). */
+  items: CartItem[];
+  value?: number;
+  updatedAt?: number;
+  abandoned?: boolean;
+  /** Every line's SKU and (distinct) category, most recently added first (`visitor.cart.skus`, `visitor.cart.categories`). */
+  skus?: string[];
+  categories?: string[];
 }
 
 /** What the visitor allowed. Absent fields mean "not said": the policy decides. */
@@ -136,8 +164,10 @@ export interface Decision {
   slot: string;
   /** Chosen variant id, or null: keep the origin's default content. */
   variant: string | null;
-  /** HTML to put in the slot (null with a null variant). */
+  /** HTML to put in the slot (null with a null variant), its placeholders filled for this visitor. */
   html: string | null;
+  /** The html was filled from this visitor's facts (placeholders): never reuse it for another visitor. */
+  filled?: true;
   experiment?: ExperimentAssignment;
   /** Why the chosen one won, in plain words, most important first. */
   reasons: string[];

@@ -1,18 +1,24 @@
 /**
  * Publish-time checks of a schema-valid manifest that the schema alone cannot make:
  * rules (attributes, segments, depth, types), references between slots, variants and
- * experiments, schedules and caps. Each issue carries a JSON path into the manifest so
+ * experiments, schedules and caps, and fragments' placeholders (what they name, where they stand). Each issue carries a JSON path into the manifest so
  * the CLI can name file, line and field.
  */
 import type { Experiment, Manifest, Variant } from "./types.ts";
 import { validateRule, type RuleIssue } from "./rule-validator.ts";
+import { ATTRIBUTES } from "./attributes.ts";
+import { closest } from "./did-you-mean.ts";
+import { placeholderIssues, placeholderNames } from "./placeholders.ts";
 
 export interface ManifestIssue {
-  code: RuleIssue["code"] | "duplicate-id" | "schedule" | "cap" | "unknown-slot" | "unknown-variant" | "arm-slot" | "weights" | "experiment-overlap" | "unreachable" | "goal" | "selector";
+  code: RuleIssue["code"] | "duplicate-id" | "schedule" | "cap" | "unknown-slot" | "unknown-variant" | "arm-slot" | "weights" | "experiment-overlap" | "unreachable" | "goal" | "placeholder" | "selector";
   /** Errors block publishing; warnings are shown. */
   severity: "error" | "warning";
   path: (string | number)[];
   message: string;
+  /** A placeholder problem: where in the fragment (`path` ends in "html"), and the placeholder as written. */
+  offset?: number;
+  placeholder?: string;
 }
 
 /**
@@ -43,6 +49,7 @@ export function validateManifest(manifest: Manifest): ManifestIssue[] {
       if (seen.has(v.id)) issues.push({ code: "duplicate-id", severity: "error", path: [...path, "id"], message: `variant id '${v.id}' appears twice in slot ${slotId}` });
       seen.add(v.id);
       checkVariant(v, path, rule, issues);
+      issues.push(...fragmentIssues(v.html, [...path, "html"]));
       if (v.experimentOnly && !armTargets.has(`${slotId}/${v.id}`)) {
         issues.push({ code: "unreachable", severity: "warning", path: [...path, "experimentOnly"], message: `experiment-only variant ${v.id} is in no running experiment's arm: never shown` });
       }
@@ -65,6 +72,38 @@ export function validateManifest(manifest: Manifest): ManifestIssue[] {
 }
 
 type Path = (string | number)[];
+
+const PLACEHOLDER_NAMES = placeholderNames(ATTRIBUTES.map((a) => a.name));
+
+/** A fragment's placeholder problems (placeholders.ts), at its path in the manifest. */
+function fragmentIssues(html: string, path: Path): ManifestIssue[] {
+  return placeholderIssues(html, (name) => closest(name, PLACEHOLDER_NAMES)).map((i) => ({
+    code: "placeholder",
+    severity: i.severity,
+    path,
+    message: i.message,
+    offset: i.offset,
+    placeholder: i.placeholder,
+  }));
+}
+
+/**
+ * Placeholder errors only, of every fragment: what publishing checks again on the fragments
+ * as the sanitizer rewrote them (what is stored is what is filled).
+ *
+ * @example
+ * placeholderErrors(sanitizedManifest); // [] when every placeholder may be filled where it stands
+ */
+export function placeholderErrors(manifest: Pick<Manifest, "slots">): ManifestIssue[] {
+  const out: ManifestIssue[] = [];
+  for (const [slotId, slot] of Object.entries(manifest.slots)) {
+    slot.variants.forEach((v, i) => {
+      for (const issue of fragmentIssues(v.html, ["slots", slotId, "variants", i, "html"])) if (issue.severity === "error") out.push(issue);
+    });
+  }
+  return out;
+}
+
 type RuleCheck = (r: Parameters<typeof validateRule>[0], path: Path) => void;
 
 /** A variant's rules, schedule and cap. */

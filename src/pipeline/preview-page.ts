@@ -127,7 +127,7 @@ async function previewDecision(c: Context<AppEnv>, preview: VerifiedPreview, tim
   );
   const manifest: Manifest | null = inputs.manifest.manifest;
   if (!inputs.input || !manifest) return { manifest, renders: new Map<string, SlotRender>(), explain: null, overlay: "" };
-  const result = forceVariants(decide(inputs.input), manifest, spec);
+  const result = forceVariants(decide(inputs.input), inputs.input, spec);
   const overlay = overlayHtml(result, spec, { exp: preview.exp, version: manifest.version });
   return { manifest, renders: rendersOf(result), explain: summarize(result), overlay };
 }

@@ -14,6 +14,7 @@ export function rendersOf(result: DecideResult): Map<string, SlotRender> {
     if (d.variant === null || d.html === null) continue;
     const render: SlotRender = { variant: d.variant, html: d.html };
     if (d.experiment) render.experiment = `${d.experiment.id}:${d.experiment.arm}`;
+    if (d.filled) render.filled = true;
     renders.set(d.slot, render);
   }
   return renders;

@@ -7,9 +7,10 @@
  * browsing taught.
  *
  * @example
- * const result = forceVariants(decide(inputs.input), manifest, spec);
+ * const result = forceVariants(decide(inputs.input), inputs.input, spec);
  */
-import type { DecideResult, Decision, Manifest, Profile, RequestContext } from "../engine/types.ts";
+import { variantHtml } from "../engine/decide.ts";
+import type { DecideInput, DecideResult, Decision, Profile, RequestContext } from "../engine/types.ts";
 import type { Identity } from "../identity/resolve.ts";
 import { SAFE_POLICY } from "../privacy/policy.ts";
 import type { PreviewSpec } from "./token.ts";
@@ -90,23 +91,22 @@ export function previewIdentity(spec: PreviewSpec, at: number): Identity {
  * The rules' decisions with the link's forced variants laid over them.
  *
  * @example
- * forceVariants(result, manifest, { variants: { hero: "sale" } });
+ * forceVariants(result, input, { variants: { hero: "sale" } });
  */
-export function forceVariants(result: DecideResult, manifest: Manifest, spec: PreviewSpec): DecideResult {
+export function forceVariants(result: DecideResult, input: DecideInput, spec: PreviewSpec): DecideResult {
   const forced = spec.variants ?? {};
   const decisions = result.decisions.map((d): Decision => {
     const wanted = Object.hasOwn(forced, d.slot) ? forced[d.slot] : undefined;
     if (wanted === undefined) return d;
-    const slot = Object.hasOwn(manifest.slots, d.slot) ? manifest.slots[d.slot] : undefined;
-    const variant = slot?.variants.find((x) => x.id === wanted);
-    // `rejected` named: a decision's explanation may be a getter, which a spread does not copy.
-    if (!variant) return { ...d, reasons: [`forced variant ${wanted} is not in this version; the rules decided`, ...d.reasons], rejected: d.rejected };
+    // Filled as the rules' own choice would be: the preview's profile, its defaults for the rest.
+    const rendered = variantHtml(input, d.slot, wanted);
+    if (!rendered) return { ...d, reasons: [`forced variant ${wanted} is not in this version; the rules decided`, ...d.reasons], rejected: d.rejected };
     return {
       slot: d.slot,
-      variant: variant.id,
-      html: variant.html,
+      variant: wanted,
+      ...rendered,
       reasons: [`forced by the preview link (the rules chose ${d.variant ?? "the default"})`],
-      rejected: d.rejected.filter((r) => r.variant !== variant.id),
+      rejected: d.rejected.filter((r) => r.variant !== wanted),
     };
   });
   return { ...result, decisions };

@@ -25,6 +25,12 @@ const OPTIONAL_END_TAG = new Set([
 /** Void elements have no content to replace. */
 const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"]);
 
+/**
+ * Elements whose content is not HTML (script source, style sheets, raw text): a fragment there
+ * would run or be shown as code, past the sanitizer and the placeholders' escaping alike.
+ */
+const RAW_TEXT = new Set(["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"]);
+
 const UTF8 = /^\s*(utf-?8|us-ascii)\s*$/i;
 
 /** Where a slot element stands while the page streams by. */
@@ -58,9 +64,10 @@ export function slotSkipReason(s: SlotState): SlotSkipReason | null {
  * @example
  * elementSkipReason("img"); // "void-element"
  */
-export function elementSkipReason(tagName: string): "void-element" | "optional-end-tag" | null {
+export function elementSkipReason(tagName: string): "void-element" | "optional-end-tag" | "raw-text" | null {
   if (VOID.has(tagName)) return "void-element";
   if (OPTIONAL_END_TAG.has(tagName)) return "optional-end-tag";
+  if (RAW_TEXT.has(tagName)) return "raw-text";
   return null;
 }
 

@@ -10,9 +10,11 @@ export interface SlotRender {
   html: string;
   /** `experiment:arm`, set as data-p13n-experiment. */
   experiment?: string;
+  /** `html` was filled from this visitor's facts (placeholders): never cache it for another visitor. */
+  filled?: true;
 }
 
-export type SlotSkipReason = "no-decision" | "nested" | "void-element" | "optional-end-tag" | "charset" | "error";
+export type SlotSkipReason = "no-decision" | "nested" | "void-element" | "optional-end-tag" | "raw-text" | "charset" | "error";
 
 /** Filled as the page streams: which slots were rendered (for impressions and explain). */
 export interface RewriteReport {

@@ -9,7 +9,7 @@ import type { PageMeta } from "../rewrite/page-meta.ts";
 export interface TemplateSlot {
   /** The slot id (its `data-p13n-slot` value, or the id of the slot whose selector matched). */
   id: string;
-  /** Lower-case tag name (void and optional-end-tag elements are never filled). */
+  /** Lower-case tag name (void, optional-end-tag and raw-text elements are never filled). */
   tag: string;
   /** Offset of the start tag's `<`. */
   at: number;

@@ -33,6 +33,44 @@ const Props = v.pipe(
 );
 const Money = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1e9));
 
+/** Longest cart item name, image URL and category (README "The cart"). */
+export const MAX_CART_NAME = 120;
+export const MAX_CART_IMAGE = 512;
+export const MAX_CART_CATEGORY = 64;
+
+/** Control characters and bidirectional overrides: words a page shows must read as they are stored. */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** Words a page may show (an item's name, a category): trimmed, printable, bounded. */
+const Words = (max: number) =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1, "empty"),
+    v.maxLength(max, `at most ${max} characters`),
+    v.check((s) => !UNPRINTABLE.test(s), "no control or bidirectional-override characters"),
+  );
+
+/** An item's image: an http(s) URL or a path on this site (never `//host`, `javascript:` or `data:`). */
+const ImageUrl = v.pipe(
+  v.string(),
+  v.maxLength(MAX_CART_IMAGE, `at most ${MAX_CART_IMAGE} characters`),
+  v.check((s) => isImageUrl(s), "an https://, http:// or /path URL without spaces"),
+);
+
+function isImageUrl(s: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f-\u009f\\]/.test(s)) return false;
+  if (s.startsWith("/")) return !s.startsWith("//");
+  if (!/^https?:\/\//i.test(s)) return false;
+  try {
+    return new URL(s).hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
 const BeaconEventSchema = v.variant("type", [
   v.object({ type: v.literal("impression"), id: EventId, slot: IdSchema, variant: v.optional(IdSchema) }),
   v.object({ type: v.literal("click"), id: EventId, slot: IdSchema, variant: v.optional(IdSchema) }),
@@ -44,6 +82,9 @@ const BeaconEventSchema = v.variant("type", [
     sku: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
     qty: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 1),
     price: v.optional(Money),
+    name: v.optional(Words(MAX_CART_NAME)),
+    image: v.optional(ImageUrl),
+    category: v.optional(Words(MAX_CART_CATEGORY)),
   }),
   v.object({ type: v.literal("service_case"), id: EventId, open: v.boolean() }),
   v.object({ type: v.literal("custom"), id: EventId, name: Name, props: v.optional(Props) }),
@@ -201,6 +242,11 @@ export function toVisitorEvents(beacon: Beacon, manifest: Manifest | null, now: 
         const cart: VisitorEvent = { type: "cart", id: e.id, at: now, action: e.action, qty: e.qty, topics: pageTopics };
         if (e.sku !== undefined) cart.sku = e.sku;
         if (e.price !== undefined) cart.price = capped(e.price, "price", own);
+        if (e.name !== undefined) cart.name = e.name;
+        if (e.image !== undefined) cart.image = e.image;
+        // The item's category, else the page's (the manifest's mapping, then its meta): the rules' visitor.cart.categories.
+        const category = e.category ?? (mapped ? mapped.category : page?.category);
+        if (e.action === "add" && category) cart.category = category.slice(0, MAX_CART_CATEGORY);
         if (e.action === "checkout") counted(CHECKOUT_GOAL, own);
         return cart;
       }

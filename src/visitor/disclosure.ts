@@ -3,7 +3,7 @@
  * own stated preferences, why each slot on their last page showed what it showed, and the
  * read-out the preference centre shows. Plain data: it crosses the RPC boundary.
  */
-import type { Prefs } from "../engine/types.ts";
+import type { CartItem, Prefs } from "../engine/types.ts";
 
 /** Why one slot on the last page showed what it showed, in plain words. */
 export interface SlotWhy {
@@ -50,7 +50,7 @@ export interface VisitorDescription {
   visits: number;
   firstSeen: number | null;
   lastActive: number | null;
-  cart: Array<{ sku: string; qty: number }>;
+  cart: CartItem[];
   conversions: number;
   lastPage: LastPage | null;
   /** Rows held per kind, for "what is stored". */

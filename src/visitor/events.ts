@@ -23,7 +23,8 @@ export type VisitorEvent =
   | { type: "impression"; id: string; at: number; slot: string; variant: string; campaign?: string; served: boolean; channel?: string }
   | { type: "click"; id: string; at: number; slot: string; variant?: string; topics: string[] }
   | { type: "conversion"; id: string; at: number; goal: string; value?: number; topics: string[] }
-  | { type: "cart"; id: string; at: number; action: CartAction; sku?: string; qty: number; price?: number; topics: string[] }
+  /** name, image, category: what the page said about the item (bounded by the beacon's schema; src/visitor/store/cart.ts keeps them). */
+  | { type: "cart"; id: string; at: number; action: CartAction; sku?: string; qty: number; price?: number; name?: string; image?: string; category?: string; topics: string[] }
   | { type: "service_case"; id: string; at: number; open: boolean }
   | { type: "custom"; id: string; at: number; name: string; props?: Record<string, Scalar> };
 

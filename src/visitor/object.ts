@@ -43,6 +43,7 @@ import {
 import { logEvent } from "../observability/log.ts";
 import { VisitorChannels } from "./store/channels.ts";
 import { serverFacts, type ServerBatch, type ServerRecordResult } from "./store/server-memory.ts";
+import { applyCartEvent, cartLineCount, cartSnapshot, describeCart, exportCart, importCart, pruneCart, upgradeLegacyCart } from "./store/cart.ts";
 
 /** An alarm is never set closer than this: a long-idle object that wakes up gets a grace hour. */
 const MIN_ALARM_DELAY_MS = 3_600_000;
@@ -133,22 +134,8 @@ export class VisitorObject extends DurableObject<Env> {
     }
     snap.interests = interests;
 
-    const lines = sql.exec<{ sku: string; qty: number; price: number | null }>("SELECT sku, qty, price FROM cart").toArray();
-    if (lines.length > 0) {
-      const items = lines.reduce((n, l) => n + l.qty, 0);
-      const priced = lines.filter((l) => l.price !== null);
-      const updatedAt = row?.cart_updated_at ?? now;
-      const abandonAfter = options.cartAbandonMs ?? settings.cartAbandonMs;
-      snap.cart = {
-        items,
-        updatedAt,
-        abandoned: items > 0 && now - updatedAt >= abandonAfter,
-        skus: lines.map((l) => l.sku).filter((s) => s !== ""),
-      };
-      if (priced.length > 0) snap.cart.value = Math.round(priced.reduce((v, l) => v + l.qty * l.price!, 0) * 100) / 100;
-    } else {
-      snap.cart = { items: 0, abandoned: false };
-    }
+    const abandonAfterMs = options.cartAbandonMs ?? settings.cartAbandonMs;
+    snap.cart = cartSnapshot(sql, { now, updatedAt: row?.cart_updated_at, abandonAfterMs, has: (t) => this.#hasTable(t) });
 
     const impressions: Record<string, number[]> = {};
     for (const i of sql.exec<{ key: string; at: number }>("SELECT key, at FROM impressions WHERE at > ? ORDER BY at", now - IMPRESSION_WINDOW_MS)) {
@@ -228,7 +215,7 @@ export class VisitorObject extends DurableObject<Env> {
       interests: sql.exec<{ topic: string; score: number; at: number }>("SELECT topic, score, at FROM interests").toArray(),
       views: sql.exec<{ key: string; at: number }>("SELECT key, at FROM views ORDER BY at").toArray(),
       impressions: sql.exec<{ key: string; at: number }>("SELECT key, at FROM impressions ORDER BY at").toArray(),
-      cart: sql.exec<{ sku: string; qty: number; price: number | null }>("SELECT sku, qty, price FROM cart").toArray(),
+      cart: exportCart(sql, (t) => this.#hasTable(t)),
       events: sql.exec<{ id: string; type: string; at: number; data: string }>("SELECT id, type, at, data FROM events ORDER BY seq").toArray(),
       seen: sql.exec<{ id: string; at: number }>("SELECT id, at FROM seen").toArray(),
       prefs: this.#hasTable("prefs") ? (sql.exec<{ data: string; at: number }>("SELECT data, at FROM prefs WHERE id = 1").toArray()[0] ?? null) : null,
@@ -311,10 +298,10 @@ export class VisitorObject extends DurableObject<Env> {
       visits: row.visits,
       firstSeen: first ?? row.visit_start ?? row.last_active,
       lastActive: row.last_active,
-      cart: sql.exec<{ sku: string; qty: number }>("SELECT sku, qty FROM cart ORDER BY sku").toArray(),
+      cart: describeCart(sql, (t) => this.#hasTable(t)),
       conversions: row.conversions,
       lastPage: last ? (parseObject(last.data) as unknown as LastPage) : null,
-      counts: { events: count("events"), views: count("views"), impressions: count("impressions"), interests: count("interests"), cartLines: count("cart") },
+      counts: { events: count("events"), views: count("views"), impressions: count("impressions"), interests: count("interests"), cartLines: cartLineCount(sql, (t) => this.#hasTable(t)) },
       deleteAt,
     };
   }
@@ -427,30 +414,9 @@ export class VisitorObject extends DurableObject<Env> {
 
   #cart(event: Extract<VisitorEvent, { type: "cart" }>): void {
     const sql = this.ctx.storage.sql;
-    const sku = event.sku ?? "";
-    switch (event.action) {
-      case "add":
-        sql.exec(
-          `INSERT INTO cart (sku, qty, price) VALUES (?, ?, ?)
-           ON CONFLICT (sku) DO UPDATE SET qty = qty + excluded.qty, price = COALESCE(excluded.price, price)`,
-          sku,
-          event.qty,
-          event.price ?? null,
-        );
-        break;
-      case "remove":
-        sql.exec("UPDATE cart SET qty = qty - ? WHERE sku = ?", event.qty, sku);
-        sql.exec("DELETE FROM cart WHERE qty <= 0");
-        break;
-      case "clear":
-        sql.exec("DELETE FROM cart");
-        break;
-      case "checkout":
-        // A checkout is a conversion and leaves nothing to abandon.
-        sql.exec("DELETE FROM cart");
-        this.#conversion(event.at);
-        break;
-    }
+    applyCartEvent(sql, event);
+    // A checkout is a conversion too.
+    if (event.action === "checkout") this.#conversion(event.at);
     sql.exec("UPDATE visitor SET cart_updated_at = MAX(COALESCE(cart_updated_at, 0), ?) WHERE id = 1", event.at);
   }
 
@@ -479,7 +445,7 @@ export class VisitorObject extends DurableObject<Env> {
     );
     // Interests: keep the strongest topics (raw score: close enough to decayed for a bound).
     sql.exec("DELETE FROM interests WHERE topic IN (SELECT topic FROM interests ORDER BY score DESC LIMIT -1 OFFSET ?)", MAX_TOPICS);
-    sql.exec("DELETE FROM cart WHERE sku IN (SELECT sku FROM cart ORDER BY qty DESC LIMIT -1 OFFSET ?)", MAX_CART_LINES);
+    pruneCart(sql, MAX_CART_LINES, (t) => this.#hasTable(t));
   }
 
   /**
@@ -553,16 +519,7 @@ export class VisitorObject extends DurableObject<Env> {
     }
     for (const r of h.views) sql.exec("INSERT INTO views (key, at) VALUES (?, ?)", r.key, r.at);
     for (const r of h.impressions) sql.exec("INSERT INTO impressions (key, at) VALUES (?, ?)", r.key, r.at);
-    // The same cart may be in both (added before signing in): the larger quantity, not the sum.
-    for (const c of h.cart) {
-      sql.exec(
-        `INSERT INTO cart (sku, qty, price) VALUES (?, ?, ?)
-         ON CONFLICT (sku) DO UPDATE SET qty = MAX(qty, excluded.qty), price = COALESCE(price, excluded.price)`,
-        c.sku,
-        c.qty,
-        c.price,
-      );
-    }
+    importCart(sql, h.cart);
     for (const e of h.events) sql.exec("INSERT INTO events (id, type, at, data) VALUES (?, ?, ?, ?)", e.id, e.type, e.at, e.data);
     for (const s of h.seen) sql.exec("INSERT OR IGNORE INTO seen (id, at) VALUES (?, ?)", s.id, s.at);
     // Preferences stated before signing in: the newer statement wins.
@@ -634,6 +591,7 @@ export class VisitorObject extends DurableObject<Env> {
     // An object from before the newest table gets the rest now (every statement is idempotent).
     if (this.#hasSchema() && this.#hasTable(NEWEST_TABLE)) return;
     for (const statement of SCHEMA) this.ctx.storage.sql.exec(statement);
+    upgradeLegacyCart(this.ctx.storage.sql);
     this.#ready = true;
     this.#tables = null;
   }

@@ -3,6 +3,7 @@
  * Aggregates are kept up to date on every write, so a snapshot is a handful
  * of indexed reads; the raw events are only a bounded recent history.
  */
+import { CART_SCHEMA, CART_TABLE, type CartRow } from "./store/cart.ts";
 
 /** A gap this long between page views starts a new visit. */
 export const SESSION_GAP_MS = 30 * 60_000;
@@ -43,7 +44,8 @@ export const SCHEMA: readonly string[] = [
   // Served impressions per `slot/variant` and `campaign:<id>`, for frequency caps.
   `CREATE TABLE IF NOT EXISTS impressions (key TEXT NOT NULL, at INTEGER NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS impressions_key_at ON impressions (key, at)`,
-  `CREATE TABLE IF NOT EXISTS cart (sku TEXT PRIMARY KEY, qty INTEGER NOT NULL, price REAL) WITHOUT ROWID`,
+  // Cart lines with what the events that added them said (store/cart.ts; before: the `cart` table).
+  CART_SCHEMA,
   // Bounded recent history: `data` is the event's own fields as JSON.
   `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL)`,
   // Event ids already taken (deduplication).
@@ -58,7 +60,7 @@ export const SCHEMA: readonly string[] = [
 ];
 
 /** The newest table: an object created before it existed gets the rest of the schema on its next write. */
-export const NEWEST_TABLE = "last_page";
+export const NEWEST_TABLE = CART_TABLE;
 
 export interface VisitorRow {
   visits: number;
@@ -79,7 +81,7 @@ export interface VisitorHistory {
   interests: Array<{ topic: string; score: number; at: number }>;
   views: Array<{ key: string; at: number }>;
   impressions: Array<{ key: string; at: number }>;
-  cart: Array<{ sku: string; qty: number; price: number | null }>;
+  cart: CartRow[];
   events: Array<{ id: string; type: string; at: number; data: string }>;
   seen: Array<{ id: string; at: number }>;
   /** Stated preferences (JSON) and when they were set; absent in objects from before the preference centre. */

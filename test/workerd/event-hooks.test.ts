@@ -44,8 +44,8 @@ function verified(d: Delivery): HookPayload {
   return receiver.verify(d.body, d.headers) as HookPayload;
 }
 
-function cartAdd(sku: string, price: number, at: number): VisitorEvent {
-  return { type: "cart", id: eventId(), at, action: "add", sku, qty: 1, price, topics: [] };
+function cartAdd(sku: string, price: number, at: number, said: { name?: string; image?: string } = {}): VisitorEvent {
+  return { type: "cart", id: eventId(), at, action: "add", sku, qty: 1, price, topics: [], ...said };
 }
 
 /** A signed-in visitor's web write, as the beacon route makes it (their consent noted). */
@@ -109,13 +109,8 @@ describe("an abandoned cart", () => {
   it("carries every field the cart holds for a line (the shop's name and image)", async () => {
     const sub = fresh("named");
     const at = Date.now() - 40 * MINUTE;
-    await webWrite(sub, [cartAdd("aero-leggings", 89, at)], at);
-    await runInDurableObject(visitorObject(`sub:${sub}`), (_i, state) => {
-      const sql = state.storage.sql;
-      const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('cart')").toArray().map((c) => c.name);
-      for (const col of ["name", "image"]) if (!columns.includes(col)) sql.exec(`ALTER TABLE cart ADD COLUMN ${col} TEXT`);
-      sql.exec("UPDATE cart SET name = 'Aero High-Rise Leggings', image = '/img/aero.jpg'");
-    });
+    // The shop said the line's name and image in its cart event (data-p13n-name, data-p13n-image).
+    await webWrite(sub, [cartAdd("aero-leggings", 89, at, { name: "Aero High-Rise Leggings", image: "/img/aero.jpg" })], at);
     await runDurableObjectAlarm(visitorObject(`sub:${sub}`));
     const [d] = await deliveriesFor(sub);
     expect(verified(d!)).toMatchObject({ cart: { items: [{ sku: "aero-leggings", name: "Aero High-Rise Leggings", image: "/img/aero.jpg" }] } });

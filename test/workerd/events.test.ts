@@ -55,7 +55,7 @@ describe("a good beacon", () => {
     expect(stored.find((e) => e.type === "click")?.data.topics).toEqual(["trail", "running"]);
     expect(stored.find((e) => e.type === "conversion")?.data).toEqual({ goal: "signup", value: 12.5, topics: ["running"] });
     const s = await visitorObject(`vid:${id}`).snapshot();
-    expect(s).toMatchObject({ conversions: 1, openServiceCase: true, cart: { items: 2, value: 240, abandoned: false } });
+    expect(s).toMatchObject({ conversions: 1, openServiceCase: true, cart: { count: 2, value: 240, abandoned: false, categories: ["running-shoes"] } });
     expect(s.interests?.running).toBeGreaterThan(0.8);
   });
 

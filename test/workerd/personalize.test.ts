@@ -85,6 +85,9 @@ describe("slots per profile", () => {
   });
 });
 
+/** The client script only on personalized pages, as production's [vars] say. */
+const PRODUCTION_SCRIPT = { CLIENT_SCRIPT: "personalized" };
+
 describe("caching headers", () => {
   it("marks a personalized page private, no-store, without validators", async () => {
     const { res } = await call(origin().fetch, "/", { headers: { cookie: await cookie({ tier: "gold", stage: "new" }) } });
@@ -96,7 +99,8 @@ describe("caching headers", () => {
 
   it("a page that was not personalized while a manifest is published: no validators, private, no-cache; the origin's word for CDNs", async () => {
     const existing = await callWithVisitorCookie();
-    const { res } = await call(origin().fetch, "/", { headers: { cookie: existing, "user-agent": "Mozilla/5.0 (X11; Linux x86_64)" } });
+    // CLIENT_SCRIPT as in production ([env.dev] injects it on every page, for the demo shop's cart buttons).
+    const { res } = await call(origin().fetch, "/", { headers: { cookie: existing, "user-agent": "Mozilla/5.0 (X11; Linux x86_64)" } }, PRODUCTION_SCRIPT);
     // Issue 16 (no stale defaults): the next visit may be personalized; nothing to revalidate into.
     expect(res.headers.get("cache-control")).toBe("private, no-cache");
     expect(res.headers.get("etag")).toBeNull();
@@ -109,7 +113,7 @@ describe("caching headers", () => {
     await env.CONTENT.delete(POINTER_KEY);
     invalidateManifest(env.CONTENT);
     const existing = await callWithVisitorCookie();
-    const { res } = await call(origin().fetch, "/", { headers: { cookie: existing, "user-agent": "Mozilla/5.0 (X11; Linux x86_64)" } });
+    const { res } = await call(origin().fetch, "/", { headers: { cookie: existing, "user-agent": "Mozilla/5.0 (X11; Linux x86_64)" } }, PRODUCTION_SCRIPT);
     expect(res.headers.get("cache-control")).toBe("public, max-age=60");
     expect(res.headers.get("etag")).toBe('"v1"');
     expect(res.headers.get("set-cookie")).toBeNull();

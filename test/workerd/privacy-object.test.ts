@@ -56,14 +56,24 @@ describe("an object from before the preference centre", () => {
     const name = fresh("vid");
     const o = visitorObject(name);
     const now = Date.now();
-    // The schema as it was: everything but the two newest tables.
+    // The schema as it was: everything but the newest tables, and the cart table before names (sku, qty, price).
     await runInDurableObject(o, (_i, state) => {
-      for (const statement of SCHEMA.filter((s) => !/\b(prefs|last_page)\b/.test(s))) state.storage.sql.exec(statement);
-      state.storage.sql.exec("INSERT INTO visitor (id, visits, last_active) VALUES (1, 3, ?)", now);
+      for (const statement of SCHEMA.filter((s) => !/\b(prefs|last_page|cart_items)\b/.test(s))) state.storage.sql.exec(statement);
+      state.storage.sql.exec("CREATE TABLE cart (sku TEXT PRIMARY KEY, qty INTEGER NOT NULL, price REAL) WITHOUT ROWID");
+      state.storage.sql.exec("INSERT INTO cart (sku, qty, price) VALUES ('LEG-1', 2, 88)");
+      state.storage.sql.exec("INSERT INTO visitor (id, visits, last_active, cart_updated_at) VALUES (1, 3, ?, ?)", now, now);
     });
     expect((await o.describe()).statedPrefs).toBeNull();
+    // Read before any write: the old table's lines.
+    expect((await o.snapshot({ now })).cart).toMatchObject({ count: 2, items: [{ sku: "LEG-1", qty: 2, price: 88 }], value: 176 });
     expect((await o.snapshot()).statedPrefs).toBeUndefined();
     await o.setPreferences({ frequency: "fewer" }, now);
-    expect(await o.describe()).toMatchObject({ visits: 3, statedPrefs: { frequency: "fewer" } });
+    expect(await o.describe()).toMatchObject({ visits: 3, statedPrefs: { frequency: "fewer" }, cart: [{ sku: "LEG-1", qty: 2, price: 88 }], counts: { cartLines: 1 } });
+    // The lines moved into the new table, the old one is gone, and new lines carry their names.
+    await o.record({ events: [{ type: "cart", id: eventId(), at: now + 1, action: "add", sku: "SHOE-1", qty: 1, name: "Tempo 3", category: "running-shoes", topics: [] }] });
+    expect((await o.snapshot({ now: now + 2 })).cart).toMatchObject({ count: 3, skus: ["SHOE-1", "LEG-1"], categories: ["running-shoes"], items: [{ sku: "SHOE-1", name: "Tempo 3" }, { sku: "LEG-1", qty: 2 }] });
+    await runInDurableObject(o, (_i, state) => {
+      expect(state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cart'").toArray()).toEqual([]);
+    });
   });
 });

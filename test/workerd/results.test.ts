@@ -230,6 +230,8 @@ describe("results: many visitors through the real page path and beacon route", (
 });
 
 describe("results: nothing acknowledged is lost, nothing counted twice", () => {
+  // Each visitor is a real page and a beacon: the tests that bring 8 or 12 take seconds on a shared
+  // machine (6 s seen under load, on main too), past vitest's 5 s default, so they say their own limit.
   async function visitors(n: number, id: string, m: Manifest): Promise<Record<string, number>> {
     await publish(env.CONTENT, m);
     const o = origin();
@@ -243,7 +245,7 @@ describe("results: nothing acknowledged is lost, nothing counted twice", () => {
     return per;
   }
 
-  it("a failed flush (D1 throws) keeps every acknowledged increment; the next flush brings them all", async () => {
+  it("a failed flush (D1 throws) keeps every acknowledged increment; the next flush brings them all", { timeout: 30_000 }, async () => {
     const { m, id } = experimentManifest();
     const per = await visitors(12, id, m);
     await deliver();
@@ -268,7 +270,7 @@ describe("results: nothing acknowledged is lost, nothing counted twice", () => {
     expect(await runInDurableObject(counter(id), (o: ExperimentCounter) => o.unflushed())).toEqual([]);
   });
 
-  it("a flush whose answer was lost is retried by the alarm and counted once (batch watermark)", async () => {
+  it("a flush whose answer was lost is retried by the alarm and counted once (batch watermark)", { timeout: 30_000 }, async () => {
     const { m, id } = experimentManifest();
     const per = await visitors(8, id, m);
     await deliver();

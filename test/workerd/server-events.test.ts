@@ -106,7 +106,7 @@ describe("a backend records events for a signed-in visitor", () => {
     const sent = await sendServerEvents({ sub, events: [{ id: "order-9001", type: "order.placed", channel: "phone", value: 89, skus: ["aero-leggings"], topics: ["leggings"] }] });
     expect(sent.json).toMatchObject({ accepted: 1 });
     const s = await o.snapshot();
-    expect(s).toMatchObject({ conversions: 1, cart: { items: 2, skus: ["trail-socks"] } });
+    expect(s).toMatchObject({ conversions: 1, cart: { count: 2, skus: ["trail-socks"] } });
     expect(s.interests?.leggings).toBeGreaterThan(0);
     // Converted a moment ago: promotions rest for the policy's quiet hours.
     expect((await decided(sub))["cross-sell"]).toBeNull();

@@ -85,6 +85,13 @@ describe("slot rewriter", () => {
     expect(report.skipped.map((s) => s.reason)).toEqual(["optional-end-tag", "optional-end-tag"]);
   });
 
+  it("refuses slots on elements whose content is not HTML (a fragment there would run as script or show as code)", async () => {
+    const page = '<script data-p13n-slot="a">var x = 1;</script><textarea data-p13n-slot="b">t</textarea><style data-p13n-slot="c">p{}</style>';
+    const { out, report } = await rewrite(page, R({ a: "alert(1)", b: "B", c: "C" }));
+    expect(out).toBe(page);
+    expect(report.skipped.map((s) => s.reason)).toEqual(["raw-text", "raw-text", "raw-text"]);
+  });
+
   it("leaves void elements alone", async () => {
     const page = '<img data-p13n-slot="a" src="x.png">after';
     const { out } = await rewrite(page, R({ a: "A" }));

@@ -104,7 +104,7 @@ describe("a visitor's actions change the next page", () => {
     const { cookie, id } = await newVisitor(o);
     const added = await beacon({ page: { path: "/products/leggings" }, events: [{ id: eventId(), type: "cart", action: "add", sku: "LEG-1", price: 88 }] }, cookie);
     expect(added.res.status).toBe(200);
-    expect((await visitorObject(`vid:${id}`).snapshot()).cart).toMatchObject({ items: 1, abandoned: false, skus: ["LEG-1"] });
+    expect((await visitorObject(`vid:${id}`).snapshot()).cart).toMatchObject({ count: 1, abandoned: false, skus: ["LEG-1"] });
     expect((await call(o.fetch, "/", { headers: { cookie } })).body).toContain(HERO_DEFAULT);
   });
 

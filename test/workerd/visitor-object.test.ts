@@ -55,7 +55,7 @@ describe("snapshot", () => {
     expect(s.recentViews).toEqual({ "running-shoes": 2, running: 2, shoes: 2 });
     expect(s.interests?.running).toBeGreaterThan(0.35);
     expect(s.interests?.running).toBeLessThan(0.5);
-    expect(s.cart).toEqual({ items: 0, abandoned: false });
+    expect(s.cart).toEqual({ count: 0, items: [], abandoned: false });
     expect(s.conversions).toBe(0);
     expect(s.openServiceCase).toBe(false);
   });
@@ -91,12 +91,20 @@ describe("snapshot", () => {
     const o = visitorObject(fresh());
     await o.record({ now: T0, events: [cart(T0, "add", "LEG-1", 2, 88), cart(T0, "add", "SOCK-3", 1, 24), cart(T0, "remove", "LEG-1", 1)] });
     const soon = await o.snapshot({ now: T0 + 5 * 60_000 });
-    expect(soon.cart).toEqual({ items: 2, value: 112, updatedAt: T0, abandoned: false, skus: ["LEG-1", "SOCK-3"] });
+    expect(soon.cart).toEqual({
+      count: 2,
+      items: [{ sku: "LEG-1", qty: 1, price: 88 }, { sku: "SOCK-3", qty: 1, price: 24 }],
+      value: 112,
+      updatedAt: T0,
+      abandoned: false,
+      skus: ["LEG-1", "SOCK-3"],
+      categories: [],
+    });
     expect((await o.snapshot({ now: T0 + 31 * 60_000 })).cart?.abandoned).toBe(true);
     expect((await o.snapshot({ now: T0 + 5 * 60_000, cartAbandonMs: 60_000 })).cart?.abandoned).toBe(true);
     await o.record({ now: T0 + HOUR, events: [cart(T0 + HOUR, "checkout")] });
     const after = await o.snapshot({ now: T0 + 2 * HOUR });
-    expect(after.cart).toEqual({ items: 0, abandoned: false });
+    expect(after.cart).toEqual({ count: 0, items: [], abandoned: false });
     expect(after.conversions).toBe(1);
     expect(after.lastConversionAt).toBe(T0 + HOUR);
   });
@@ -161,6 +169,74 @@ describe("record", () => {
   });
 });
 
+describe("the cart's details", () => {
+  const added = (at: number, sku: string, extra: { name?: string; image?: string; category?: string; price?: number; qty?: number } = {}): VisitorEvent => ({
+    type: "cart",
+    id: eventId("cart"),
+    at,
+    action: "add",
+    sku,
+    qty: extra.qty ?? 1,
+    topics: [],
+    ...(extra.price !== undefined ? { price: extra.price } : {}),
+    ...(extra.name !== undefined ? { name: extra.name } : {}),
+    ...(extra.image !== undefined ? { image: extra.image } : {}),
+    ...(extra.category !== undefined ? { category: extra.category } : {}),
+  });
+
+  it("keeps each line's name, image and category, the most recently added first; a later add without them keeps them", async () => {
+    const o = visitorObject(fresh());
+    await o.record({
+      now: T0,
+      events: [
+        added(T0, "LEG-1", { name: "Aero High-Rise Leggings", image: "/img/leg.svg", category: "leggings", price: 88 }),
+        added(T0 + 1, "SHOE-1", { name: "Tempo 3", category: "running-shoes", price: 140 }),
+        // The same leggings again, without details: the quantity grows, the details stay, and it is the newest line now.
+        added(T0 + 2, "LEG-1"),
+      ],
+    });
+    const s = await o.snapshot({ now: T0 + 10 });
+    expect(s.cart).toEqual({
+      count: 3,
+      items: [
+        { sku: "LEG-1", qty: 2, price: 88, name: "Aero High-Rise Leggings", image: "/img/leg.svg", category: "leggings" },
+        { sku: "SHOE-1", qty: 1, price: 140, name: "Tempo 3", category: "running-shoes" },
+      ],
+      value: 316,
+      updatedAt: T0 + 2,
+      abandoned: false,
+      skus: ["LEG-1", "SHOE-1"],
+      categories: ["leggings", "running-shoes"],
+    });
+    // The preference centre lists the lines with what is kept of them.
+    expect((await o.describe({ now: T0 + 10 })).cart).toEqual([
+      { sku: "LEG-1", qty: 2, price: 88, name: "Aero High-Rise Leggings", image: "/img/leg.svg", category: "leggings" },
+      { sku: "SHOE-1", qty: 1, price: 140, name: "Tempo 3", category: "running-shoes" },
+    ]);
+  });
+
+  it("describes the 10 most recent lines in the snapshot, and counts, prices and categorizes them all", async () => {
+    const o = visitorObject(fresh());
+    const events = Array.from({ length: 14 }, (_, i) => added(T0 + i, `SKU-${i}`, { name: `Item ${i}`, category: i < 4 ? "old" : "new", price: 1 }));
+    await o.record({ now: T0, events });
+    const c = (await o.snapshot({ now: T0 + 100 })).cart!;
+    expect(c.count).toBe(14);
+    expect(c.value).toBe(14);
+    expect(c.items.map((i) => i.sku)).toEqual(Array.from({ length: 10 }, (_, i) => `SKU-${13 - i}`));
+    expect(c.skus).toHaveLength(14);
+    expect(c.categories).toEqual(["new", "old"]);
+  });
+
+  it("a signed-in visitor's object takes the anonymous cart's details", async () => {
+    const anonId = crypto.randomUUID().replace(/-/g, "");
+    await visitorObject(`vid:${anonId}`).record({ now: T0, events: [added(T0, "LEG-1", { name: "Aero High-Rise Leggings", category: "leggings" })] });
+    const profile = visitorObject(`sub:cart-${anonId}`);
+    await profile.record({ now: T0 + 5, events: [added(T0 + 5, "LEG-1")] });
+    await profile.record({ now: T0 + 10, events: [custom(T0 + 10)], mergeFrom: anonId });
+    expect((await profile.snapshot({ now: T0 + 20 })).cart).toMatchObject({ count: 1, items: [{ sku: "LEG-1", qty: 1, name: "Aero High-Rise Leggings", category: "leggings" }] });
+  });
+});
+
 describe("merge", () => {
   it("moves an anonymous visitor's history into the profile's object, once, and empties the anonymous one", async () => {
     const anonId = crypto.randomUUID().replace(/-/g, "");
@@ -174,7 +250,7 @@ describe("merge", () => {
     // 4 running views in all (2 anonymous, 2 signed in).
     expect(s.recentViews).toEqual({ running: 4 });
     expect(s.interests?.running).toBeCloseTo(1 - Math.exp(-4 / 4), 3);
-    expect(s.cart).toMatchObject({ items: 1, skus: ["SHOE-1"] });
+    expect(s.cart).toMatchObject({ count: 1, skus: ["SHOE-1"] });
     expect(await userTables(`vid:${anonId}`)).toEqual([]);
     expect(await anon.snapshot({ now: T0 + 30 })).toEqual({ visits: 1 });
     // Within the same visit the merge is not tried again.

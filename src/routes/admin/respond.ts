@@ -22,6 +22,9 @@ export interface ApiIssue {
   path: (string | number)[];
   message: string;
   severity?: "error" | "warning";
+  /** A placeholder problem: the placeholder as written, and its offset in the fragment (`path` ends in "html"). */
+  placeholder?: string;
+  offset?: number;
 }
 
 /** Thrown by handlers; carries all issues of a refused manifest. */

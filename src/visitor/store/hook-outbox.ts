@@ -30,6 +30,7 @@ import { HOOK_SEND_BUDGET_MS, sendHook } from "../../event-hooks/send.ts";
 import { logEvent } from "../../observability/log.ts";
 import type { EventStatus, VisitorEvent } from "../events.ts";
 import { MAX_CART_LINES } from "../schema.ts";
+import { CART_TABLE } from "./cart.ts";
 import { consentState, mayMessage } from "./consent-state.ts";
 import { ensureTables, existingTables } from "./tables.ts";
 
@@ -215,10 +216,10 @@ export class VisitorHooks {
   /** The cart's abandonment: when it is (or will be) abandoned, and its key; null without items. */
   #abandonment(): { key: string; at: number; updatedAt: number } | null {
     // An object holding only a consent note (its memory erased) has no cart to abandon.
-    if (existingTables(this.#sql, ["visitor", "cart"]).size < 2) return null;
+    if (existingTables(this.#sql, ["visitor", CART_TABLE]).size < 2) return null;
     const row = this.#sql.exec<{ at: number | null }>("SELECT cart_updated_at AS at FROM visitor WHERE id = 1").toArray()[0];
     if (!row || row.at === null) return null;
-    const items = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM cart WHERE qty > 0").one().n;
+    const items = this.#sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${CART_TABLE} WHERE qty > 0`).one().n;
     if (items === 0) return null;
     return { key: `cart.abandoned:${row.at}`, at: row.at + this.#settings.cartAbandonMs, updatedAt: row.at };
   }
@@ -226,7 +227,7 @@ export class VisitorHooks {
   /** The cart's lines with every field the table holds for them (the shop's names, prices, images). */
   #cart(): HookCartLine[] {
     return this.#sql
-      .exec<Record<string, SqlStorageValue>>("SELECT * FROM cart ORDER BY sku LIMIT ?", MAX_CART_LINES)
+      .exec<Record<string, SqlStorageValue>>(`SELECT * FROM ${CART_TABLE} ORDER BY sku LIMIT ?`, MAX_CART_LINES)
       .toArray()
       .map((r) => cartLine(r))
       .filter((l): l is HookCartLine => l !== null);

@@ -27,6 +27,7 @@ import type { EventStatus } from "../events.ts";
 import { addSignal, INTEREST_WEIGHTS } from "../interest.ts";
 import { DEDUP_WINDOW_MS, MAX_EVENTS, MAX_SEEN_IDS } from "../schema.ts";
 import { consentState, refusePersonalization, refusesServerEvents } from "./consent-state.ts";
+import { CART_TABLE } from "./cart.ts";
 import { ensureTables, existingTables } from "./tables.ts";
 
 export { SUBSCRIPTION_STATUSES };
@@ -133,7 +134,7 @@ function applyEvent(sql: SqlStorage, event: ServerEvent, source: string, halfLif
         event.at,
       );
       // What was bought elsewhere is no longer waiting in the web cart (no reminder for it).
-      for (const sku of event.skus) sql.exec("DELETE FROM cart WHERE sku = ?", sku);
+      for (const sku of event.skus) sql.exec(`DELETE FROM ${CART_TABLE} WHERE sku = ?`, sku);
       for (const topic of new Set(event.topics)) {
         const stored = sql.exec<{ score: number; at: number }>("SELECT score, at FROM interests WHERE topic = ?", topic).toArray()[0];
         const next = addSignal(stored, INTEREST_WEIGHTS.conversion, event.at, halfLifeMs);

@@ -93,7 +93,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const originPort = await listen(origin);
   const harness = createTestHarness({
     root: ROOT,
-    workers: [{ configPath: "./wrangler.toml", env: "dev", vars: { ORIGIN_URL: `http://127.0.0.1:${originPort}`, MANIFEST_TTL_S: "1" }, secrets: { ...TEST_SECRETS } }],
+    // CLIENT_SCRIPT as production's [vars] say: [env.dev]'s "all" is the demo shop's (its cart buttons
+    // send from every page), and a page with the script is never cached, which the fixture site's
+    // revalidation test (stale-defaults.test.ts) must not be handed for free.
+    workers: [{ configPath: "./wrangler.toml", env: "dev", vars: { ORIGIN_URL: `http://127.0.0.1:${originPort}`, MANIFEST_TTL_S: "1", CLIENT_SCRIPT: "personalized" }, secrets: { ...TEST_SECRETS } }],
   });
   const { url } = await harness.listen();
   const worker = harness.getWorker<{ CONTENT: { put(key: string, value: string): Promise<void> }; RESULTS: D1Like }>();

@@ -30,6 +30,7 @@ const CASES: Array<[string, string, string]> = [
   ["svg use of another document", '<svg><use href="https://evil.example/s.svg#x"/><use href="#i"/></svg>', '<svg><use></use><use href="#i"></use></svg>'],
   ["attribute breakout escaped", '<p title="&quot;><script>x</script>">a</p>', '<p title="&quot;&gt;&lt;script&gt;x&lt;/script&gt;">a</p>'],
   ["slot markup belongs to the middleware", '<div data-p13n-slot="x" data-sku="1">a</div>', '<div data-sku="1">a</div>'],
+  ["a declared goal on a form is kept, a bad goal name is not", '<form data-p13n-goal="newsletter"><button data-p13n-goal="x y">b</button></form>', '<form data-p13n-goal="newsletter"><button>b</button></form>'],
   ["unknown tag: text kept", "<blink>hi</blink>", "hi"],
   ["unbalanced markup is balanced", "<div><p>a<b>b", "<div><p>a<b>b</b></p></div>"],
   ["comments dropped", "a<!--[if IE]><script>x</script><![endif]-->b", "ab"],
@@ -41,6 +42,12 @@ describe("sanitizeFragment", () => {
     const r = sanitizeFragment(input);
     expect(r.html).toBe(expected);
     if (expected !== input) expect(r.removed.length + (input.includes("<!--") || input.includes("<div><p>") || input.includes("&") ? 1 : 0)).toBeGreaterThan(0);
+  });
+
+  it("keeps placeholders in text and attributes (an attribute's quotes as &quot;, which placeholders read as quotes)", () => {
+    const r = sanitizeFragment(`<p title='{{profile.tier | default: "you"}}'>Hi {{cart.items.0.name}}</p>`);
+    expect(r.html).toBe('<p title="{{profile.tier | default: &quot;you&quot;}}">Hi {{cart.items.0.name}}</p>');
+    expect(r.removed).toEqual([]);
   });
 
   it("keeps the demo shop's markup as written (forms, buttons, aria, classes, links)", () => {

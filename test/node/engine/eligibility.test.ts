@@ -152,7 +152,7 @@ describe("consent", () => {
       ],
     },
   });
-  const who = { profile: profile({ tier: "gold", prefs: { topics: ["yoga"] } }), snapshot: snapshot({ cart: { items: 1, abandoned: true } }), context: context({ device: "mobile" }) };
+  const who = { profile: profile({ tier: "gold", prefs: { topics: ["yoga"] } }), snapshot: snapshot({ cart: { count: 1, items: [], abandoned: true } }), context: context({ device: "mobile" }) };
 
   it("with consent the segmentation variant wins", () => {
     expect(hero(m, who).variant).toBe("gold-offer");

@@ -75,7 +75,9 @@ const arbManifest: fc.Arbitrary<Manifest> = fc
   .map(({ slots, onlyInExperiment, experiment, quiet, serviceCase }) => {
     const bySlot: Record<string, ReturnType<typeof variant>[]> = {};
     slots.forEach((vs, s) => {
-      bySlot[`s${s}`] = vs.map((x, i) => variant(`v${i}`, strip({ ...x, experimentOnly: onlyInExperiment && i === vs.length - 1 ? true : undefined })));
+      // Every other variant names the visitor's cart: the fast pick must hand over filled HTML too.
+      const html = (i: number) => (i % 2 === 1 ? `<p>v${i}: {{cart.items.0.name | default: "nothing"}}</p>` : undefined);
+      bySlot[`s${s}`] = vs.map((x, i) => variant(`v${i}`, strip({ ...x, html: html(i), experimentOnly: onlyInExperiment && i === vs.length - 1 ? true : undefined })));
     });
     return manifest({
       slots: bySlot,
@@ -117,7 +119,9 @@ const arbSnapshot: fc.Arbitrary<VisitorSnapshot | null> = fc.option(
     // Interests at 0, 1 and between: scores at the bound and ties.
     interests: fc.dictionary(fc.constantFrom(...TOPICS), fc.constantFrom(0, 0.2, 0.5, 1, 1.5)),
     recentViews: fc.dictionary(fc.constantFrom(...TOPICS), fc.nat(5)),
-    cart: fc.record({ items: fc.nat(3), abandoned: fc.boolean() }),
+    cart: fc
+      .record({ items: fc.array(fc.record({ sku: fc.constantFrom("A", "B"), qty: fc.integer({ min: 1, max: 2 }), name: fc.constantFrom("Aero <3", "Tempo") }), { maxLength: 2 }), abandoned: fc.boolean() })
+      .map((c) => ({ ...c, count: c.items.reduce((n, l) => n + l.qty, 0) })),
     openServiceCase: fc.boolean(),
     lastConversionAt: fc.option(fc.integer({ min: NOW - 48 * HOUR, max: NOW }), { nil: undefined }),
     impressions: fc.dictionary(fc.constantFrom("s0/v0", "s0/v1", "s1/v2", "campaign:spring"), fc.array(fc.integer({ min: NOW - 30 * HOUR, max: NOW }), { maxLength: 4 })),

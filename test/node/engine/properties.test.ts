@@ -35,7 +35,7 @@ const arbSnapshot: fc.Arbitrary<VisitorSnapshot | null> = fc.option(
     visits: fc.nat(20),
     interests: fc.dictionary(fc.constantFrom("yoga", "running", "outdoor"), fc.double({ min: 0, max: 1, noNaN: true })),
     recentViews: fc.dictionary(fc.constantFrom("yoga", "running", "leggings"), fc.nat(6)),
-    cart: fc.record({ items: fc.nat(5), abandoned: fc.boolean() }),
+    cart: fc.record({ count: fc.nat(5), items: fc.constant([]), abandoned: fc.boolean() }),
     openServiceCase: fc.boolean(),
     lastConversionAt: fc.integer({ min: NOW - 72 * 3_600_000, max: NOW }),
     impressions: fc.dictionary(fc.constantFrom("hero/promo", "campaign:spring"), fc.array(fc.integer({ min: NOW - 48 * 3_600_000, max: NOW }), { maxLength: 5 })),

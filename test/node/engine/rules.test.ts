@@ -15,7 +15,7 @@ function evaluate(rule: RuleShape, opts: { profile?: Profile | null; context?: R
 describe("operators", () => {
   const p = profile({ tier: "gold", attrs: { plan: "pro", seats: "12", beta: true }, prefs: { topics: ["yoga", "running"] } });
   const ctx = context({ path: "/products/leggings-black", query: { page: "3" }, referrerHost: "www.google.com" });
-  const snap: VisitorSnapshot = { visits: 4, cart: { items: 2, value: 79.5 } };
+  const snap: VisitorSnapshot = { visits: 4, cart: { count: 2, items: [], value: 79.5 } };
   type Row = [string, RuleShape, boolean];
   const rows: Row[] = [
     ["eq string", { attr: "profile.tier", eq: "gold" }, true],
@@ -144,7 +144,7 @@ describe("attributes", () => {
     lastVisitAt: NOW - 3 * DAY,
     recentViews: { leggings: 4 },
     interests: { yoga: 0.7 },
-    cart: { items: 2, value: 80, abandoned: true, skus: ["LEG-1", "TOP-2"] },
+    cart: { count: 2, items: [{ sku: "LEG-1", qty: 1, name: "Aero Leggings", category: "leggings" }, { sku: "TOP-2", qty: 1, category: "tops" }], value: 80, abandoned: true, skus: ["LEG-1", "TOP-2"], categories: ["leggings", "tops"] },
     conversions: 1,
     lastConversionAt: NOW - 5 * HOUR,
     openServiceCase: true,
@@ -203,6 +203,7 @@ describe("attributes", () => {
     ["visitor.cart.value", 80],
     ["visitor.cart.abandoned", true],
     ["visitor.cart.skus", ["LEG-1", "TOP-2"]],
+    ["visitor.cart.categories", ["leggings", "tops"]],
     ["visitor.conversions", 1],
     ["visitor.hoursSinceConversion", 5],
     ["visitor.openServiceCase", true],
