@@ -82,7 +82,13 @@ export function pageResponse(p: PageOutput): Response {
     ended = Promise.resolve();
   } else if (plan.body === "read") {
     // The page meta and which slots it has, read on the way through; not a byte changes.
-    body = renderPage(originBody, contentType, new Map(), { checkMetaCharset: false, selectors, ...reading, onEnd: end, onError: rewriteFailed }, p.did.served);
+    body = renderPage(
+      originBody,
+      contentType,
+      new Map(),
+      { checkMetaCharset: false, selectors, tagSelectorSlots: false, ...reading, onEnd: end, onError: rewriteFailed },
+      p.did.served,
+    );
     headers.delete("content-length");
   } else {
     // From the template when one answered (spliced, no parsing), else streamed through the rewriter.

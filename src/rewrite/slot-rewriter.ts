@@ -9,7 +9,7 @@
  */
 import { failOpen } from "./fail-open.ts";
 import { PAGE_META_SELECTOR, PageMetaHandler, type PageMeta } from "./page-meta.ts";
-import { metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, slotSkipReason, tagSlot } from "./slot-rules.ts";
+import { metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, slotSkipReason, tagSelectorSlot, tagSlot } from "./slot-rules.ts";
 import { onSelectorSlots, SelectorClaims, type SlotSelectors } from "./slot-selectors.ts";
 import type { RewriteReport, SlotRender, SlotSkipReason } from "./types.ts";
 
@@ -20,6 +20,12 @@ export interface RewriteOptions {
   checkMetaCharset: boolean;
   /** The manifest's slots declared by selector (slotSelectorsOf); none when absent. */
   selectors?: SlotSelectors;
+  /**
+   * Give each slot by selector's element `data-p13n-slot` (default true), filled or not, as a
+   * markup slot carries it: the client script counts only such elements. False for a page that
+   * is only read, whose bytes must not change.
+   */
+  tagSelectorSlots?: boolean;
   report?: RewriteReport;
   /** Called with an error thrown while rendering a slot (logged by the caller). */
   onError?: (slot: string, err: unknown) => void;
@@ -49,6 +55,8 @@ class SlotHandler implements HTMLRewriterElementContentHandlers {
   readonly #renders: ReadonlyMap<string, SlotRender>;
   readonly #opts: RewriteOptions;
   readonly claims = new SelectorClaims();
+  /** Elements started so far: counted only when claimed elements are not tagged (./slot-selectors.ts). */
+  elements = 0;
 
   constructor(renders: ReadonlyMap<string, SlotRender>, opts: RewriteOptions) {
     this.#renders = renders;
@@ -88,9 +96,14 @@ class SlotHandler implements HTMLRewriterElementContentHandlers {
       this.#insideReplaced++;
       this.#opts.report?.rendered.push({ slot, variant: render.variant });
     } catch (err) {
-      this.#opts.report?.skipped.push({ slot, reason: "error" });
-      this.#opts.onError?.(slot, err);
+      this.fail(slot, err);
     }
+  }
+
+  /** The slot keeps its default: an error. */
+  fail(slot: string, err: unknown): void {
+    this.#opts.report?.skipped.push({ slot, reason: "error" });
+    this.#opts.onError?.(slot, err);
   }
 
   #skipReason(el: Element, slot: string): SlotSkipReason | null {
@@ -108,12 +121,24 @@ class SlotHandler implements HTMLRewriterElementContentHandlers {
 class SelectorSlotHandler implements HTMLRewriterElementContentHandlers {
   readonly #slots: SlotHandler;
   readonly #id: string;
-  constructor(slots: SlotHandler, id: string) {
+  readonly #tag: boolean;
+  constructor(slots: SlotHandler, id: string, tag: boolean) {
     this.#slots = slots;
     this.#id = id;
+    this.#tag = tag;
   }
   element(el: Element): void {
-    if (this.#slots.claims.claims(this.#id, el)) this.#slots.fill(el, this.#id);
+    if (!this.#slots.claims.claims(this.#id, el, this.#tag ? undefined : this.#slots.elements)) return;
+    if (this.#tag) {
+      try {
+        // Before anything else, as a markup slot carries it whatever becomes of its content.
+        tagSelectorSlot(el, this.#id);
+      } catch (err) {
+        this.#slots.fail(this.#id, err);
+        return;
+      }
+    }
+    this.#slots.fill(el, this.#id);
   }
 }
 
@@ -178,8 +203,18 @@ export function rewriteSlots(response: Response, renders: ReadonlyMap<string, Sl
   const slots = new SlotHandler(renders, opts);
   let rewriter = new HTMLRewriter();
   if (opts.checkMetaCharset) rewriter = rewriter.on("meta", new MetaCharsetHandler(slots));
+  const selectors = opts.selectors;
+  const tag = opts.tagSelectorSlots !== false;
+  // Untagged claims tell elements apart by number: counted before any slot handler sees one.
+  if (selectors && selectors.list.length > 0 && !tag) {
+    rewriter = rewriter.on("*", {
+      element() {
+        slots.elements++;
+      },
+    });
+  }
   rewriter = rewriter.on(SLOT_SELECTOR, slots);
-  if (opts.selectors) rewriter = onSelectorSlots(rewriter, opts.selectors, (id) => new SelectorSlotHandler(slots, id));
+  if (selectors) rewriter = onSelectorSlots(rewriter, selectors, (id) => new SelectorSlotHandler(slots, id, tag));
   if (opts.beforeBodyEnd) rewriter = rewriter.on("body", new BodyEndHandler(opts.beforeBodyEnd));
   if (opts.pageMeta) rewriter = rewriter.on(PAGE_META_SELECTOR, new PageMetaHandler(opts.pageMeta));
   const onEnd = opts.onEnd;

@@ -92,6 +92,18 @@ export function metaBlocksSlots(el: Element): boolean {
 }
 
 /**
+ * Tags the element a slot's selector claimed as the markup slot it stands for, filled or not:
+ * the client script finds slots by this attribute only (impressions and clicks, the default's
+ * and a holdout's too), and an element that is a slot is never another selector's match.
+ *
+ * @example
+ * tagSelectorSlot(el, "footer-promo"); // <footer class="x" data-p13n-slot="footer-promo">
+ */
+export function tagSelectorSlot(el: Element, id: string): void {
+  el.setAttribute(SLOT_ATTRIBUTE, id);
+}
+
+/**
  * Tags a filled slot's start tag, in this order (lol-html appends new attributes in call order).
  *
  * @example

@@ -10,9 +10,10 @@
  *  - once a markup slot with the same id has been met, the selector no longer applies: the
  *    markup slot wins (a selector match before it has already been filled, as a second
  *    markup element of one id would be);
- *  - two selectors on one element: both claim it, in the manifest's order; the first filled
- *    one replaces the content and the other is nested in it (publishing refuses two slots with
- *    the same selector).
+ *  - one element is one slot: the element is tagged `data-p13n-slot="<id>"` when claimed
+ *    (slot-rules.ts `tagSelectorSlot`), so a second selector that matches it moves on to its
+ *    next match, as it would past a markup slot (publishing refuses two slots with the same
+ *    selector).
  * From there a selector slot follows every rule a markup slot does (slot-rules.ts).
  *
  * @example
@@ -65,10 +66,20 @@ export class SelectorClaims {
     this.#settled.add(id);
   }
 
-  /** Whether `el`, matched by selector slot `id`'s selector, is that slot's element. */
-  claims(id: string, el: Element): boolean {
+  /** The number of the element last claimed, when claimed elements are not tagged. */
+  #lastClaimed = -1;
+
+  /**
+   * Whether `el`, matched by selector slot `id`'s selector, is that slot's element. A caller that
+   * tags what it claims (the rewriter) needs nothing more: the tag makes the element a slot. One
+   * that leaves the bytes alone (the template builder, a page only read) passes the element's
+   * number in the page, so an element once claimed is not claimed again.
+   */
+  claims(id: string, el: Element, element?: number): boolean {
     if (this.#settled.has(id) || el.hasAttribute(SLOT_ATTRIBUTE)) return false;
+    if (element !== undefined && element === this.#lastClaimed) return false;
     this.#settled.add(id);
+    if (element !== undefined) this.#lastClaimed = element;
     return true;
   }
 }

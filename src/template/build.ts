@@ -5,8 +5,9 @@
  * with) and leaves every byte as it was: it only inserts unique markers where slots start, where their content starts and
  * ends, and before `</body>`; their positions become offsets into the untouched page.
  *
- * The one thing a template cannot copy from the page is a filled slot's start tag: lol-html
- * re-serializes a start tag whose attributes change. So each fillable start tag is run
+ * The one thing a template cannot copy from the page is a tagged start tag (a filled slot's, and
+ * every slot by selector's, which carries `data-p13n-slot`): lol-html re-serializes a start tag
+ * whose attributes change. So each such start tag is run
  * through HTMLRewriter once more on its own, tagged with placeholder values, and the bytes
  * lol-html produced are kept around the placeholders: the splice then equals the stream
  * whatever lol-html's serialization rules are.
@@ -15,7 +16,7 @@
  * bytes that changed) gives no template: the page then keeps the streaming rewrite.
  */
 import { PAGE_META_SELECTOR, PageMetaHandler, type PageMeta } from "../rewrite/page-meta.ts";
-import { elementSkipReason, metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, tagSlot } from "../rewrite/slot-rules.ts";
+import { elementSkipReason, metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, tagSelectorSlot, tagSlot } from "../rewrite/slot-rules.ts";
 import { NO_SELECTORS, onSelectorSlots, SelectorClaims, type SlotSelectors } from "../rewrite/slot-selectors.ts";
 import type { PageTemplate, TemplateSlot } from "./template.ts";
 
@@ -25,6 +26,8 @@ const SLOT_OVERHEAD_BYTES = 160;
 
 interface Found {
   id: string;
+  /** Declared by selector: its start tag is tagged `data-p13n-slot` when the page is filled. */
+  bySelector: boolean;
   tag: string;
   charsetBlocked: boolean;
   fillable: boolean;
@@ -53,7 +56,7 @@ export async function buildTemplate(bytes: Uint8Array, contentType: string, sele
   const found = slots.found;
 
   let rewriter = new HTMLRewriter();
-  // Two slots by selector may claim one element: counting elements tells them apart (src/rewrite/slot-selectors.ts).
+  // The builder does not tag what a selector claims: counting elements keeps one element one slot (src/rewrite/slot-selectors.ts).
   if (selectors.list.length > 0) {
     rewriter = rewriter.on("*", {
       element() {
@@ -100,6 +103,7 @@ export async function buildTemplate(bytes: Uint8Array, contentType: string, sele
     let innerEnd = -1;
     let tagged: Uint8Array[] = [];
     let taggedWithExperiment: Uint8Array[] = [];
+    const slotId = f.bySelector ? f.id : undefined;
     if (f.fillable) {
       // A slot lol-html closed implicitly (no end tag of its own) is not modelled: stream it.
       if (!f.closed) return null;
@@ -109,13 +113,23 @@ export async function buildTemplate(bytes: Uint8Array, contentType: string, sele
       innerStart = b;
       innerEnd = c;
       fillableRanges.push([b, c]);
-      const forms = await taggedForms(bytes.subarray(at, b), contentType, nonce);
+      const forms = await taggedForms(bytes.subarray(at, b), contentType, nonce, slotId);
       if (!forms) return null;
       ({ tagged, taggedWithExperiment } = forms);
       for (const part of [...tagged, ...taggedWithExperiment]) size += part.byteLength;
     }
+    let selectorTag: Uint8Array | null = null;
+    let tagEnd = -1;
+    if (slotId !== undefined) {
+      // Where its start tag ends: the content's start when fillable, else a marker of its own.
+      const end = f.fillable ? innerStart : positions.get(`T${i}`);
+      if (end === undefined || !(at < end)) return null;
+      tagEnd = end;
+      selectorTag = await retag(bytes.subarray(at, end), contentType, (el) => tagSelectorSlot(el, slotId));
+      size += selectorTag.byteLength;
+    }
     size += SLOT_OVERHEAD_BYTES + f.id.length * 2;
-    records.push({ id: f.id, tag: f.tag, at, charsetBlocked: f.charsetBlocked, innerStart, innerEnd, tagged, taggedWithExperiment });
+    records.push({ id: f.id, tag: f.tag, at, charsetBlocked: f.charsetBlocked, innerStart, innerEnd, tagged, taggedWithExperiment, tagEnd, selectorTag });
   }
   const bodyEnd = positions.get("E0") ?? -1;
   // The client script's place must survive any decision: never inside content a slot may replace.
@@ -134,9 +148,6 @@ class SlotRecorder {
   readonly #claims = new SelectorClaims();
   readonly #mark: (kind: string, i: number) => string;
   readonly #charsetBlocked: () => boolean;
-  /** The element whose end tag the newest group of fillable slots waits for, and that group. */
-  #groupAt = -1;
-  #group: number[] = [];
 
   constructor(mark: (kind: string, i: number) => string, charsetBlocked: () => boolean) {
     this.#mark = mark;
@@ -149,43 +160,45 @@ class SlotRecorder {
       element: (el) => {
         const id = el.getAttribute(SLOT_ATTRIBUTE) ?? "";
         this.#claims.markup(id);
-        this.#record(el, id);
+        this.#record(el, id, false);
       },
     });
     return onSelectorSlots(rewriter, selectors, (id) => ({
       element: (el) => {
-        if (this.#claims.claims(id, el)) this.#record(el, id);
+        if (this.#claims.claims(id, el, this.elements)) this.#record(el, id, true);
       },
     }));
   }
 
-  #record(el: Element, id: string): void {
+  // One element is one slot (src/rewrite/slot-selectors.ts), so each end-tag handler is its own.
+  #record(el: Element, id: string, bySelector: boolean): void {
     const i = this.found.length;
     const charsetBlocked = this.#charsetBlocked();
-    const entry: Found = { id, tag: el.tagName, charsetBlocked, fillable: !charsetBlocked && elementSkipReason(el.tagName) === null, closed: false };
+    const entry: Found = { id, bySelector, tag: el.tagName, charsetBlocked, fillable: !charsetBlocked && elementSkipReason(el.tagName) === null, closed: false };
     this.found.push(entry);
     el.before(this.#mark("A", i), { html: true });
-    if (!entry.fillable) return;
-    // lol-html keeps one end-tag handler per element (a second replaces the first): slots on
-    // one element share it. (The streaming rewriter fills at most one of them.)
-    if (this.elements > 0 && this.#groupAt === this.elements) {
-      this.#group.push(i);
-    } else {
-      const group = [i];
-      this.#group = group;
-      this.#groupAt = this.elements;
-      try {
-        // First, as the streaming rewriter does: an element lol-html gives no end tag
-        // (`<svg><g data-p13n-slot="x"/>`) throws here; it stays unclosed, so no template.
-        el.onEndTag((end) => {
-          for (const k of group) {
-            this.found[k]!.closed = true;
-            end.before(this.#mark("C", k), { html: true });
-          }
-        });
-      } catch {
-        return;
+    if (!entry.fillable) {
+      // Where a slot by selector's start tag ends: after a void element, else before its content.
+      // (Not placed: the marker is missing, so no template.)
+      if (bySelector) {
+        try {
+          if (elementSkipReason(el.tagName) === "void-element") el.after(this.#mark("T", i), { html: true });
+          else el.prepend(this.#mark("T", i), { html: true });
+        } catch {
+          // No marker: no template.
+        }
       }
+      return;
+    }
+    try {
+      // First, as the streaming rewriter does: an element lol-html gives no end tag
+      // (`<svg><g data-p13n-slot="x"/>`) throws here; it stays unclosed, so no template.
+      el.onEndTag((end) => {
+        entry.closed = true;
+        end.before(this.#mark("C", i), { html: true });
+      });
+    } catch {
+      return;
     }
     el.prepend(this.#mark("B", i), { html: true });
   }
@@ -222,19 +235,25 @@ async function taggedForms(
   rawTag: Uint8Array,
   contentType: string,
   nonce: string,
+  selectorSlot: string | undefined,
 ): Promise<{ tagged: Uint8Array[]; taggedWithExperiment: Uint8Array[] } | null> {
   const variant = `\u0001${nonce}V\u0002`;
   const experiment = `\u0001${nonce}X\u0002`;
+  // In the streaming rewriter's order: a slot by selector's own attribute first (slot-rewriter.ts).
+  const tag = (render: { variant: string; experiment?: string }) => (el: Element) => {
+    if (selectorSlot !== undefined) tagSelectorSlot(el, selectorSlot);
+    tagSlot(el, render);
+  };
   const [tagged, taggedWithExperiment] = await Promise.all([
-    retag(rawTag, contentType, { variant }),
-    retag(rawTag, contentType, { variant, experiment }),
+    retag(rawTag, contentType, tag({ variant })),
+    retag(rawTag, contentType, tag({ variant, experiment })),
   ]);
   const one = splitOn(tagged, [variant]);
   const two = splitOn(taggedWithExperiment, [variant, experiment]);
   return one && two ? { tagged: one, taggedWithExperiment: two } : null;
 }
 
-async function retag(rawTag: Uint8Array, contentType: string, render: { variant: string; experiment?: string }): Promise<Uint8Array> {
+async function retag(rawTag: Uint8Array, contentType: string, tag: (el: Element) => void): Promise<Uint8Array> {
   let done = false;
   // The first element of the bytes is the start tag itself (a selector slot's selector may need context it lacks here).
   const out = new HTMLRewriter()
@@ -242,7 +261,7 @@ async function retag(rawTag: Uint8Array, contentType: string, render: { variant:
       element(el) {
         if (done) return;
         done = true;
-        tagSlot(el, render);
+        tag(el);
       },
     })
     .transform(new Response(rawTag, { headers: { "content-type": contentType } }));

@@ -5,20 +5,23 @@
  * The stored key is checked again on the way out. Every failure is a miss (fail open).
  *
  * Format of the stored body: a 4-byte big-endian length, that many bytes of JSON (everything
- * but the bytes), then the page bytes, then each slot's tagged start-tag parts.
+ * but the bytes), then the page bytes, then each slot's tagged start-tag parts and, for a slot by
+ * selector, its start tag carrying `data-p13n-slot`.
  */
 import { currentAge } from "./http-cache.ts";
 import type { TemplateEntry } from "./store.ts";
 import type { TemplateSlot } from "./template.ts";
 
 const KEY_HOST = "https://templates.p13n.invalid/v1/";
-const FORMAT = 2;
+const FORMAT = 3;
 /** Kept this long past freshness + stale-while-revalidate: a stale copy still saves a parse after a 304. */
 const REVALIDATION_GRACE_S = 3600;
 
-interface StoredSlot extends Omit<TemplateSlot, "tagged" | "taggedWithExperiment"> {
+interface StoredSlot extends Omit<TemplateSlot, "tagged" | "taggedWithExperiment" | "selectorTag"> {
   tagged: number[];
   taggedWithExperiment: number[];
+  /** Its length, or -1 for none. */
+  selectorTag: number;
 }
 
 interface StoredHead extends Omit<TemplateEntry, "template"> {
@@ -68,7 +71,13 @@ export async function coloPut(entry: TemplateEntry, now: number): Promise<void> 
   const parts: Uint8Array[] = [t.bytes];
   const slots: StoredSlot[] = t.slots.map((s) => {
     parts.push(...s.tagged, ...s.taggedWithExperiment);
-    return { ...s, tagged: s.tagged.map((p) => p.byteLength), taggedWithExperiment: s.taggedWithExperiment.map((p) => p.byteLength) };
+    if (s.selectorTag) parts.push(s.selectorTag);
+    return {
+      ...s,
+      tagged: s.tagged.map((p) => p.byteLength),
+      taggedWithExperiment: s.taggedWithExperiment.map((p) => p.byteLength),
+      selectorTag: s.selectorTag ? s.selectorTag.byteLength : -1,
+    };
   });
   const { template: _, ...rest } = entry;
   const head: StoredHead = {
@@ -143,6 +152,7 @@ export async function coloMatch(key: string): Promise<TemplateEntry | null> {
     ...s,
     tagged: s.tagged.map(take),
     taggedWithExperiment: s.taggedWithExperiment.map(take),
+    selectorTag: s.selectorTag >= 0 ? take(s.selectorTag) : null,
   }));
   if (at !== body.byteLength) return null;
   const { format: _f, pageLength: _p, bodyEnd, pageMeta, templateSize, selectorKey, slots: _s, ...entry } = head;

@@ -1,6 +1,7 @@
 /**
  * Builds one visitor's page from a template: the page's bytes with each filled slot's tagged
- * start tag and variant between them. No HTML parsing, one buffer (a single concatenated
+ * start tag and variant between them (and each other slot by selector's start tag carrying
+ * `data-p13n-slot`). No HTML parsing, one buffer (a single concatenated
  * buffer measured ~7% faster than streaming the segments). The same rules, in the same order,
  * as the streaming rewriter: the output is byte for byte what `rewriteSlots` would stream.
  */
@@ -90,6 +91,14 @@ export function spliceParts(template: PageTemplate, renders: ReadonlyMap<string,
   const tag = opts.beforeBodyEnd;
   let script: Uint8Array | null = typeof tag === "string" ? encodeCached(tag) : tag ? new Uint8Array(0) : null;
   let bodyEnd = script ? template.bodyEnd : -1;
+  const tagSelectors = opts.tagSelectorSlots !== false;
+  /** A slot by selector keeps its default: its start tag still says which slot it is. */
+  const tagOnly = (slot: TemplateSlot) => {
+    if (!tagSelectors || !slot.selectorTag || slot.at < cursor) return;
+    upTo(slot.at);
+    parts.push(slot.selectorTag);
+    cursor = slot.tagEnd;
+  };
   const upTo = (offset: number) => {
     if (script && bodyEnd >= cursor && bodyEnd <= offset) {
       if (typeof tag === "function") script = tagBytes(tag);
@@ -111,6 +120,8 @@ export function spliceParts(template: PageTemplate, renders: ReadonlyMap<string,
       });
       if (reason) {
         opts.report?.skipped.push({ slot: slot.id, reason });
+        // Nested in a filled slot, it is gone with the content it was in.
+        if (reason !== "nested") tagOnly(slot);
         continue;
       }
       const render = renders.get(slot.id)!;
@@ -124,6 +135,7 @@ export function spliceParts(template: PageTemplate, renders: ReadonlyMap<string,
     } catch (err) {
       opts.report?.skipped.push({ slot: slot.id, reason: "error" });
       opts.onError?.(slot.id, err);
+      tagOnly(slot);
     }
   }
   upTo(bytes.length);

@@ -25,6 +25,13 @@ export interface TemplateSlot {
    */
   tagged: readonly Uint8Array[];
   taggedWithExperiment: readonly Uint8Array[];
+  /**
+   * Slots by selector only (else -1 and null): where the start tag ends, and the start tag as
+   * lol-html re-serializes it carrying `data-p13n-slot` (what a slot that keeps its default
+   * shows; the tagged forms above carry it too).
+   */
+  tagEnd: number;
+  selectorTag: Uint8Array | null;
 }
 
 export interface PageTemplate {

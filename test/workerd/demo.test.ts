@@ -52,7 +52,7 @@ describe("the demo shop", () => {
   it("fills a slot declared only in content (bestsellers: `selector:` in slot.yaml) for a runner, and leaves it for everyone else", async () => {
     const token = await profileToken({ claims: { sub: "demo-runner", prefs: { topics: ["running"] } } });
     const runner = (await page("/", { cookie: `p13n_profile=${token}` })).body;
-    expect(runner).toContain('<h2 id="bestsellers" data-p13n-variant="for-runners">Bestsellers for runners</h2>');
+    expect(runner).toContain('<h2 id="bestsellers" data-p13n-slot="bestsellers" data-p13n-variant="for-runners">Bestsellers for runners</h2>');
     const anonymous = (await page("/", { "sec-gpc": "1" })).body;
     expect(anonymous).toContain('<h2 id="bestsellers">Bestsellers</h2>');
   });

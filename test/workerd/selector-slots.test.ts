@@ -1,10 +1,12 @@
 /**
  * Slots declared by selector (`selector:` in slot.yaml, the manifest slot's `selector`), through
  * the real Worker: the first element a selector matches is the slot, exactly as if it carried
- * `data-p13n-slot` — bytes outside it untouched on every real page, optional-end-tag and void
- * elements left alone, a selector that matches nothing leaves the page as it came, markup slots
- * win over a selector of the same id, and a page spliced from its template equals the stream (also
- * after the selectors change under a template). Publishing checks each selector against what
+ * `data-p13n-slot` — and it does carry it, filled or not (the client script measures only such
+ * elements): bytes outside its start tag and content untouched on every real page,
+ * optional-end-tag and void elements keep their content, a selector that matches nothing leaves
+ * the page as it came, markup slots win over a selector of the same id, an element that is a
+ * slot is never another selector's match, and a page spliced from its template equals the stream
+ * (also after the selectors change under a template). Publishing checks each selector against what
  * HTMLRewriter can match, and this file holds that check against lol-html itself.
  */
 import { env } from "cloudflare:workers";
@@ -112,8 +114,8 @@ describe("bytes outside the slot: every real page", () => {
       expect(out.startsWith(prefix)).toBe(true);
       const markAt = out.indexOf(MARK, prefix.length);
       expect(markAt).toBeGreaterThan(prefix.length);
-      // The start tag is the origin's, tagged as a markup slot's would be.
-      expect(out.slice(at, markAt)).toMatch(/ data-p13n-variant="probe-v">$/);
+      // The start tag is the origin's, tagged as a markup slot's would be: it names its slot, then the variant.
+      expect(out.slice(at, markAt)).toMatch(/ data-p13n-slot="probe" data-p13n-variant="probe-v">$/);
       const tail = out.slice(markAt + MARK.length);
       expect(tail.toLowerCase().startsWith(`</${tagName.toLowerCase()}`)).toBe(true);
       expect(input.endsWith(tail)).toBe(true);
@@ -125,7 +127,7 @@ describe("which element is the slot", () => {
   it("is the first element the selector matches, and only that one", async () => {
     await live(bySelector({ promo: "aside.promo" }));
     const out = await through(page('<aside class="promo">one</aside><aside class="promo">two</aside>'));
-    expect(out).toContain('<aside class="promo" data-p13n-variant="promo-v"><i>promo variant</i></aside><aside class="promo">two</aside>');
+    expect(out).toContain('<aside class="promo" data-p13n-slot="promo" data-p13n-variant="promo-v"><i>promo variant</i></aside><aside class="promo">two</aside>');
   });
 
   it("leaves the page byte for byte as it came when the selector matches nothing", async () => {
@@ -139,22 +141,54 @@ describe("which element is the slot", () => {
     ["li", '<ul><li class="x">default<li>next</ul>'],
     ["td", '<table><tr><td class="x">default<td>next</tr></table>'],
     ["option", '<select><option class="x">default<option>next</select>'],
-  ])("leaves a slot on an element whose end tag may be omitted (%s) alone", async (_tag, body) => {
+  ])("keeps the content of a slot on an element whose end tag may be omitted (%s); only its start tag names the slot", async (_tag, body) => {
     await live(bySelector({ promo: ".x" }));
     const input = page(body);
-    expect(await through(input)).toBe(input);
+    expect(await through(input)).toBe(input.replace('class="x"', 'class="x" data-p13n-slot="promo"'));
   });
 
-  it("leaves a void element alone, and its selector does not move on to the next match", async () => {
+  it("keeps a void element as it is but for the slot's name, and its selector does not move on to the next match", async () => {
     await live(bySelector({ promo: ".x" }));
     const input = page('<img class="x" src="a.png"><div class="x">not the slot</div>');
-    expect(await through(input)).toBe(input);
+    expect(await through(input)).toBe(page('<img class="x" src="a.png" data-p13n-slot="promo"><div class="x">not the slot</div>'));
+  });
+
+  it("names the slot on its element when it keeps its default (no variant for this visitor), streamed and spliced", async () => {
+    const m = bySelector({ promo: "#promo" }, "sel-default", ["hero"]);
+    m.slots.promo!.variants = [];
+    await live(m);
+    const origin = fixtureOrigin({ "/kept": () => html(page('<div data-p13n-slot="hero">h</div><aside id="promo">Default promo</aside>'), PUBLIC) });
+    const bodies: string[] = [];
+    for (let i = 0; i < 3; i++) bodies.push((await call(origin.fetch, "/kept", { headers: ANON })).body);
+    expect(bodies[0]).toContain('<aside id="promo" data-p13n-slot="promo">Default promo</aside>');
+    expect(new Set(bodies).size).toBe(1);
+  });
+
+  it("names a slot after a <meta charset> that is not UTF-8, and changes no other byte of the page's own encoding (streamed and spliced)", async () => {
+    await live(bySelector({ promo: "#promo" }, "sel-latin1", ["hero"]));
+    // windows-1252 bytes (0xE9 "é") in the selected element's own attribute and content: not UTF-8.
+    const latin1 = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+    const before = '<!doctype html><html><head><meta charset="windows-1252"></head><body><div data-p13n-slot="hero">h</div><aside id="promo" title="caf\u00e9">';
+    const input = latin1(`${before}Caf\u00e9</aside></body></html>`);
+    const origin = fixtureOrigin({ "/latin1": () => new Response(input, { headers: { "content-type": "text/html", ...PUBLIC } }) });
+    const outs: Uint8Array[] = [];
+    for (let i = 0; i < 3; i++) outs.push((await call(origin.fetch, "/latin1", { headers: ANON })).bytes);
+    const expected = latin1(`${before.replace('title="caf\u00e9">', 'title="caf\u00e9" data-p13n-slot="promo">')}Caf\u00e9</aside></body></html>`);
+    for (const out of outs) expect([...out]).toEqual([...expected]);
+  });
+
+  it("one element is one slot: a second selector that matches it takes its next match", async () => {
+    await live(bySelector({ a: "section", b: ".x" }, "sel-two"));
+    const out = await through(page('<section class="x">1</section><div class="x">2</div>'));
+    expect(out).toContain(
+      '<section class="x" data-p13n-slot="a" data-p13n-variant="a-v"><i>a variant</i></section><div class="x" data-p13n-slot="b" data-p13n-variant="b-v"><i>b variant</i></div>',
+    );
   });
 
   it("never takes an element that is a markup slot: the selector's slot is the next match", async () => {
     await live(bySelector({ promo: ".x" }, "sel-2", ["hero"]));
     const out = await through(page('<div class="x" data-p13n-slot="hero">h</div><div class="x">p</div>'));
-    expect(out).toContain('<div class="x" data-p13n-slot="hero" data-p13n-variant="hero-v"><i>hero variant</i></div><div class="x" data-p13n-variant="promo-v"><i>promo variant</i></div>');
+    expect(out).toContain('<div class="x" data-p13n-slot="hero" data-p13n-variant="hero-v"><i>hero variant</i></div><div class="x" data-p13n-slot="promo" data-p13n-variant="promo-v"><i>promo variant</i></div>');
   });
 
   it("lets the markup slot win over a selector of the same id once met", async () => {
@@ -166,7 +200,7 @@ describe("which element is the slot", () => {
   it("fills a selector match that comes before the markup slot of its id, and the markup slot too (documented)", async () => {
     await live(bySelector({ hero: ".x" }, "sel-4"));
     const out = await through(page('<div class="x">selected</div><div data-p13n-slot="hero">markup</div>'));
-    expect(out).toContain('<div class="x" data-p13n-variant="hero-v"><i>hero variant</i></div><div data-p13n-slot="hero" data-p13n-variant="hero-v"><i>hero variant</i></div>');
+    expect(out).toContain('<div class="x" data-p13n-slot="hero" data-p13n-variant="hero-v"><i>hero variant</i></div><div data-p13n-slot="hero" data-p13n-variant="hero-v"><i>hero variant</i></div>');
   });
 
   it("takes an element an editor's picker names: by id, by class, by place", async () => {
@@ -174,15 +208,15 @@ describe("which element is the slot", () => {
     const out = await through(
       page('<main><section>1</section><section>2</section></main><div id="signup">s</div><footer><div class="promo">f</div></footer>'),
     );
-    expect(out).toContain('<section data-p13n-variant="c-v"><i>c variant</i></section>');
-    expect(out).toContain('<div id="signup" data-p13n-variant="a-v"><i>a variant</i></div>');
-    expect(out).toContain('<div class="promo" data-p13n-variant="b-v"><i>b variant</i></div>');
+    expect(out).toContain('<section data-p13n-slot="c" data-p13n-variant="c-v"><i>c variant</i></section>');
+    expect(out).toContain('<div id="signup" data-p13n-slot="a" data-p13n-variant="a-v"><i>a variant</i></div>');
+    expect(out).toContain('<div class="promo" data-p13n-slot="b" data-p13n-variant="b-v"><i>b variant</i></div>');
   });
 
   it("keeps the default of a selector slot nested in a filled slot", async () => {
     await live(bySelector({ outer: "section", inner: ".in" }, "sel-6"));
     const out = await through(page('<section><div class="in">x</div></section><div class="in">after</div>'));
-    expect(out).toContain('<section data-p13n-variant="outer-v"><i>outer variant</i></section><div class="in">after</div>');
+    expect(out).toContain('<section data-p13n-slot="outer" data-p13n-variant="outer-v"><i>outer variant</i></section><div class="in">after</div>');
   });
 });
 
@@ -198,7 +232,7 @@ describe("templates record slots by selector", () => {
     const hit = await call(origin.fetch, "/t1", { headers: ANON });
     expect(timingOf(hit.res)).toBe("hit");
     expect(hit.body).toBe(streamed.body);
-    expect(hit.body).toContain('<section class="hero" data-p13n-variant="hero-v"><i>hero variant</i></section>');
+    expect(hit.body).toContain('<section class="hero" data-p13n-slot="hero" data-p13n-variant="hero-v"><i>hero variant</i></section>');
   });
 
   it("a template built with other selectors is not spliced: the page streams with the new ones, and the template is rebuilt for them", async () => {
@@ -215,7 +249,7 @@ describe("templates record slots by selector", () => {
     await live(moved);
     const after = await call(origin.fetch, "/t2", { headers: ANON });
     expect(timingOf(after.res)).toBe("hit");
-    expect(after.body).toContain('<aside id="promo" data-p13n-variant="hero-v"><i>hero variant</i></aside>');
+    expect(after.body).toContain('<aside id="promo" data-p13n-slot="hero" data-p13n-variant="hero-v"><i>hero variant</i></aside>');
     expect(after.body).toContain('<section class="hero">Default hero</section>');
     // Rebuilt from its own bytes (the origin was not asked again), then spliced.
     expect(store.get(key)?.template.selectorKey).toBe(slotSelectorsOf(moved).key);
@@ -255,6 +289,6 @@ describe("publishing refuses what cannot be a slot (admin API)", () => {
     const { res } = await admin("POST", "/publish", { manifest: bySelector({ hero: "main > .hero" }, "sel-ok") });
     expect(res.status).toBe(201);
     const out = await through(page('<main><div class="hero">d</div></main>'), "/published");
-    expect(out).toContain('<div class="hero" data-p13n-variant="hero-v"><i>hero variant</i></div>');
+    expect(out).toContain('<div class="hero" data-p13n-slot="hero" data-p13n-variant="hero-v"><i>hero variant</i></div>');
   });
 });

@@ -85,7 +85,9 @@ describe("html5lib tokenizer corpus: spliced == streamed", () => {
 /**
  * Slots declared by selector (src/rewrite/slot-selectors.ts), beside markup slots: the builder
  * records them exactly as the streaming rewriter finds them (first claimable match, markup wins,
- * one element claimed by two selectors, optional-end-tag and void elements, nested in a filled slot).
+ * a second selector on an element already claimed moves on to its next match, optional-end-tag
+ * and void elements, nested in a filled slot; a slot by selector's start tag carries
+ * `data-p13n-slot` whether it is filled or keeps its default).
  */
 describe("slots by selector: spliced == streamed", () => {
   const GENERIC: Record<string, string> = {
@@ -133,7 +135,8 @@ describe("slots by selector: spliced == streamed", () => {
 describe("html5lib tokenizer corpus, slots by selector: spliced == streamed", () => {
   const selectors = selectorSlots({ probe: "#probe, .probe", after: "div.after", first: "*" });
   const shapes: Array<[string, (input: string) => string]> = [
-    ["slot first", (input) => `<div class="probe">default</div>${input}`],
+    // `*` matches the probe's element first; that one is the probe's, so its slot is the image.
+    ["slot first", (input) => `<div class="probe">default</div><img class="next" src="x.png">${input}`],
     ["input inside the slot", (input) => `<section id="probe">${input}</section><div class="after">x</div>`],
   ];
   const renderSets = [
