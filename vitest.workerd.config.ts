@@ -5,6 +5,7 @@ import { unstable_readConfig } from "wrangler";
 import { validateContent } from "./cli/content/validate.ts";
 import { TEST_SECRETS } from "./test/fixtures/secrets.ts";
 import { zoneOriginOutbound } from "./test/fixtures/zone-origin.ts";
+import { HOOK_URL, hookReceiverOutbound } from "./test/fixtures/hook-receiver.ts";
 
 // The example content, compiled the way `p13n publish` does, for the demo tests.
 const demo = await validateContent("content", { now: new Date("2026-11-23T12:00:00Z") });
@@ -27,10 +28,12 @@ export default defineConfig({
       // [env.dev]: the demo shop bound, local ids (wrangler.toml). Production (the top level) never has the demo.
       wrangler: { configPath: "./wrangler.toml", environment: "dev" },
       miniflare: {
-        bindings: { ...TEST_SECRETS },
-        // The Worker's own outgoing fetches: *.zone-origin.test answers as a zone's origin
-        // (test/workerd/zone-origin.test.ts); anything else goes to the network as before.
-        outboundService: zoneOriginOutbound,
+        // Outbound hooks go to the stand-in receiver (test/fixtures/hook-receiver.ts).
+        bindings: { ...TEST_SECRETS, EVENT_HOOK_URL: HOOK_URL },
+        // The Worker's own outgoing fetches: the hook receiver's host answers as a site's hook
+        // endpoint, *.zone-origin.test as a zone's origin (test/workerd/zone-origin.test.ts);
+        // anything else goes to the network as before.
+        outboundService: async (request: Request) => (await hookReceiverOutbound(request)) ?? zoneOriginOutbound(request),
       },
     }),
   ],

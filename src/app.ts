@@ -22,6 +22,7 @@ import { pickerScript } from "./routes/picker-script.ts";
 import { consoleModule, consolePage, consoleScript, consoleStyle } from "./routes/console/index.ts";
 import { clientScript } from "./routes/client-script.ts";
 import { events } from "./routes/events.ts";
+import { serverEvents } from "./routes/server-events.ts";
 import { healthz } from "./routes/healthz.ts";
 import { meRoutes } from "./routes/me/index.ts";
 import { logEvent } from "./observability/log.ts";
@@ -48,6 +49,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const own = new Hono<AppEnv>();
   own.get("/healthz", healthz);
   own.post("/events", requireConfig, events);
+  // Backends (CRM, help desk, shop) record events for a signed-in visitor, signed per source.
+  own.post("/events/server", requireConfig, serverEvents);
   own.get("/client.js", clientScript);
   own.get("/decide", requireConfig, decideRoute);
   // What is known about me, my preferences, erase me (the preference centre).

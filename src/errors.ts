@@ -45,6 +45,12 @@ export const ERRORS = {
   STATE_OVERLOADED: { status: 503, message: "the visitor's memory is busy; try again" },
   STATE_TIMEOUT: { status: 503, message: "the visitor's memory did not answer in time; try again" },
   STATE_UNAVAILABLE: { status: 503, message: "the visitor's memory is unavailable; try again" },
+  // POST /__p13n/events/server (src/routes/server-events.ts).
+  UNKNOWN_SOURCE: { status: 401, message: "unknown source" },
+  BAD_SIGNATURE: { status: 401, message: "the signature does not verify" },
+  STALE_TIMESTAMP: { status: 401, message: "the message's timestamp is too far from the Worker's clock" },
+  INVALID_EVENTS: { status: 400, message: "invalid server events" },
+  LIMIT_UNAVAILABLE: { status: 503, message: "the rate limiter did not answer; try again" },
   // /__p13n/me (src/routes/me/index.ts).
   TOO_LARGE: { status: 413, message: "the body is too large" },
   INVALID_PREFERENCES: { status: 400, message: "invalid preferences" },

@@ -16,6 +16,7 @@ import { P13nError } from "../errors.ts";
 import type { ConsentCookieFormat } from "../privacy/consent-cookie.ts";
 import type { PrivacyPolicy } from "../privacy/types.ts";
 import type { GlobList } from "../match/glob-list.ts";
+import { eventHookSettings, parseServerSources, type EventHookSettings, type ServerSources } from "./integrations.ts";
 import { parseAdminTokens, type NamedToken } from "./admin-tokens.ts";
 import { globList } from "../match/glob-list.ts";
 import { normalizeTyp, profileKeys, requireIssuerAndAudience, type ProfileKeySource } from "./profile-keys.ts";
@@ -112,6 +113,10 @@ export interface Config {
   admin: AdminSettings;
   results: ResultsSettings;
   metrics: MetricsSettings;
+  /** Backends that may send server events (SERVER_EVENT_SOURCES); empty: the route is off. */
+  serverSources: ServerSources;
+  /** Where cart abandonments and conversions are sent (EVENT_HOOK_URL, EVENT_HOOK_SECRET); undefined: off. */
+  eventHook: EventHookSettings | undefined;
 }
 
 /**
@@ -183,7 +188,17 @@ function buildConfig(env: object): Config {
     admin: adminSettings(e),
     results: { periodMs: e.BANDIT_PERIOD_MINUTES * 60_000, minShare: e.BANDIT_MIN_SHARE },
     metrics: { store: e.METRICS_STORE, accountId: e.METRICS_ACCOUNT_ID, token: e.METRICS_API_TOKEN },
+    ...integrations(e),
   };
+}
+
+/** The integrations' settings; a problem refuses the config, named (never quoting a key). */
+function integrations(e: EnvVars): Pick<Config, "serverSources" | "eventHook"> {
+  try {
+    return { serverSources: parseServerSources(e.SERVER_EVENT_SOURCES), eventHook: eventHookSettings(e.EVENT_HOOK_URL, e.EVENT_HOOK_SECRET) };
+  } catch (err) {
+    throw new P13nError("CONFIG_INVALID", err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** A refused config, with what an editor needs to be told why: their credential's settings. */

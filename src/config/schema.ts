@@ -133,6 +133,10 @@ export const EnvSchema = v.object({
   METRICS_STORE: oneOf("analytics-engine", ["analytics-engine", "local"], "must be analytics-engine or local"),
   METRICS_ACCOUNT_ID: v.pipe(text, v.check((s) => s === undefined || /^[0-9a-f]{32}$/.test(s), "must be your 32-hex Cloudflare account id")),
   METRICS_API_TOKEN: text,
+  // Server events in and hooks out (src/config/integrations.ts parses them).
+  SERVER_EVENT_SOURCES: text,
+  EVENT_HOOK_URL: text,
+  EVENT_HOOK_SECRET: text,
 });
 
 export type EnvVars = v.InferOutput<typeof EnvSchema>;

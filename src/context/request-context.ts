@@ -37,6 +37,8 @@ export function requestContext(request: Request, url: URL = new URL(request.url)
     utm,
     device: deviceClass(h.get("user-agent"), h.get("sec-ch-ua-mobile")),
     gpc: h.get("sec-gpc")?.trim() === "1",
+    // A page is the web; GET /__p13n/decide says what its caller says (src/routes/decide.ts).
+    channel: "web",
   };
   const country = cfField(cf, "country");
   if (country) ctx.country = country.toUpperCase();

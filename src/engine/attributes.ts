@@ -23,7 +23,15 @@ export interface AttributeDef {
   description: string;
   /** The only values it takes, when it is an enumeration (validation flags others). */
   values?: readonly string[];
+  /** The shape every value has, when it is an open set of tokens (validation flags a value that never could match). */
+  shape?: { pattern: RegExp; says: string };
 }
+
+/** A subscription's status as backends report it (server events `subscription.changed`). */
+export const SUBSCRIPTION_STATUSES = ["active", "trialing", "paused", "cancelled"] as const;
+
+/** What a channel is called: `web` for pages, and whatever short token a /decide caller says (`app`, `email`, `kiosk`…). */
+export const CHANNEL_TOKEN = /^[a-z][a-z0-9-]{0,15}$/;
 
 /**
  * Everything one rule evaluation, gate or score may read. Built once per request by
@@ -117,6 +125,15 @@ const FIXED: Record<string, [Omit<AttributeDef, "name">, Getter]> = {
   "context.referrerHost": [{ kind: "context", type: "string", description: "referring site's host, lower case" }, (f) => f.context.referrerHost],
   "context.language": [{ kind: "context", type: "string", description: "primary Accept-Language, e.g. de" }, (f) => f.context.language],
   "context.gpc": [{ kind: "context", type: "boolean", description: "Sec-GPC: 1 was sent" }, (f) => f.context.gpc],
+  "context.channel": [
+    {
+      kind: "context",
+      type: "string",
+      description: "which channel asks: web (pages), or what a /decide caller says (app, email, …)",
+      shape: { pattern: CHANNEL_TOKEN, says: "a lower-case token of at most 16 letters, digits or '-' (web, app, email…)" },
+    },
+    (f) => f.context.channel,
+  ],
   "time.hour": [{ kind: "time", type: "number", description: "visitor's local hour 0..23 (context.timezone, else UTC)" }, (f) => local(f).hour],
   "time.weekday": [{ kind: "time", type: "string", description: "visitor's local weekday", values: WEEKDAYS }, (f) => local(f).weekday],
   "time.date": [{ kind: "time", type: "string", description: "visitor's local date YYYY-MM-DD" }, (f) => local(f).date],
@@ -149,6 +166,15 @@ const FIXED: Record<string, [Omit<AttributeDef, "name">, Getter]> = {
     { kind: "behaviour", type: "boolean", description: "the visitor has an open customer-service case" },
     (f) => (f.snapshot ? (f.snapshot.openServiceCase ?? false) : undefined),
   ],
+  "visitor.openCases": [
+    { kind: "behaviour", type: "number", description: "service cases a backend opened and has not closed (server events)" },
+    (f) => (f.snapshot ? (f.snapshot.openCases ?? 0) : undefined),
+  ],
+  "visitor.subscription.status": [
+    { kind: "behaviour", type: "string", description: "the subscription as a backend last said (server events)", values: SUBSCRIPTION_STATUSES },
+    (f) => f.snapshot?.subscription?.status,
+  ],
+  "visitor.subscription.plan": [{ kind: "behaviour", type: "string", description: "the subscription's plan as a backend last said (server events)" }, (f) => f.snapshot?.subscription?.plan],
 };
 
 /** Keyed attributes: prefix → definition and getter for one key. */

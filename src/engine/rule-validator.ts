@@ -173,6 +173,15 @@ function checkCondition(c: Condition, path: (string | number)[], issues: RuleIss
       }
     });
   }
+  const shape = attr.def.shape;
+  if (shape && (op === "eq" || op === "ne" || op === "in" || op === "nin")) {
+    const operands = op === "in" || op === "nin" ? (c[op] ?? []) : [c[op]!];
+    operands.forEach((o, i) => {
+      if (!shape.pattern.test(String(o))) {
+        issues.push({ code: "type", path: op === "in" || op === "nin" ? [...path, op, i] : [...path, op], message: `${attr.def.name} is ${shape.says}; '${String(o)}' never matches` });
+      }
+    });
+  }
   if (type === "boolean" && (op === "eq" || op === "ne") && typeof c[op] !== "boolean") {
     issues.push({ code: "type", path: [...path, op], message: `${attr.def.name} is true or false` });
   }

@@ -48,6 +48,11 @@ export interface RequestContext {
   language?: string;
   /** `Sec-GPC: 1` was sent. */
   gpc: boolean;
+  /**
+   * Which channel asks: `web` for a page; for GET /__p13n/decide what the caller says (`app`,
+   * `email`, …: a short lower-case token), absent when it says nothing.
+   */
+  channel?: string;
 }
 
 /**
@@ -66,6 +71,10 @@ export interface VisitorSnapshot {
   conversions?: number;
   lastConversionAt?: number;
   openServiceCase?: boolean;
+  /** Service cases a backend opened and has not closed (server events); any makes `openServiceCase` true. */
+  openCases?: number;
+  /** The subscription as a backend last described it (server events). */
+  subscription?: { plan?: string; status: string };
   /** Impressions per variant key `slot/variant` and per campaign `campaign:<id>`, with timestamps (epoch ms). */
   impressions?: Record<string, number[]>;
 }

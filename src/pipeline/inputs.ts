@@ -17,6 +17,9 @@
  *    engine ignores behaviour without consent), never without consent to track;
  *  - the colo's copy of the memory decides when it may (src/visitor/edge-copy.ts: young enough,
  *    not older than this browser's last erasure), and the object is then not asked at all.
+ *  - a signed-in visitor whose request refuses tracking, from a browser that carries our visitor
+ *    cookie (one we remembered before), has their object told so (after the answer:
+ *    src/visitor/withdraw.ts), so their waiting hooks and later server events stop.
  *
  * @example
  * const inputs = await gatherInputs(deps, { request, url, now, isPage: Promise.resolve(true) });
@@ -36,6 +39,7 @@ import { copySettings } from "../visitor/edge-copy.ts";
 import { readErasedAt } from "../visitor/erased-cookie.ts";
 import { visitorObjectName } from "../visitor/key.ts";
 import { readMemory } from "../visitor/read-memory.ts";
+import { withdrawVisitor } from "../visitor/withdraw.ts";
 
 /** What the step reads from: the config, the bindings, and where background work goes. */
 export interface InputDeps {
@@ -149,6 +153,12 @@ export async function gatherInputs(deps: InputDeps, ask: InputAsk): Promise<Inpu
   const statePromise = Promise.all([identityPromise, ask.isPage]).then(([{ identity }, page]) => {
     const objectName = visitorObjectName(identity);
     const ns = env.VISITOR as Bindings["VISITOR"] | undefined;
+    // A signed-in visitor who now says no to tracking, in a browser we remembered before (our
+    // visitor cookie came back): their object is told, after the answer (hooks and server events
+    // stop). Without that cookie there is nothing this browser could have left: no call at all.
+    if (page && !ask.identity && identity.profile && !identity.consent.track && identity.cookieVisitorId) {
+      deps.waitUntil(withdrawVisitor(ns, identity.profile.sub, { now: ask.now }, config.stateWriteBudgetMs));
+    }
     if (!page || !ns || !memoryToAsk(identity, objectName)) return { objectName, state: NO_STATE };
     return readMemory({
       ns,

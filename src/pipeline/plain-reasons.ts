@@ -25,6 +25,7 @@ const PHRASES: ReadonlyArray<[string, string]> = [
   ["context.referrerHost", "the site you came from"],
   ["context.path", "the page you are on"],
   ["context.gpc", "your browser's privacy setting"],
+  ["context.channel", "where you are reading this (site, app or email)"],
   ["time.", "the time of day"],
   ["visitor.cart.", "what is in your cart"],
   ["visitor.interest.", "what you have shown interest in here"],
@@ -32,6 +33,8 @@ const PHRASES: ReadonlyArray<[string, string]> = [
   ["visitor.conversions", "your recent orders or sign-ups"],
   ["visitor.hoursSinceConversion", "your recent orders or sign-ups"],
   ["visitor.openServiceCase", "an open support request"],
+  ["visitor.openCases", "an open support request"],
+  ["visitor.subscription.", "your subscription"],
   ["visitor.", "how often you visit"],
 ];
 

@@ -95,7 +95,7 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   }
   const goals = declaredGoals(manifest.manifest);
   const { events: toRecord, notes } = toVisitorEvents(parsed.beacon, manifest.manifest, now, { valueCap: config.eventValueCap, goals });
-  const batch: RecordBatch = { events: toRecord, now, rate: { perMinute: config.beaconRatePerMin }, goals: [...goals] };
+  const batch: RecordBatch = { events: toRecord, now, rate: { perMinute: config.beaconRatePerMin }, goals: [...goals], personalize: identity.consent.personalize };
   if (check?.ok) Object.assign(batch, await exposuresOf(c, config, check, manifest.manifest, now));
 
   // 5. Acknowledge only what the object wrote.

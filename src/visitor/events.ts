@@ -17,8 +17,11 @@ export type CartAction = "add" | "remove" | "clear" | "checkout";
 
 export type VisitorEvent =
   | { type: "view"; id: string; at: number; path: string; category?: string; topics: string[] }
-  /** `served`: rendered by the Worker (counts for frequency caps); else seen in the viewport (client). */
-  | { type: "impression"; id: string; at: number; slot: string; variant: string; campaign?: string; served: boolean }
+  /**
+   * `served`: rendered by the Worker (counts for frequency caps); else seen in the viewport (client).
+   * `channel`: where it was served when not on a page (GET /__p13n/decide: `app`, `email`…).
+   */
+  | { type: "impression"; id: string; at: number; slot: string; variant: string; campaign?: string; served: boolean; channel?: string }
   | { type: "click"; id: string; at: number; slot: string; variant?: string; topics: string[] }
   | { type: "conversion"; id: string; at: number; goal: string; value?: number; topics: string[] }
   /** name, image, category: what the page said about the item (bounded by the beacon's schema; src/visitor/store/cart.ts keeps them). */
@@ -58,6 +61,11 @@ export interface RecordBatch {
   goals?: readonly string[];
   /** Answer with the memory as written (`copy`), for the colo's copy of it (src/visitor/edge-copy.ts). */
   copy?: boolean;
+  /**
+   * The request's consent to personalization (web writes: page, beacon, /decide). A signed-in
+   * visitor's object keeps it for their outbound hooks (src/visitor/store/consent-state.ts).
+   */
+  personalize?: boolean;
 }
 
 /** What became of each event of a batch, in order: written, or already recorded before. */

@@ -34,7 +34,7 @@ import { nextAlarm, scheduleAfterWrite } from "./store/alarms.ts";
 import { describeVisitor } from "./store/describe.ts";
 import { deliverOutbox, eraseVisitor } from "./store/erase.ts";
 import { exportHistory, importHistory } from "./store/history.ts";
-import { emptyMemory, type MemoryCopy } from "./store/memory.ts";
+import { emptyMemory, type Memory, type MemoryCopy } from "./store/memory.ts";
 import { mergeHistory } from "./store/merge.ts";
 import { writePreferences } from "./store/prefs.ts";
 import { writeBatch } from "./store/record.ts";
@@ -42,6 +42,8 @@ import { loadMemory, saveMemory, type Loaded } from "./store/row.ts";
 import { snapshotOf, type VisitorState } from "./store/snapshot.ts";
 import { ensureSchema, hasSchema, isCurrent, readLayout, type Layout } from "./store/tables.ts";
 import { trimMemory, trimSeen } from "./store/trim.ts";
+import { VisitorChannels } from "./store/channels.ts";
+import type { ServerBatch, ServerRecordResult } from "./store/server-memory.ts";
 
 export type { VisitorState } from "./store/snapshot.ts";
 
@@ -81,6 +83,8 @@ export class VisitorObject extends DurableObject<Env> {
   #tally: ExperimentTally | undefined;
   /** Writes since this instance started (a fresh instance trims the ids on its first). */
   #writes = 0;
+  /** Server events, a signed-in visitor's consent and outbound hooks (src/visitor/store/channels.ts). */
+  #channels = new VisitorChannels(this.ctx.storage, this.ctx.id.name, this.env, () => this.#config());
 
   /** The visitor as the engine sees it, as of `now`, with their stated preferences. Reads only: never creates storage. */
   snapshot(options: SnapshotOptions = {}): SnapshotAnswer {
@@ -109,10 +113,29 @@ export class VisitorObject extends DurableObject<Env> {
     const { sql } = this.ctx.storage;
     const tally = this.#results();
     const context = { sql, tally, halfLifeMs: this.#config().halfLifeMs, trimIds: this.#writes++ % PRUNE_EVERY === 0 };
-    const written = this.ctx.storage.transactionSync(() => writeBatch(context, this.#load()?.memory ?? null, batch, now));
+    const written = this.ctx.storage.transactionSync(() => {
+      const channelsDone = this.#channels.beginWebWrite(batch, now);
+      const w = writeBatch(context, this.#load()?.memory ?? null, batch, now);
+      channelsDone(w.statuses);
+      return w;
+    });
     await scheduleAfterWrite(this.ctx.storage, { now, retentionMs: this.#config().retentionMs, deliver: tally.takeAdded() });
+    await this.#channels.scheduleAlarm(now);
     const { copy, ...result } = written;
     return { ok: true, merged, ...result, ...(batch.copy ? { copy } : {}) };
+  }
+
+  /** A backend's events (POST /__p13n/events/server): once each, or none after the visitor's withdrawal. */
+  async serverEvents(batch: ServerBatch): Promise<ServerRecordResult> {
+    const memory = { load: () => this.#load()?.memory ?? emptyMemory(batch.now), save: (m: Memory) => saveMemory(this.ctx.storage.sql, m, Date.now()) };
+    const result = this.#channels.serverEvents(batch, () => this.#ensureSchema(), memory);
+    if (result.ok) await scheduleAfterWrite(this.ctx.storage, { now: batch.now, retentionMs: this.#config().retentionMs, deliver: false });
+    return result;
+  }
+
+  /** The signed-in visitor said no to tracking: waiting hooks go, server events stop (src/visitor/store/consent-state.ts). */
+  withdraw(options: { now?: number; keep?: boolean } = {}): Promise<{ noted: boolean }> {
+    return this.#channels.withdraw(options, hasSchema(this.#tables()));
   }
 
   /** Everything this object holds (for a merge, and for "what is known about me"). */
@@ -154,21 +177,25 @@ export class VisitorObject extends DurableObject<Env> {
     const now = Date.now();
     // First the experiment counts a counter did not take at write time (idempotent: numbered).
     const undelivered = await deliverOutbox(this.ctx.storage, this.#results(), this.env.EXPERIMENT_COUNTER);
+    // Then the outbound hooks: an abandoned cart queued, what is due sent (./store/channels.ts).
+    await this.#channels.run(now);
+    const forget = async () => void (await this.forget());
     if (!hasSchema(this.#tables())) {
       // Erased (or never written): what may be left is an undelivered outbox; the retry alarm is
-      // set for it. Once it is delivered, nothing is left and the object goes entirely.
-      if (undelivered === 0) await this.forget();
+      // set for it. Once it is delivered, nothing is left and the object goes entirely (a
+      // withdrawal's note but, until its own end).
+      if (undelivered === 0) await this.#channels.eraseKeepingRefusal(now, forget);
       return;
     }
     const { sql } = this.ctx.storage;
     const row = sql.exec<{ last_active: number }>("SELECT last_active FROM visitor WHERE id = 1").toArray()[0];
     const deadline = (row?.last_active ?? 0) + this.#config().retentionMs;
     if (!row || now >= deadline) {
-      await this.forget();
+      await this.#channels.eraseKeepingRefusal(now, forget);
       return;
     }
     this.ctx.storage.transactionSync(() => trimSeen(sql, now));
-    await this.ctx.storage.setAlarm(nextAlarm(now, deadline, undelivered));
+    await this.ctx.storage.setAlarm(Math.min(nextAlarm(now, deadline, undelivered), this.#channels.nextAlarm(now) ?? Infinity));
   }
 
   #merge(visitorId: string, now: number): Promise<boolean> {

@@ -37,6 +37,7 @@ import type { VisitorNamespace } from "../../visitor/access.ts";
 import { copySettings, dropCopies } from "../../visitor/edge-copy.ts";
 import { erasedCookie } from "../../visitor/erased-cookie.ts";
 import { anonymousObjectName, visitorStub } from "../../visitor/key.ts";
+import { withdrawVisitor } from "../../visitor/withdraw.ts";
 import { crossSiteReason, mediaType } from "../cross-site.ts";
 import { readBody } from "../read-body.ts";
 import { meScript, meStyle } from "./assets.ts";
@@ -100,10 +101,17 @@ async function getMe(c: Context<AppEnv>): Promise<Response> {
 /**
  * Erases every holder, and their copies in this colo (src/visitor/edge-copy.ts); returns which
  * were erased and, when a profile's object was, the Set-Cookie that keeps copies from before
- * out of this browser's pages in every other colo (src/visitor/erased-cookie.ts). Throws when
- * one was not erased.
+ * out of this browser's pages in every other colo (src/visitor/erased-cookie.ts). Throws unless
+ * all were erased. `refusing`: the signed-in visitor's `sub` when they refuse tracking, so their
+ * erased object keeps a note of the no (two dates): a backend's server events and hooks then
+ * respect it too (src/visitor/store/consent-state.ts).
  */
-async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): Promise<{ erased: Array<"profile" | "anonymous">; setCookies: string[] }> {
+async function forgetAll(
+  c: Context<AppEnv>,
+  config: Config,
+  holders: Holders,
+  refusing: string | null = null,
+): Promise<{ erased: Array<"profile" | "anonymous">; setCookies: string[] }> {
   const erased: Array<"profile" | "anonymous"> = [];
   let last = 0;
   for (const kind of ["profile", "anonymous"] as const) {
@@ -113,6 +121,9 @@ async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders): 
     if (!r.ok) throw r.error;
     erased.push(kind);
     last = Math.max(last, r.value.erasedAt);
+  }
+  if (refusing !== null && !(await withdrawVisitor(namespace(c), refusing, { now: Date.now(), keep: true }, config.stateWriteBudgetMs))) {
+    throw new Error("the refusal could not be noted");
   }
   const copies = copySettings(config);
   if (!copies || erased.length === 0) return { erased, setCookies: [] };
@@ -176,8 +187,8 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
   const cookies = cookieFlags(c);
   try {
     if (update.track === false) {
-      // "Don't remember me": stop, and erase what is already stored.
-      for (const set of (await forgetAll(c, config, holders)).setCookies) headers.append("set-cookie", set);
+      // "Don't remember me": stop, and erase what is already stored (signed in: the no is noted).
+      for (const set of (await forgetAll(c, config, holders, who.profile?.sub ?? null)).setCookies) headers.append("set-cookie", set);
       if (holders.anonymous) headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
       holders = { profile: holders.profile, anonymous: null };
       cookies.visitor = false;
@@ -220,10 +231,12 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
   const why = crossSiteReason(request);
   if (why) return refuse("CROSS_SITE", `erasure happens only from this site's own pages (${why})`, PRIVATE);
   const who = await resolveIdentity(request, config, Date.now());
+  // A refusal is kept: erasing must never turn tracking back on (nor let a backend's server events do it).
+  const keep = refuses(who.privacy.signals.visitor);
   let erased: Array<"profile" | "anonymous">;
   const headers = new Headers();
   try {
-    const done = await forgetAll(c, config, holdersOf(who));
+    const done = await forgetAll(c, config, holdersOf(who), who.privacy.signals.visitor.track === false ? (who.profile?.sub ?? null) : null);
     erased = done.erased;
     for (const set of done.setCookies) headers.append("set-cookie", set);
   } catch (err) {
@@ -232,8 +245,6 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
   }
   const cleared = [VISITOR_COOKIE];
   headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
-  // A refusal is kept: erasing must never turn tracking back on.
-  const keep = refuses(who.privacy.signals.visitor);
   if (!keep && readCookie(request, CHOICE_COOKIE) !== undefined) {
     headers.append("set-cookie", clearHostCookie(CHOICE_COOKIE));
     cleared.push(CHOICE_COOKIE);

@@ -82,6 +82,7 @@ export const STORED_WHAT: readonly string[] = [
   "interest scores per topic, fading by half every week",
   "up to 200 recent interactions, and the last page's reasons",
   "preferences you stated on this page",
+  "when you are signed in: support requests, orders and your subscription as this site's other systems reported them",
 ];
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -93,15 +94,17 @@ function summarize(e: Interaction): string {
     case "view":
       return `Viewed ${s("path")}`;
     case "impression":
-      return d.served === true ? `Was shown "${s("variant")}" in ${s("slot")}` : `Saw ${s("slot")} on screen`;
+      return d.served === true ? `Was shown "${s("variant")}" in ${s("slot")}${s("channel") ? ` (${s("channel")})` : ""}` : `Saw ${s("slot")} on screen`;
     case "click":
       return `Clicked ${s("variant") ? `"${s("variant")}" in ` : ""}${s("slot")}`;
     case "conversion":
-      return `Completed "${s("goal")}"`;
+      return `Completed "${s("goal")}"${s("channel") ? ` (${s("channel")})` : ""}`;
     case "cart":
       return `Cart: ${s("action")}${s("sku") ? ` ${s("sku")}` : ""}`;
     case "service_case":
       return d.open === true ? "Opened a support request" : "Closed a support request";
+    case "subscription":
+      return `Subscription ${s("status")}${s("plan") ? ` (${s("plan")})` : ""}`;
     default:
       return `Event "${s("name") || e.type}"`;
   }

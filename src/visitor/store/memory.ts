@@ -43,6 +43,14 @@ export interface Memory {
   cart: CartLine[];
   /** The preference centre's stated preferences (the `prefs` table's, mirrored here for the page path). */
   statedPrefs: Prefs | null;
+  /** What backends said that a page needs (./server-memory.ts keeps the cases and subscription themselves); absent: nothing. */
+  server?: ServerMemory;
+}
+
+/** The engine's part of server events, as of the last one: open cases, and the subscription. */
+export interface ServerMemory {
+  openCases: number;
+  subscription?: { status: string; plan?: string };
 }
 
 /**
@@ -58,7 +66,7 @@ export interface MemoryCopy {
 }
 
 /** The collections, as stored in `visitor.memory`. */
-type StoredCollections = Pick<Memory, "interests" | "views" | "impressions" | "cart" | "statedPrefs">;
+type StoredCollections = Pick<Memory, "interests" | "views" | "impressions" | "cart" | "statedPrefs" | "server">;
 
 /** The `visitor` row as read, with its memory columns. */
 export interface MemoryRow extends VisitorRow {
@@ -125,12 +133,14 @@ export function memoryOfRow(row: VisitorRow & { memory?: SqlStorageValue }): Mem
     impressions: arrayOr(stored.impressions),
     cart: arrayOr(stored.cart),
     statedPrefs: typeof stored.statedPrefs === "object" && stored.statedPrefs !== null ? stored.statedPrefs : null,
+    ...(typeof stored.server === "object" && stored.server !== null && typeof stored.server.openCases === "number" ? { server: stored.server } : {}),
   };
 }
 
 /** The row's columns for a memory, in the order of WRITE_COLUMNS. */
 export function rowValues(m: Memory): SqlStorageValue[] {
   const collections: StoredCollections = { interests: m.interests, views: m.views, impressions: m.impressions, cart: m.cart, statedPrefs: m.statedPrefs };
+  if (m.server) collections.server = m.server;
   return [
     m.visits,
     m.visitStart,

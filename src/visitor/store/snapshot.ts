@@ -62,7 +62,10 @@ export function snapshotOf(m: Memory | null, now: number, settings: SnapshotSett
   if (lastVisit !== null) snap.lastVisitAt = lastVisit;
   snap.conversions = m.conversions;
   if (m.lastConversionAt !== null) snap.lastConversionAt = m.lastConversionAt;
-  snap.openServiceCase = m.openCase;
+  // Any case a backend says is open is an open service case (no cross-sell during one).
+  snap.openCases = m.server?.openCases ?? 0;
+  snap.openServiceCase = m.openCase || snap.openCases > 0;
+  if (m.server?.subscription) snap.subscription = { ...m.server.subscription };
   // Keyed by what clients and pages named: built from entries, never by assignment.
   snap.recentViews = Object.fromEntries(within(m.views, now - RECENT_WINDOW_MS).map(([key, times]) => [key, times.length]));
   snap.interests = Object.fromEntries(interestsAt(m, now, settings.halfLifeMs).map((i) => [i.topic, i.score]));

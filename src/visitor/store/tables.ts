@@ -96,3 +96,24 @@ export function dropAllBut(sql: SqlStorage, keep: readonly string[]): void {
     .filter((name) => !keep.includes(name));
   for (const name of tables) sql.exec(`DROP TABLE IF EXISTS "${name.replace(/"/g, '""')}"`);
 }
+
+/**
+ * Which of the named tables exist, asked in one catalogue read. The channels' modules
+ * (./channels.ts) create their tables on their first write only, so a read (a snapshot, the
+ * alarm) on an object that never had them must ask first rather than fail, and must never
+ * create storage.
+ *
+ * @example
+ * const present = existingTables(sql, ["srv_cases", "srv_subscription"]);
+ * if (present.has("srv_cases")) …
+ */
+export function existingTables(sql: SqlStorage, names: readonly string[]): Set<string> {
+  const placeholders = names.map(() => "?").join(", ");
+  const rows = sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (${placeholders})`, ...names).toArray();
+  return new Set(rows.map((r) => r.name));
+}
+
+/** Runs each idempotent statement (CREATE … IF NOT EXISTS). */
+export function ensureTables(sql: SqlStorage, statements: readonly string[]): void {
+  for (const statement of statements) sql.exec(statement);
+}

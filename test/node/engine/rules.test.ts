@@ -148,6 +148,8 @@ describe("attributes", () => {
     conversions: 1,
     lastConversionAt: NOW - 5 * HOUR,
     openServiceCase: true,
+    openCases: 2,
+    subscription: { plan: "premium", status: "paused" },
   };
   const p = profile({ sub: "u-9", tier: "gold", stage: "developing", attrs: { plan: "pro" }, prefs: { topics: ["yoga"], channels: ["email"], frequency: "fewer" } });
   const ctx = context({
@@ -162,6 +164,7 @@ describe("attributes", () => {
     referrerHost: "news.example",
     language: "de",
     gpc: true,
+    channel: "email",
   });
   // NOW is 12:00 UTC on a Wednesday = 13:00 in Berlin (CET).
   const rows: [string, unknown][] = [
@@ -185,6 +188,7 @@ describe("attributes", () => {
     ["context.referrerHost", "news.example"],
     ["context.language", "de"],
     ["context.gpc", true],
+    ["context.channel", "email"],
     ["time.hour", 13],
     ["time.weekday", "wed"],
     ["time.date", "2026-03-04"],
@@ -203,6 +207,9 @@ describe("attributes", () => {
     ["visitor.conversions", 1],
     ["visitor.hoursSinceConversion", 5],
     ["visitor.openServiceCase", true],
+    ["visitor.openCases", 2],
+    ["visitor.subscription.status", "paused"],
+    ["visitor.subscription.plan", "premium"],
   ];
   const facts = () => makeFacts({ profile: p, context: ctx, snapshot: snap, now: NOW, personalize: true });
   for (const [path, want] of rows) {
@@ -237,6 +244,8 @@ describe("attributes", () => {
     expect(resolveAttribute("visitor.cart.items")!.get(f({}))).toBe(0);
     expect(resolveAttribute("visitor.cart.abandoned")!.get(f({}))).toBe(false);
     expect(resolveAttribute("visitor.openServiceCase")!.get(f({}))).toBe(false);
+    expect(resolveAttribute("visitor.openCases")!.get(f({}))).toBe(0);
+    expect(resolveAttribute("visitor.subscription.status")!.get(f({}))).toBeUndefined();
     expect(resolveAttribute("visitor.hoursSinceConversion")!.get(f({}))).toBeUndefined();
   });
 
@@ -259,6 +268,7 @@ describe("validateRule", () => {
 
   it("accepts a valid rule", () => {
     expect(codes({ all: [{ segment: "gold" }, { attr: "context.path", matches: "^/p/" }, { attr: "time.weekday", in: ["sat", "sun"] }] })).toEqual([]);
+    expect(codes({ any: [{ attr: "context.channel", in: ["web", "app", "email", "in-store-kiosk"] }, { attr: "visitor.openCases", gt: 0 }] })).toEqual([]);
   });
 
   const rows: [string, RuleShape, string, (string | number)[], RegExp][] = [
@@ -273,6 +283,9 @@ describe("validateRule", () => {
     ["enum value that never matches", { attr: "time.weekday", in: ["mon", "sunday"] }, "type", [...at, "in", 1], /never matches/],
     ["boolean compared with text", { attr: "visitor.cart.abandoned", eq: "yes" }, "type", [...at, "eq"], /true or false/],
     ["empty between", { attr: "visitor.visits", between: [5, 1] }, "type", [...at, "between"], /empty/],
+    ["a channel that is no token", { attr: "context.channel", eq: "E-mail" }, "type", [...at, "eq"], /context\.channel is a lower-case token.*'E-mail' never matches/],
+    ["a channel in a list", { attr: "context.channel", nin: ["app", "Push Notification"] }, "type", [...at, "nin", 1], /never matches/],
+    ["a subscription status that does not exist", { attr: "visitor.subscription.status", eq: "expired" }, "type", [...at, "eq"], /one of active, trialing, paused, cancelled/],
   ];
   for (const [name, rule, code, path, msg] of rows) {
     it(name, () => {
