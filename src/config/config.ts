@@ -91,6 +91,8 @@ export interface Config {
   beaconRatePerMin: number;
   /** How long a beacon waits for the object's write before answering 503. */
   stateWriteBudgetMs: number;
+  /** How old the colo's copy of a visitor's memory may be and still decide a page (0: no copies). */
+  memoryCopyMaxAgeS: number;
   /** The largest value one event carries into memory and results (EVENT_VALUE_CAP); more is capped to it. */
   eventValueCap: number;
   /** Which pages get the client script: those personalized anyway, every tracked page, or none. */
@@ -173,6 +175,7 @@ function buildConfig(env: object): Config {
     cartAbandonMs: e.CART_ABANDON_MINUTES * 60_000,
     beaconRatePerMin: e.BEACON_RATE_PER_MIN,
     stateWriteBudgetMs: e.STATE_WRITE_BUDGET_MS,
+    memoryCopyMaxAgeS: e.MEMORY_COPY_MAX_AGE_S,
     eventValueCap: e.EVENT_VALUE_CAP,
     clientScript: e.CLIENT_SCRIPT,
     consentCookie: e.CONSENT_COOKIE,

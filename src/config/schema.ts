@@ -100,6 +100,8 @@ export const EnvSchema = v.object({
   CART_ABANDON_MINUTES: numberVar(30, 0, 10_080),
   BEACON_RATE_PER_MIN: numberVar(120, 60, 6_000),
   STATE_WRITE_BUDGET_MS: numberVar(2_000, 10, 30_000),
+  // The colo's copy of a visitor's memory (src/visitor/edge-copy.ts): used while younger than this; 0 turns copies off.
+  MEMORY_COPY_MAX_AGE_S: numberVar(60, 0, 3_600),
   // Experiment results: the largest value one event may add (a conversion's value, a cart price); more is capped.
   EVENT_VALUE_CAP: numberVar(100_000, 1, 1_000_000_000),
   CLIENT_SCRIPT: oneOf("personalized", ["personalized", "all", "off"], "must be personalized, all or off"),

@@ -15,6 +15,8 @@
  *    so an app that sends only `X-P13n-Profile` gets that visitor's memory and stated preferences;
  *  - memory is read without personalization consent too (stated preferences live there; the
  *    engine ignores behaviour without consent), never without consent to track;
+ *  - the colo's copy of the memory decides when it may (src/visitor/edge-copy.ts: young enough,
+ *    not older than this browser's last erasure), and the object is then not asked at all.
  *  - a signed-in visitor whose request refuses tracking, from a browser that carries our visitor
  *    cookie (one we remembered before), has their object told so (after the answer:
  *    src/visitor/withdraw.ts), so their waiting hooks and later server events stop.
@@ -32,8 +34,11 @@ import { newVisitorGate } from "../identity/new-visitor-limit.ts";
 import { resolveIdentity, type Identity } from "../identity/resolve.ts";
 import { readAllocation, type Allocation } from "../results-store/allocation-store.ts";
 import type { TimingEntry } from "../timing.ts";
-import { readSnapshot, type StateRead } from "../visitor/access.ts";
+import type { StateRead } from "../visitor/access.ts";
+import { copySettings } from "../visitor/edge-copy.ts";
+import { readErasedAt } from "../visitor/erased-cookie.ts";
 import { visitorObjectName } from "../visitor/key.ts";
+import { readMemory } from "../visitor/read-memory.ts";
 import { withdrawVisitor } from "../visitor/withdraw.ts";
 
 /** What the step reads from: the config, the bindings, and where background work goes. */
@@ -155,7 +160,16 @@ export async function gatherInputs(deps: InputDeps, ask: InputAsk): Promise<Inpu
       deps.waitUntil(withdrawVisitor(ns, identity.profile.sub, { now: ask.now }, config.stateWriteBudgetMs));
     }
     if (!page || !ns || !memoryToAsk(identity, objectName)) return { objectName, state: NO_STATE };
-    return readSnapshot(ns, objectName, config.stateBudgetMs).then((state) => ({ objectName, state }));
+    return readMemory({
+      ns,
+      name: objectName,
+      now: ask.now,
+      budgetMs: config.stateBudgetMs,
+      copies: copySettings(config),
+      erasedAt: readErasedAt(ask.request),
+      settings: { halfLifeMs: config.interestHalfLifeMs, cartAbandonMs: config.cartAbandonMs },
+      waitUntil: deps.waitUntil,
+    }).then((state) => ({ objectName, state }));
   });
   const held = { ttlMs: config.manifestTtlMs, budgetMs: config.manifestBudgetMs, waitUntil: deps.waitUntil, now: ask.now };
   const manifestPromise = ask.manifest ? ask.manifest() : liveManifest(deps, ask.now);

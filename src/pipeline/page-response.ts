@@ -23,6 +23,7 @@ import { rebuildForSelectors } from "../template/admit.ts";
 import { templateStore, type TemplateEntry } from "../template/store.ts";
 import { slotSelectorsOf, type SlotSelectors } from "../rewrite/slot-selectors.ts";
 import { recordPageAfter, type PageSeen, type RecordContext } from "../visitor/record-page.ts";
+import { copyKeeper } from "../visitor/edge-copy.ts";
 import { pageTopicsFromManifest } from "../content/page-topics.ts";
 import type { Bindings } from "../app-env.ts";
 import type { PageDecision } from "./decide-page.ts";
@@ -152,6 +153,7 @@ export async function decidedPage(p: {
     budgetMs: deps.config.stateWriteBudgetMs,
     now: p.now,
     waitUntil: deps.waitUntil,
+    copies: copyKeeper(deps.config, deps.waitUntil),
   };
   const page = { path: p.path, mapped, why: decision.why, decided: decision.result };
   // A first page is not remembered: what it exposed the visitor to goes signed with the script, and

@@ -26,6 +26,7 @@ import { logEvent } from "../observability/log.ts";
 import { gatherInputs, memoryToAsk, type Inputs } from "../pipeline/inputs.ts";
 import { PREVIEW_COOKIE } from "../preview/link.ts";
 import { recordEvents } from "../visitor/access.ts";
+import { copyKeeper } from "../visitor/edge-copy.ts";
 import { servedImpressions } from "../visitor/page-visit.ts";
 import { isEditor } from "./admin-auth.ts";
 import { crossSiteReason } from "./cross-site.ts";
@@ -63,8 +64,10 @@ function recordServed(c: Context<AppEnv>, inputs: Inputs, result: DecideResult, 
   // Under the visitor's own event rate (the beacon's bucket, BEACON_RATE_PER_MIN): a client that
   // calls /decide in a loop gets its answers, but writes no more than a beacon could.
   const batch = { events: servedImpressions(shown, manifest, now, channel), now, personalize: identity.consent.personalize, rate: { perMinute: config.beaconRatePerMin } };
+  // The object's answer refreshes this colo's copy of the memory: the next page here counts these impressions against caps.
+  const copies = copyKeeper(config, (p) => c.executionCtx.waitUntil(p));
   c.executionCtx.waitUntil(
-    recordEvents(c.env.VISITOR, objectName, batch, config.stateWriteBudgetMs).then((out) => {
+    recordEvents(c.env.VISITOR, objectName, batch, config.stateWriteBudgetMs, copies).then((out) => {
       if (!out.ok) logEvent("error", "decide.record", "RECORD_FAILED", { status: out.status, error: describeError(out.error) });
       else if (!out.result.ok) logEvent("warn", "decide.record", out.result.code, {});
     }),

@@ -21,6 +21,7 @@ import { liveManifest } from "../pipeline/inputs.ts";
 import { describeError, refuse, type ErrorCode } from "../errors.ts";
 import { resolveIdentity } from "../identity/resolve.ts";
 import { recordEvents } from "../visitor/access.ts";
+import { copyKeeper } from "../visitor/edge-copy.ts";
 import { MAX_BEACON_BYTES, parseBeacon, toVisitorEvents } from "../visitor/beacon.ts";
 import { visitorObjectName } from "../visitor/key.ts";
 import { declaredGoals } from "../results/goals.ts";
@@ -98,7 +99,7 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   if (check?.ok) Object.assign(batch, await exposuresOf(c, config, check, manifest.manifest, now));
 
   // 5. Acknowledge only what the object wrote.
-  const out = await recordEvents(c.env.VISITOR, name, batch, config.stateWriteBudgetMs);
+  const out = await recordEvents(c.env.VISITOR, name, batch, config.stateWriteBudgetMs, copyKeeper(config, (p) => c.executionCtx.waitUntil(p)));
   if (!out.ok) {
     logEvent("error", "events", "BEACON_WRITE_FAILED", { status: out.status, error: describeError(out.error) });
     const code: ErrorCode = out.status === "overload" ? "STATE_OVERLOADED" : out.status === "timeout" ? "STATE_TIMEOUT" : "STATE_UNAVAILABLE";

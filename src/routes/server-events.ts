@@ -28,6 +28,7 @@ import { withinBudget } from "../timing.ts";
 import type { EventNote } from "../visitor/beacon.ts";
 import type { EventStatus } from "../visitor/events.ts";
 import { isOverloaded } from "../visitor/access.ts";
+import { copySettings, dropCopies } from "../visitor/edge-copy.ts";
 import { visitorStub } from "../visitor/key.ts";
 import type { ServerRecordResult } from "../visitor/store/server-memory.ts";
 import { withdrawVisitor } from "../visitor/withdraw.ts";
@@ -133,5 +134,8 @@ export async function serverEvents(c: Context<AppEnv>): Promise<Response> {
     return refuse(code, "the visitor's memory did not take the events; sending the message again is safe", { ...NO_STORE, "retry-after": "5" });
   }
   if (!out.value.ok) return c.json(answer(parsed, [], { ignored: "consent" }), 200, { ...NO_STORE, "p13n-ignored": "consent" });
+  // This colo's copy of the memory predates the events (others catch up: README "Memory at the edge").
+  const copies = !out.value.replayed && copySettings(config);
+  if (copies) await dropCopies(copies, [`sub:${sub}`]);
   return c.json(answer(parsed, out.value.statuses, { replayed: out.value.replayed }), 200, NO_STORE);
 }

@@ -6,14 +6,19 @@
  * Server-Timing and the caller decides without the state.
  */
 import { withinBudget } from "../timing.ts";
+import { dropCopies, keepCopy, type CopyKeeper } from "./edge-copy.ts";
 import type { RecordBatch, RecordResult } from "./events.ts";
-import { visitorStub } from "./key.ts";
+import { anonymousObjectName, visitorStub } from "./key.ts";
 import type { VisitorObject, SnapshotOptions, VisitorState } from "./object.ts";
+import type { MemoryCopy } from "./store/memory.ts";
 
 export type VisitorNamespace = DurableObjectNamespace<VisitorObject>;
 
-/** How the state read went: `miss` = there was nothing to ask (no id, no consent, a new visitor). */
-export type StateStatus = "hit" | "miss" | "timeout" | "overload" | "error";
+/**
+ * How the state read went: `hit` = the object answered, `copy` = the colo's copy of its memory
+ * decided (src/visitor/edge-copy.ts), `miss` = there was nothing to ask (no id, no consent, a new visitor).
+ */
+export type StateStatus = "hit" | "copy" | "miss" | "timeout" | "overload" | "error";
 
 export interface StateRead {
   /** The snapshot, with the visitor's stated preferences. */
@@ -22,6 +27,8 @@ export interface StateRead {
   ms: number;
   /** Set when status is error or overload, for the log. */
   error?: unknown;
+  /** The memory the object answered with, when asked for (`SnapshotOptions.copy`). */
+  copy?: MemoryCopy;
 }
 
 /** Durable Object errors carry these flags (Cloudflare docs, "Error handling"). */
@@ -68,7 +75,10 @@ export async function readSnapshot(
   };
   const r = await withinBudget(attempt(), budgetMs);
   const ms = performance.now() - started;
-  if (r.ok) return { snapshot: r.value, status: "hit", ms };
+  if (r.ok) {
+    const { copy, ...snapshot } = r.value as VisitorState & { copy?: MemoryCopy };
+    return copy ? { snapshot, status: "hit", ms, copy } : { snapshot, status: "hit", ms };
+  }
   if (r.reason === "timeout") return { snapshot: null, status: "timeout", ms };
   return { snapshot: null, status: isOverloaded(r.error) ? "overload" : "error", ms, error: r.error };
 }
@@ -77,22 +87,32 @@ export type WriteOutcome =
   | { ok: true; result: RecordResult; ms: number }
   | { ok: false; status: "timeout" | "overload" | "error"; error: unknown; ms: number };
 
+/** The object's answer as the colo's copy; an anonymous object merged into this one (so erased) loses its copy here. */
+function keepAnswer(keeper: CopyKeeper, name: string, batch: RecordBatch, result: RecordResult): RecordResult {
+  if (!result.ok) return result;
+  const { copy, ...rest } = result;
+  if (copy) keeper.waitUntil(keepCopy(keeper.settings, name, copy));
+  if (rest.merged && batch.mergeFrom) keeper.waitUntil(dropCopies(keeper.settings, [anonymousObjectName(batch.mergeFrom)]));
+  return rest;
+}
+
 /**
- * Writes a batch once (a write is never retried here: the caller knows whether it may send again).
+ * Writes a batch once (a write is never retried here: the caller knows whether it may send
+ * again). With a keeper, the memory as written becomes the colo's copy.
  *
  * @example
  * const out = await recordEvents(env.VISITOR, "sub:user-1", { events }, 2000);
  * if (out.ok && out.result.ok) acknowledge();
  */
-export async function recordEvents(ns: VisitorNamespace, name: string, batch: RecordBatch, budgetMs: number): Promise<WriteOutcome> {
+export async function recordEvents(ns: VisitorNamespace, name: string, batch: RecordBatch, budgetMs: number, keeper?: CopyKeeper | null): Promise<WriteOutcome> {
   let work: Promise<RecordResult>;
   try {
-    work = visitorStub(ns, name).record(batch);
+    work = visitorStub(ns, name).record(keeper ? { ...batch, copy: true } : batch);
   } catch (error) {
     return { ok: false, status: "error", error, ms: 0 };
   }
   const r = await withinBudget(work, budgetMs);
-  if (r.ok) return { ok: true, result: r.value, ms: r.ms };
+  if (r.ok) return { ok: true, result: keeper ? keepAnswer(keeper, name, batch, r.value) : r.value, ms: r.ms };
   if (r.reason === "timeout") return { ok: false, status: "timeout", error: r.error, ms: r.ms };
   return { ok: false, status: isOverloaded(r.error) ? "overload" : "error", error: r.error, ms: r.ms };
 }

@@ -4,6 +4,7 @@
  * read-out the preference centre shows. Plain data: it crosses the RPC boundary.
  */
 import type { CartItem, Prefs } from "../engine/types.ts";
+import type { RewriteReport } from "../rewrite/types.ts";
 
 /** Why one slot on the last page showed what it showed, in plain words. */
 export interface SlotWhy {
@@ -75,4 +76,17 @@ export function boundLastPage(page: LastPage): LastPage {
       return out;
     }),
   };
+}
+
+/**
+ * The last page's reasons for the slots that page had (rendered, or left at their default): the
+ * engine decides every slot of the content, but a slot the page does not carry showed nothing.
+ * Without a report (the page was not read for its slots: nothing on it was filled) no slot is named.
+ *
+ * @example
+ * slotsOnPage(page.why(), report); // only the slots the rewriter met
+ */
+export function slotsOnPage(page: LastPage, report: Pick<RewriteReport, "rendered" | "skipped"> | null): LastPage {
+  const met = new Set([...(report?.rendered ?? []), ...(report?.skipped ?? [])].map((s) => s.slot));
+  return { ...page, slots: page.slots.filter((s) => met.has(s.slot)) };
 }

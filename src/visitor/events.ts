@@ -9,6 +9,7 @@
  */
 import type { Exposure } from "../results/tally.ts";
 import type { LastPage } from "./disclosure.ts";
+import type { MemoryCopy } from "./store/memory.ts";
 
 export type Scalar = string | number | boolean;
 
@@ -58,6 +59,8 @@ export interface RecordBatch {
    * no experiment, only as dropped. Absent: none declared.
    */
   goals?: readonly string[];
+  /** Answer with the memory as written (`copy`), for the colo's copy of it (src/visitor/edge-copy.ts). */
+  copy?: boolean;
   /**
    * The request's consent to personalization (web writes: page, beacon, /decide). A signed-in
    * visitor's object keeps it for their outbound hooks (src/visitor/store/consent-state.ts).
@@ -77,5 +80,7 @@ export type RecordResult =
       statuses: EventStatus[];
       /** What became of a first page's exposure token, when the batch carried one. */
       exposure?: EventStatus;
+      /** The memory as this write left it, when the batch asked for it. */
+      copy?: MemoryCopy;
     }
   | { ok: false; code: "RATE_LIMITED"; retryAfterS: number };

@@ -17,6 +17,11 @@
  * them to the experiments' counter objects, numbered, and deletes what a counter took. A
  * counter ignores numbers it has seen, so a redelivery after a lost answer counts once.
  *
+ * Until a row is first offered to a counter, later increments for the same experiment, arm,
+ * goal and day are added into it (a visitor's pages between two deliveries make one row, not
+ * one each: less to send, less for the counter to sum). Once offered it is frozen (`sent`): a
+ * row a counter may already have taken under its number must come back exactly as it was.
+ *
  * @example
  * const tally = new ExperimentTally(ctx.storage, ctx.id.toString());
  * ctx.storage.transactionSync(() => { tally.expose(batch.exposures, now); tally.event(event); });
@@ -38,11 +43,16 @@ const SCHEMA: readonly string[] = [
   // Per experiment and goal: the unit's running value total since exposure (row exists = converted).
   `CREATE TABLE IF NOT EXISTS xp_goals (experiment TEXT NOT NULL, goal TEXT NOT NULL, total REAL NOT NULL, PRIMARY KEY (experiment, goal)) WITHOUT ROWID`,
   // Increments not yet taken by a counter. AUTOINCREMENT: a number is never reused.
+  // `sent`: offered to a counter at least once, so never changed again.
   `CREATE TABLE IF NOT EXISTS xp_outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, experiment TEXT NOT NULL, arm TEXT NOT NULL, goal TEXT NOT NULL, day TEXT NOT NULL,
     units_exposed INTEGER NOT NULL, units_converted INTEGER NOT NULL, impressions INTEGER NOT NULL, clicks INTEGER NOT NULL,
-    conversions INTEGER NOT NULL, value_sum REAL NOT NULL, value_sum_sq REAL NOT NULL, expected_units REAL NOT NULL)`,
+    conversions INTEGER NOT NULL, value_sum REAL NOT NULL, value_sum_sq REAL NOT NULL, expected_units REAL NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0)`,
 ];
+
+/** An outbox from before rows were added into: every row it holds counts as offered (frozen); new rows say 0. */
+const ADD_SENT = "ALTER TABLE xp_outbox ADD COLUMN sent INTEGER NOT NULL DEFAULT 1";
 
 interface OutboxRow extends AggregateColumns {
   seq: number;
@@ -65,6 +75,8 @@ export class ExperimentTally {
   #outboxReady: boolean | null = null;
   /** Deliveries run one at a time, so a counter sees this source's numbers in order. */
   #delivering: Promise<unknown> = Promise.resolve();
+  /** The outbox changed since `takeAdded()` last asked. */
+  #added = false;
 
   constructor(storage: DurableObjectStorage, objectId: string) {
     this.#storage = storage;
@@ -135,6 +147,13 @@ export class ExperimentTally {
     }
   }
 
+  /** True when increments went into the outbox since the last call (a write then asks for a delivery). */
+  takeAdded(): boolean {
+    const added = this.#added;
+    this.#added = false;
+    return added;
+  }
+
   /** Increments waiting for a counter. */
   pending(): number {
     if (!this.#hasOutbox()) return 0;
@@ -172,6 +191,9 @@ export class ExperimentTally {
       if (list.length < MAX_ROWS_PER_CALL) list.push(r);
       byExperiment.set(r.experiment, list);
     }
+    // Frozen before anything is sent (no await since the read): nothing is added into a row a counter may take.
+    const offered = [...byExperiment.values()].flat().map((r) => r.seq);
+    sql.exec("UPDATE xp_outbox SET sent = 1 WHERE sent = 0 AND seq IN (SELECT value FROM json_each(?))", JSON.stringify(offered));
     await Promise.all(
       [...byExperiment].map(async ([experiment, list]) => {
         const delivery: CounterDelivery = { source, experiment, rows: list.map(toTallyRow) };
@@ -187,22 +209,31 @@ export class ExperimentTally {
     return { left: this.pending() };
   }
 
+  /** Adds an increment into the row not yet offered for its experiment, arm, goal and day, or starts one. */
   #outbox(experiment: string, arm: string, goal: string, day: string, d: Delta): void {
-    this.#storage.sql.exec(
-      `INSERT INTO xp_outbox (experiment, arm, goal, day, units_exposed, units_converted, impressions, clicks, conversions, value_sum, value_sum_sq, expected_units)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    const sql = this.#storage.sql;
+    const values = [d.unitsExposed, d.unitsConverted, d.impressions, d.clicks, d.conversions, d.valueSum, d.valueSumSq, d.expectedUnits];
+    this.#hasOutbox();
+    this.#added = true;
+    const added = sql.exec(
+      `UPDATE xp_outbox SET units_exposed = units_exposed + ?, units_converted = units_converted + ?, impressions = impressions + ?,
+         clicks = clicks + ?, conversions = conversions + ?, value_sum = value_sum + ?, value_sum_sq = value_sum_sq + ?, expected_units = expected_units + ?
+       WHERE sent = 0 AND experiment = ? AND arm = ? AND goal = ? AND day = ?`,
+      ...values,
       experiment,
       arm,
       goal,
       day,
-      d.unitsExposed,
-      d.unitsConverted,
-      d.impressions,
-      d.clicks,
-      d.conversions,
-      d.valueSum,
-      d.valueSumSq,
-      d.expectedUnits,
+    ).rowsWritten;
+    if (added > 0) return;
+    sql.exec(
+      `INSERT INTO xp_outbox (experiment, arm, goal, day, units_exposed, units_converted, impressions, clicks, conversions, value_sum, value_sum_sq, expected_units, sent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+      experiment,
+      arm,
+      goal,
+      day,
+      ...values,
     );
   }
 
@@ -220,13 +251,18 @@ export class ExperimentTally {
   }
 
   #hasOutbox(): boolean {
-    this.#outboxReady ??= this.#table("xp_outbox");
+    if (this.#outboxReady === null) {
+      const outbox = this.#storage.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'xp_outbox'").toArray()[0];
+      if (outbox && !/\bsent\b/.test(outbox.sql)) this.#storage.sql.exec(ADD_SENT);
+      this.#outboxReady = outbox !== undefined;
+    }
     return this.#outboxReady;
   }
 
   #ensure(): void {
-    if (this.#exists()) return;
+    if (this.#exists() && this.#hasOutbox()) return;
     // Idempotent: after an erasure that kept the outbox, this adds the rest and keeps the epoch (numbering goes on).
+    this.#hasOutbox();
     for (const s of SCHEMA) this.#storage.sql.exec(s);
     this.#storage.sql.exec("INSERT OR IGNORE INTO xp_meta (id, epoch) VALUES (1, ?)", crypto.randomUUID());
     this.#ready = true;

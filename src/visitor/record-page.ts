@@ -11,7 +11,8 @@ import { pageExposures } from "../results/exposures.ts";
 import type { PageMeta } from "../rewrite/page-meta.ts";
 import type { RewriteReport } from "../rewrite/slot-rewriter.ts";
 import { recordEvents, type StateRead, type VisitorNamespace } from "./access.ts";
-import type { LastPage } from "./disclosure.ts";
+import type { CopyKeeper } from "./edge-copy.ts";
+import { slotsOnPage, type LastPage } from "./disclosure.ts";
 import type { RecordBatch } from "./events.ts";
 import type { PageTopics } from "../content/page-topics.ts";
 import { pageVisitEvents } from "./page-visit.ts";
@@ -46,6 +47,8 @@ export interface RecordContext {
   budgetMs: number;
   now: number;
   waitUntil: (p: Promise<unknown>) => void;
+  /** Where the object's answer becomes the colo's copy of the memory (null: copies off). */
+  copies: CopyKeeper | null;
 }
 
 /**
@@ -53,7 +56,7 @@ export interface RecordContext {
  *
  * @example
  * recordPageAfter({ ns: env.VISITOR, objectName, identity, state, manifest, allocation: undefined,
- *   budgetMs: 2000, now, waitUntil: (p) => ctx.waitUntil(p) }, page, ended);
+ *   budgetMs: 2000, now, waitUntil: (p) => ctx.waitUntil(p), copies: null }, page, ended);
  */
 export function recordPageAfter(r: RecordContext, page: PageSeen, ended: Promise<void>): void {
   const { ns, objectName: name } = r;
@@ -72,7 +75,7 @@ export function recordPageAfter(r: RecordContext, page: PageSeen, ended: Promise
     // The reasons are a courtesy: failing to word them never costs the page view.
     try {
       const lastPage = page.why();
-      if (lastPage) batch.lastPage = lastPage;
+      if (lastPage) batch.lastPage = slotsOnPage(lastPage, page.report);
     } catch (err) {
       logEvent("error", "record.why", "WHY_FAILED", { error: describeError(err) });
     }
@@ -83,7 +86,7 @@ export function recordPageAfter(r: RecordContext, page: PageSeen, ended: Promise
     } catch (err) {
       logEvent("error", "record.exposures", "EXPOSURES_FAILED", { error: describeError(err) });
     }
-    const out = await recordEvents(ns, name, batch, r.budgetMs);
+    const out = await recordEvents(ns, name, batch, r.budgetMs, r.copies);
     if (!out.ok) logEvent("error", "record", "RECORD_FAILED", { status: out.status, error: describeError(out.error) });
   });
   r.waitUntil(work);

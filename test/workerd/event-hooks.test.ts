@@ -58,10 +58,10 @@ async function webWrite(sub: string, events: VisitorEvent[], now: number, person
  * alarm is taken out first, so the test's clock is the only one that sends.
  */
 function hooksAt(sub: string, now: number): Promise<void> {
-  const { eventHook, cartAbandonMs } = getConfig(env);
+  const { eventHook, cartAbandonMs, interestHalfLifeMs: halfLifeMs } = getConfig(env);
   return runInDurableObject(visitorObject(`sub:${sub}`), async (_i, state) => {
     await state.storage.deleteAlarm();
-    await new VisitorHooks(state.storage, sub, { hook: eventHook!, cartAbandonMs }).run(now);
+    await new VisitorHooks(state.storage, sub, { hook: eventHook!, cartAbandonMs, halfLifeMs }).run(now);
   });
 }
 

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { call } from "../fixtures/call.ts";
+import type { Manifest } from "../../src/engine/types.ts";
 import { publish } from "../fixtures/manifest.ts";
 import { getMe, PREFERENCES_PAGE, preferencesManifest, putMe } from "../fixtures/me.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
@@ -78,6 +79,30 @@ describe("GET /__p13n/me as JSON", () => {
     expect(res.headers.get("content-type")).toContain("text/html");
     const json = await call(() => Promise.reject(new Error("no origin")), "/__p13n/me?format=json", { headers: { accept: BROWSER_ACCEPT } });
     expect(json.res.headers.get("content-type")).toContain("application/json");
+  });
+});
+
+describe("the last page and the deletion time", () => {
+  it("the deletion time is RETENTION_DAYS after the last activity, also while experiment counts wait for their delivery", async () => {
+    const id = `me-x-${crypto.randomUUID().slice(0, 8)}`;
+    const arms = [{ id: "a", weight: 1, variants: { hero: null } }, { id: "b", weight: 1, variants: { hero: "running" } }];
+    await publish(env.CONTENT, { ...preferencesManifest(), experiments: { [id]: { slots: ["hero"], salt: id, status: "running", traffic: 1, holdout: 0, bandit: false, goal: "purchase", arms } } } as Manifest);
+    invalidateManifest(env.CONTENT);
+    const o = origin();
+    const { cookie } = await newVisitor(o);
+    await call(o.fetch, "/about", { headers: { cookie } });
+    const parts = (await getMe(cookie)).json!.stored.parts;
+    expect(parts).toHaveLength(1);
+    expect(Date.parse(parts[0]!.deleteAt!)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+  });
+
+  it("names only the slots the last page had, not every slot the content has", async () => {
+    const o = fixtureOrigin({ "/": () => html(PREFERENCES_PAGE), "/hero-only": () => html("<html><body><section data-p13n-slot='hero'>Hi</section></body></html>") });
+    const { cookie } = await newVisitor(o);
+    await call(o.fetch, "/hero-only", { headers: { cookie } });
+    const last = (await getMe(cookie)).json!.lastPage!;
+    expect(last.path).toBe("/hero-only");
+    expect(last.slots.map((s) => s.slot)).toEqual(["hero"]);
   });
 });
 

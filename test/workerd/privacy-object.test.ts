@@ -69,7 +69,7 @@ describe("an object from before the preference centre", () => {
     expect((await o.snapshot()).statedPrefs).toBeUndefined();
     await o.setPreferences({ frequency: "fewer" }, now);
     expect(await o.describe()).toMatchObject({ visits: 3, statedPrefs: { frequency: "fewer" }, cart: [{ sku: "LEG-1", qty: 2, price: 88 }], counts: { cartLines: 1 } });
-    // The lines moved into the new table, the old one is gone, and new lines carry their names.
+    // The lines moved into the memory row, the old table is gone, and new lines carry their names.
     await o.record({ events: [{ type: "cart", id: eventId(), at: now + 1, action: "add", sku: "SHOE-1", qty: 1, name: "Tempo 3", category: "running-shoes", topics: [] }] });
     expect((await o.snapshot({ now: now + 2 })).cart).toMatchObject({ count: 3, skus: ["SHOE-1", "LEG-1"], categories: ["running-shoes"], items: [{ sku: "SHOE-1", name: "Tempo 3" }, { sku: "LEG-1", qty: 2 }] });
     await runInDurableObject(o, (_i, state) => {

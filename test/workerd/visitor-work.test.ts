@@ -2,7 +2,8 @@
  * Only pages do visitor work (issue 12, item 5): a returning visitor's stylesheets, scripts,
  * images, fonts and API calls carry the cookie but never reach their object; a request that
  * may be a page but is not a navigation reads the memory only once the origin's headers say
- * HTML; a navigation still reads it at once, beside the origin.
+ * HTML; a navigation still reads it at once, beside the origin. (The visitors here have no copy of
+ * their memory in the colo, src/visitor/edge-copy.ts: the object is what is asked.)
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -10,7 +11,7 @@ import { invalidateManifest } from "../../src/content/manifest-store.ts";
 import { call } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
-import { countingNamespace, NAVIGATION, newVisitor } from "../fixtures/visitor.ts";
+import { countingNamespace, NAVIGATION, uncopiedVisitor } from "../fixtures/visitor.ts";
 
 const PAGE = "<html><body><div data-p13n-slot='hero'>Default hero</div></body></html>";
 const asset = (body: string, type: string) => () => new Response(body, { headers: { "content-type": type } });
@@ -44,7 +45,7 @@ beforeEach(async () => {
 describe("a returning visitor's assets", () => {
   it("50 stylesheet, script, image, font and API requests with the cookie make no call to the visitor's object", async () => {
     const o = origin();
-    const { cookie } = await newVisitor(o);
+    const { cookie } = await uncopiedVisitor(o);
     const { ns, calls } = countingNamespace();
     for (let i = 0; i < 50; i++) {
       const [path, headers] = SUBRESOURCES[i % SUBRESOURCES.length]!;
@@ -66,7 +67,7 @@ describe("a returning visitor's assets", () => {
 
   it("without Fetch Metadata (curl, monitors), a request the origin answers with CSS, JS or JSON reaches no object", async () => {
     const o = origin();
-    const { cookie } = await newVisitor(o);
+    const { cookie } = await uncopiedVisitor(o);
     const { ns, calls } = countingNamespace();
     for (const path of ["/app.css", "/app.js", "/api/cart"]) {
       for (const accept of [undefined, "*/*"]) {
@@ -83,7 +84,7 @@ describe("a returning visitor's assets", () => {
 
   it("without Fetch Metadata, an HTML answer is still a page: memory read after the origin's headers, and used", async () => {
     const o = origin();
-    const { cookie } = await newVisitor(o);
+    const { cookie } = await uncopiedVisitor(o);
     const { ns, calls } = countingNamespace();
     const page = await call(o.fetch, "/", { headers: { cookie, accept: "*/*" } }, { VISITOR: ns });
     expect(stateOf(page.res)).toBe("hit");
@@ -93,7 +94,7 @@ describe("a returning visitor's assets", () => {
 
   it("a fetch() that asks for HTML (Turbo, htmx) is a page; one that asks for anything is not", async () => {
     const o = origin();
-    const { cookie } = await newVisitor(o);
+    const { cookie } = await uncopiedVisitor(o);
     const fetchMeta = { "sec-fetch-dest": "empty", "sec-fetch-mode": "cors", "sec-fetch-site": "same-origin" };
     const { ns, calls } = countingNamespace();
     const plain = await call(o.fetch, "/partial", { headers: { ...fetchMeta, cookie, accept: "*/*" } }, { VISITOR: ns });
@@ -105,7 +106,7 @@ describe("a returning visitor's assets", () => {
   });
 
   it("a navigation reads the memory at once, while the origin has not answered yet", async () => {
-    const { cookie } = await newVisitor(origin());
+    const { cookie } = await uncopiedVisitor(origin());
     const { ns, calls } = countingNamespace();
     // This origin answers only once the visitor's object has been asked: a Worker that waited
     // for the origin's headers first would never get an answer (and the test would time out).

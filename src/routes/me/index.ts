@@ -34,6 +34,8 @@ import { decidePrivacy } from "../../privacy/policy.ts";
 import type { ConsentClaims, PrivacyDecision } from "../../privacy/types.ts";
 import { withinBudget } from "../../timing.ts";
 import type { VisitorNamespace } from "../../visitor/access.ts";
+import { copySettings, dropCopies } from "../../visitor/edge-copy.ts";
+import { erasedCookie } from "../../visitor/erased-cookie.ts";
 import { anonymousObjectName, visitorStub } from "../../visitor/key.ts";
 import { withdrawVisitor } from "../../visitor/withdraw.ts";
 import { crossSiteReason, mediaType } from "../cross-site.ts";
@@ -97,23 +99,38 @@ async function getMe(c: Context<AppEnv>): Promise<Response> {
 }
 
 /**
- * Erases every holder; throws unless all were erased. `refusing`: the signed-in visitor's `sub`
- * when they refuse tracking, so their erased object keeps a note of the no (two dates): a
- * backend's server events and hooks then respect it too (src/visitor/store/consent-state.ts).
+ * Erases every holder, and their copies in this colo (src/visitor/edge-copy.ts); returns which
+ * were erased and, when a profile's object was, the Set-Cookie that keeps copies from before
+ * out of this browser's pages in every other colo (src/visitor/erased-cookie.ts). Throws unless
+ * all were erased. `refusing`: the signed-in visitor's `sub` when they refuse tracking, so their
+ * erased object keeps a note of the no (two dates): a backend's server events and hooks then
+ * respect it too (src/visitor/store/consent-state.ts).
  */
-async function forgetAll(c: Context<AppEnv>, config: Config, holders: Holders, refusing: string | null = null): Promise<Array<"profile" | "anonymous">> {
+async function forgetAll(
+  c: Context<AppEnv>,
+  config: Config,
+  holders: Holders,
+  refusing: string | null = null,
+): Promise<{ erased: Array<"profile" | "anonymous">; setCookies: string[] }> {
   const erased: Array<"profile" | "anonymous"> = [];
+  let last = 0;
   for (const kind of ["profile", "anonymous"] as const) {
     const name = holders[kind];
     if (!name) continue;
     const r = await withinBudget(visitorStub(namespace(c), name).forget(), config.stateWriteBudgetMs);
     if (!r.ok) throw r.error;
     erased.push(kind);
+    last = Math.max(last, r.value.erasedAt);
   }
   if (refusing !== null && !(await withdrawVisitor(namespace(c), refusing, { now: Date.now(), keep: true }, config.stateWriteBudgetMs))) {
     throw new Error("the refusal could not be noted");
   }
-  return erased;
+  const copies = copySettings(config);
+  if (!copies || erased.length === 0) return { erased, setCookies: [] };
+  await dropCopies(copies, [holders.profile, holders.anonymous].filter((n): n is string => n !== null));
+  // An anonymous visitor's next page has a new id, so a new object: no copy of the old one can match.
+  // A signed-in visitor keeps their object's name (the site keeps its profile cookie).
+  return { erased, setCookies: erased.includes("profile") ? [erasedCookie(last, config.memoryCopyMaxAgeS)] : [] };
 }
 
 /** A PUT's preferences, from this site's own pages only, as JSON within the limit; else the refusal. */
@@ -142,6 +159,9 @@ async function writePreferences(c: Context<AppEnv>, name: string, update: Prefer
   if (!current.ok) throw current.error;
   const written = await withinBudget(visitorStub(namespace(c), name).setPreferences(applyPreferences(current.value.statedPrefs, update), now), budget);
   if (!written.ok) throw written.error;
+  // The next page here reads the object (with the new preferences) instead of this colo's copy.
+  const copies = copySettings(c.get("config"));
+  if (copies) await dropCopies(copies, [name]);
 }
 
 async function putMe(c: Context<AppEnv>): Promise<Response> {
@@ -168,7 +188,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
   try {
     if (update.track === false) {
       // "Don't remember me": stop, and erase what is already stored (signed in: the no is noted).
-      await forgetAll(c, config, holders, who.profile?.sub ?? null);
+      for (const set of (await forgetAll(c, config, holders, who.profile?.sub ?? null)).setCookies) headers.append("set-cookie", set);
       if (holders.anonymous) headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
       holders = { profile: holders.profile, anonymous: null };
       cookies.visitor = false;
@@ -214,13 +234,15 @@ async function deleteMe(c: Context<AppEnv>): Promise<Response> {
   // A refusal is kept: erasing must never turn tracking back on (nor let a backend's server events do it).
   const keep = refuses(who.privacy.signals.visitor);
   let erased: Array<"profile" | "anonymous">;
+  const headers = new Headers();
   try {
-    erased = await forgetAll(c, config, holdersOf(who), who.privacy.signals.visitor.track === false ? (who.profile?.sub ?? null) : null);
+    const done = await forgetAll(c, config, holdersOf(who), who.privacy.signals.visitor.track === false ? (who.profile?.sub ?? null) : null);
+    erased = done.erased;
+    for (const set of done.setCookies) headers.append("set-cookie", set);
   } catch (err) {
     logEvent("error", "me.delete", "ME_FAILED", { error: describeError(err) });
     return refuse("STATE_UNAVAILABLE", "erasure did not complete; try again (it is safe to repeat)", { ...PRIVATE, "retry-after": "5" });
   }
-  const headers = new Headers();
   const cleared = [VISITOR_COOKIE];
   headers.append("set-cookie", clearHostCookie(VISITOR_COOKIE));
   if (!keep && readCookie(request, CHOICE_COOKIE) !== undefined) {

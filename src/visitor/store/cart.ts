@@ -1,118 +1,96 @@
 /**
- * The visitor's cart lines, as plain functions on the object's SqlStorage: what the cart
- * events wrote (SKU, quantity, price, name, image, category, when last added), the snapshot's
- * `cart` for the engine, and the lines a merge, the preference centre and the bounds need.
- * The visitor row's `cart_updated_at` (abandonment) and a checkout's conversion stay with the
- * object; this file owns only the `cart_items` table.
+ * The visitor's cart lines, as plain functions on the memory row's lines (./memory.ts): what
+ * the cart events wrote (SKU, quantity, price, name, image, category, when last added), the
+ * snapshot's `cart` for the engine, and the lines a merge, the preference centre and the bounds
+ * need. The memory's `cartUpdatedAt` (abandonment) and a checkout's conversion stay with the
+ * fold (./fold.ts). Pure: the same code builds the cart in the object and, from the colo's copy
+ * of the memory (src/visitor/edge-copy.ts), at the edge.
  *
  * @example
- * applyCartEvent(sql, { type: "cart", id, at, action: "add", sku: "LEG-1", qty: 1, price: 88, name: "Aero Leggings", category: "leggings", topics: [] });
- * cartSnapshot(sql, { now, updatedAt, abandonAfterMs: 30 * 60_000 });
+ * applyCartEvent(memory, { type: "cart", id, at, action: "add", sku: "LEG-1", qty: 1, price: 88, name: "Aero Leggings", category: "leggings", topics: [] });
+ * cartSnapshot(memory.cart, { now, updatedAt: memory.cartUpdatedAt, abandonAfterMs: 30 * 60_000 });
  * // { count: 1, items: [{ sku: "LEG-1", qty: 1, price: 88, name: "Aero Leggings", category: "leggings" }], value: 88, … }
  */
 import type { CartItem, CartSnapshot } from "../../engine/types.ts";
 import type { VisitorEvent } from "../events.ts";
-
-export const CART_TABLE = "cart_items";
+import type { CartLine, Memory } from "./memory.ts";
 
 /** Lines the snapshot describes in full (the engine's `cart.items`; placeholders name 0 to 9). */
 export const MAX_SNAPSHOT_CART_ITEMS = 10;
 
-/**
- * One row per SKU. `added_at`: the last add of that SKU (the snapshot lists the most recent
- * first); name, image and category: the last add that said them.
- */
-export const CART_SCHEMA = `CREATE TABLE IF NOT EXISTS ${CART_TABLE} (
-  sku TEXT PRIMARY KEY,
-  qty INTEGER NOT NULL,
-  price REAL,
-  name TEXT,
-  image TEXT,
-  category TEXT,
-  added_at INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID`;
-
-/** A cart line as stored, and as a merge carries it. */
-export interface CartRow {
-  sku: string;
-  qty: number;
-  price: number | null;
-  name: string | null;
-  image: string | null;
-  category: string | null;
-  added_at: number;
-  [k: string]: SqlStorageValue;
-}
-
 type CartEvent = Extract<VisitorEvent, { type: "cart" }>;
 
-/** The table before names existed (sku, qty, price). */
-const LEGACY_TABLE = "cart";
-
-/** Whether a table exists: the object's own cached lookup where it has one (a page's snapshot read is hot). */
-export type HasTable = (name: string) => boolean;
-
-function tableLookup(sql: SqlStorage): HasTable {
-  return (name) => sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
+/** The line of `sku` (lines are kept in SKU order), created empty when `create` and missing. */
+function lineOf(m: Memory, sku: string, create: boolean): CartLine | undefined {
+  let i = 0;
+  while (i < m.cart.length && m.cart[i]!.sku < sku) i++;
+  if (m.cart[i]?.sku === sku) return m.cart[i];
+  if (!create) return undefined;
+  const line: CartLine = { sku, qty: 0, price: null };
+  m.cart.splice(i, 0, line);
+  return line;
 }
 
-/**
- * Moves an object's lines from the table before names existed into `cart_items`, once (run
- * where the schema is brought up to date; a no-op without the old table).
- */
-export function upgradeLegacyCart(sql: SqlStorage, has: HasTable = tableLookup(sql)): void {
-  if (!has(LEGACY_TABLE)) return;
-  sql.exec(`INSERT OR IGNORE INTO ${CART_TABLE} (sku, qty, price) SELECT sku, qty, price FROM ${LEGACY_TABLE}`);
-  sql.exec(`DROP TABLE ${LEGACY_TABLE}`);
+/** Details the line does not have yet, or (`replace`) newer ones from an add that said them. */
+function describeLine(line: CartLine, from: Partial<Pick<CartLine, "name" | "image" | "category">>, replace: boolean): void {
+  for (const key of ["name", "image", "category"] as const) {
+    const value = from[key];
+    if (typeof value === "string" && (replace || line[key] === undefined)) line[key] = value;
+  }
 }
 
-/** Changes the lines for one cart event (the object keeps `cart_updated_at` and the checkout's conversion). */
-export function applyCartEvent(sql: SqlStorage, event: CartEvent): void {
+/** Changes the lines for one cart event (the fold keeps `cartUpdatedAt` and the checkout's conversion). */
+export function applyCartEvent(m: Memory, event: CartEvent): void {
   const sku = event.sku ?? "";
   switch (event.action) {
-    case "add":
-      sql.exec(
-        `INSERT INTO ${CART_TABLE} (sku, qty, price, name, image, category, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (sku) DO UPDATE SET qty = qty + excluded.qty, price = COALESCE(excluded.price, price),
-           name = COALESCE(excluded.name, name), image = COALESCE(excluded.image, image),
-           category = COALESCE(excluded.category, category), added_at = MAX(added_at, excluded.added_at)`,
-        sku,
-        event.qty,
-        event.price ?? null,
-        event.name ?? null,
-        event.image ?? null,
-        event.category ?? null,
-        event.at,
-      );
+    case "add": {
+      const line = lineOf(m, sku, true)!;
+      line.qty += event.qty;
+      line.price = event.price ?? line.price;
+      describeLine(line, event, true);
+      line.addedAt = Math.max(line.addedAt ?? 0, event.at);
       break;
-    case "remove":
-      sql.exec(`UPDATE ${CART_TABLE} SET qty = qty - ? WHERE sku = ?`, event.qty, sku);
-      sql.exec(`DELETE FROM ${CART_TABLE} WHERE qty <= 0`);
+    }
+    case "remove": {
+      const line = lineOf(m, sku, false);
+      if (line) line.qty -= event.qty;
+      m.cart = m.cart.filter((l) => l.qty > 0);
       break;
+    }
     case "clear":
     case "checkout":
       // A checkout leaves nothing to abandon.
-      sql.exec(`DELETE FROM ${CART_TABLE}`);
+      m.cart = [];
       break;
+  }
+}
+
+/**
+ * Takes another object's lines (an anonymous visitor who signed in, or an older object's
+ * table). The same SKU may be in both (added before signing in): the larger quantity, not the
+ * sum; a price and details kept where known.
+ */
+export function importCart(m: Memory, lines: readonly CartLine[]): void {
+  for (const c of lines) {
+    const line = lineOf(m, c.sku, true)!;
+    line.qty = Math.max(line.qty, c.qty);
+    line.price = line.price ?? c.price;
+    describeLine(line, c, false);
+    if (c.addedAt !== undefined) line.addedAt = Math.max(line.addedAt ?? 0, c.addedAt);
   }
 }
 
 /** Every line, the most recently added first (ties by SKU, so the order is stable). */
-function lines(sql: SqlStorage, has: HasTable): CartRow[] {
-  if (!has(CART_TABLE)) {
-    // An object not written since names came: its lines are still in the old table.
-    const legacy = `SELECT sku, qty, price, NULL AS name, NULL AS image, NULL AS category, 0 AS added_at FROM ${LEGACY_TABLE} ORDER BY sku`;
-    return has(LEGACY_TABLE) ? sql.exec<CartRow>(legacy).toArray() : [];
-  }
-  return sql.exec<CartRow>(`SELECT sku, qty, price, name, image, category, added_at FROM ${CART_TABLE} ORDER BY added_at DESC, sku`).toArray();
+function recentFirst(lines: readonly CartLine[]): CartLine[] {
+  return [...lines].sort((a, b) => (b.addedAt ?? 0) - (a.addedAt ?? 0) || (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 }
 
-function item(row: CartRow): CartItem {
-  const out: CartItem = { sku: row.sku, qty: row.qty };
-  if (row.price != null) out.price = row.price;
-  if (row.name != null) out.name = row.name;
-  if (row.image != null) out.image = row.image;
-  if (row.category != null) out.category = row.category;
+function item(line: CartLine): CartItem {
+  const out: CartItem = { sku: line.sku, qty: line.qty };
+  if (line.price != null) out.price = line.price;
+  if (line.name !== undefined) out.name = line.name;
+  if (line.image !== undefined) out.image = line.image;
+  if (line.category !== undefined) out.category = line.category;
   return out;
 }
 
@@ -121,9 +99,9 @@ function item(row: CartRow): CartItem {
  * MAX_SNAPSHOT_CART_ITEMS lines in full, and whether it was abandoned (items, and no change
  * for `abandonAfterMs`).
  */
-export function cartSnapshot(sql: SqlStorage, o: { now: number; updatedAt: number | null | undefined; abandonAfterMs: number; has?: HasTable }): CartSnapshot {
-  const rows = lines(sql, o.has ?? tableLookup(sql));
-  if (rows.length === 0) return { count: 0, items: [], abandoned: false };
+export function cartSnapshot(lines: readonly CartLine[], o: { now: number; updatedAt: number | null | undefined; abandonAfterMs: number }): CartSnapshot {
+  if (lines.length === 0) return { count: 0, items: [], abandoned: false };
+  const rows = recentFirst(lines);
   const count = rows.reduce((n, l) => n + l.qty, 0);
   const updatedAt = o.updatedAt ?? o.now;
   const cart: CartSnapshot = {
@@ -139,46 +117,14 @@ export function cartSnapshot(sql: SqlStorage, o: { now: number; updatedAt: numbe
   return cart;
 }
 
-/** Every line as stored, for a merge into a signed-in visitor's object. */
-export function exportCart(sql: SqlStorage, has: HasTable = tableLookup(sql)): CartRow[] {
-  return lines(sql, has);
-}
-
-/**
- * Takes another object's lines (an anonymous visitor who signed in). The same SKU may be in
- * both (added before signing in): the larger quantity, not the sum; details kept where known.
- */
-export function importCart(sql: SqlStorage, rows: readonly CartRow[]): void {
-  for (const c of rows) {
-    sql.exec(
-      `INSERT INTO ${CART_TABLE} (sku, qty, price, name, image, category, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (sku) DO UPDATE SET qty = MAX(qty, excluded.qty), price = COALESCE(price, excluded.price),
-         name = COALESCE(name, excluded.name), image = COALESCE(image, excluded.image),
-         category = COALESCE(category, excluded.category), added_at = MAX(added_at, excluded.added_at)`,
-      c.sku,
-      c.qty,
-      c.price,
-      c.name,
-      c.image,
-      c.category,
-      c.added_at,
-    );
-  }
-}
-
 /** The lines the visitor sees in the preference centre, by SKU. */
-export function describeCart(sql: SqlStorage, has: HasTable = tableLookup(sql)): CartItem[] {
-  return lines(sql, has)
-    .map(item)
-    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+export function describeCart(lines: readonly CartLine[]): CartItem[] {
+  return lines.map(item).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 }
 
-export function cartLineCount(sql: SqlStorage, has: HasTable = tableLookup(sql)): number {
-  return lines(sql, has).length;
-}
-
-/** Keeps at most `max` lines: the largest quantities, then the most recently added. */
-export function pruneCart(sql: SqlStorage, max: number, has: HasTable = tableLookup(sql)): void {
-  if (!has(CART_TABLE)) return;
-  sql.exec(`DELETE FROM ${CART_TABLE} WHERE sku IN (SELECT sku FROM ${CART_TABLE} ORDER BY qty DESC, added_at DESC LIMIT -1 OFFSET ?)`, max);
+/** At most `max` lines: the largest quantities, then the most recently added (kept in SKU order). */
+export function pruneCart(lines: CartLine[], max: number): CartLine[] {
+  if (lines.length <= max) return lines;
+  const kept = new Set([...lines].sort((a, b) => b.qty - a.qty || (b.addedAt ?? 0) - (a.addedAt ?? 0)).slice(0, max));
+  return lines.filter((l) => kept.has(l));
 }

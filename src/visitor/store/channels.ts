@@ -16,6 +16,7 @@ import type { EventStatus, RecordBatch } from "../events.ts";
 import { consentState, REFUSAL_KEEP_MS, refusesServerEvents, withdrawConsent } from "./consent-state.ts";
 import { hookSubject, VisitorHooks } from "./hook-outbox.ts";
 import { applyServerBatch, type ServerBatch, type ServerRecordResult } from "./server-memory.ts";
+import type { Memory } from "./memory.ts";
 import { beginWebWrite } from "./web-write.ts";
 
 export interface ChannelSettings {
@@ -50,7 +51,8 @@ export class VisitorChannels {
       } catch {
         hook = undefined; // a refused config is logged by the object; its retention goes on without hooks
       }
-      this.#hooks = this.#sub !== null && hook ? new VisitorHooks(this.#storage, this.#sub, { hook, cartAbandonMs: this.#settings().cartAbandonMs }) : null;
+      const { cartAbandonMs, halfLifeMs } = this.#settings();
+      this.#hooks = this.#sub !== null && hook ? new VisitorHooks(this.#storage, this.#sub, { hook, cartAbandonMs, halfLifeMs }) : null;
     }
     return this.#hooks;
   }
@@ -64,13 +66,16 @@ export class VisitorChannels {
    * A backend's events (the object's `serverEvents`): once each, or none after a withdrawal.
    * `ensureSchema` makes the object's own tables, and is called only when something will be written.
    */
-  serverEvents(batch: ServerBatch, ensureSchema: () => void): ServerRecordResult {
+  serverEvents(batch: ServerBatch, ensureSchema: () => void, memory: { load: () => Memory; save: (m: Memory) => void }): ServerRecordResult {
     // Asked before the schema is made: a withdrawn visitor's note alone must not grow tables.
     if (refusesServerEvents(consentState(this.#storage.sql))) return { ok: false, code: "CONSENT_WITHDRAWN" };
     ensureSchema();
     const { halfLifeMs } = this.#settings();
     return this.#storage.transactionSync(() => {
-      const r = applyServerBatch(this.#storage.sql, batch, { halfLifeMs });
+      // What the page needs of these events is folded into the memory row (./memory.ts), written once.
+      const m = memory.load();
+      const r = applyServerBatch(this.#storage.sql, m, batch, { halfLifeMs });
+      if (r.ok && !r.replayed) memory.save(m);
       if (r.ok && r.personalizationRefused) this.hooks()?.dropPending(batch.now);
       return r;
     });

@@ -30,9 +30,10 @@ import { HOOK_SEND_BUDGET_MS, sendHook } from "../../event-hooks/send.ts";
 import { logEvent } from "../../observability/log.ts";
 import type { EventStatus, VisitorEvent } from "../events.ts";
 import { MAX_CART_LINES } from "../schema.ts";
-import { CART_TABLE } from "./cart.ts";
 import { consentState, mayMessage } from "./consent-state.ts";
-import { ensureTables, existingTables } from "./tables.ts";
+import type { Memory } from "./memory.ts";
+import { loadMemory } from "./row.ts";
+import { ensureTables, existingTables, readLayout } from "./tables.ts";
 
 export const MAX_PENDING = 50;
 export const MAX_ROWS = 200;
@@ -63,6 +64,8 @@ export const HOOK_TABLES = ["hook_outbox"] as const;
 export interface HookSettings {
   hook: EventHookSettings;
   cartAbandonMs: number;
+  /** INTEREST_HALF_LIFE_DAYS (reading an older object's tables into its memory needs it). */
+  halfLifeMs: number;
 }
 
 interface OutboxRow {
@@ -216,20 +219,23 @@ export class VisitorHooks {
   /** The cart's abandonment: when it is (or will be) abandoned, and its key; null without items. */
   #abandonment(): { key: string; at: number; updatedAt: number } | null {
     // An object holding only a consent note (its memory erased) has no cart to abandon.
-    if (existingTables(this.#sql, ["visitor", CART_TABLE]).size < 2) return null;
-    const row = this.#sql.exec<{ at: number | null }>("SELECT cart_updated_at AS at FROM visitor WHERE id = 1").toArray()[0];
-    if (!row || row.at === null) return null;
-    const items = this.#sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${CART_TABLE} WHERE qty > 0`).one().n;
-    if (items === 0) return null;
-    return { key: `cart.abandoned:${row.at}`, at: row.at + this.#settings.cartAbandonMs, updatedAt: row.at };
+    const m = this.#memory();
+    if (!m || m.cartUpdatedAt === null) return null;
+    if (!m.cart.some((l) => l.qty > 0)) return null;
+    const at = m.cartUpdatedAt;
+    return { key: `cart.abandoned:${at}`, at: at + this.#settings.cartAbandonMs, updatedAt: at };
   }
 
-  /** The cart's lines with every field the table holds for them (the shop's names, prices, images). */
+  /** The visitor's memory as stored (the row as last written: inside a write, before its events); null: nothing stored. */
+  #memory(): Memory | null {
+    return loadMemory(this.#sql, readLayout(this.#sql), this.#settings.halfLifeMs)?.memory ?? null;
+  }
+
+  /** The cart's lines with every detail the memory holds for them (the shop's names, prices, images), by SKU. */
   #cart(): HookCartLine[] {
-    return this.#sql
-      .exec<Record<string, SqlStorageValue>>(`SELECT * FROM ${CART_TABLE} ORDER BY sku LIMIT ?`, MAX_CART_LINES)
-      .toArray()
-      .map((r) => cartLine(r))
+    return (this.#memory()?.cart ?? [])
+      .slice(0, MAX_CART_LINES)
+      .map((l) => cartLine({ ...l }))
       .filter((l): l is HookCartLine => l !== null);
   }
 

@@ -1,7 +1,10 @@
 /**
  * What backends tell a signed-in visitor's object (POST /__p13n/events/server, README "Server
  * events"): service cases opened and closed, orders placed off the site, subscriptions changed.
- * Plain functions on the object's SQLite, run inside its transaction.
+ * Plain functions on the object's SQLite, run inside its transaction: the cases and the
+ * subscription in their own tables, and what a page needs of them (open cases, the
+ * subscription, an order's conversion, interests and cart lines bought) folded into the memory
+ * row (./memory.ts), so the snapshot and the colo's copy of the memory see them.
  *
  * - Exactly once: the message id (Standard Webhooks' `webhook-id`, the nonce) and each event's
  *   own id go into the object's `seen` table in the same transaction as the write, under the
@@ -18,16 +21,17 @@
  *   (src/visitor/store/consent-state.ts); a message that refuses personalization stops hooks.
  *
  * @example
- * ctx.storage.transactionSync(() => applyServerBatch(sql, batch, { halfLifeMs }));
- * serverFacts(sql); // { openCases: 1, subscription: { plan: "premium", status: "active" } }
+ * ctx.storage.transactionSync(() => { applyServerBatch(sql, memory, batch, { halfLifeMs }); saveMemory(sql, memory, Date.now()); });
+ * serverMemory(sql); // { openCases: 1, subscription: { plan: "premium", status: "active" } }
  */
 import { SUBSCRIPTION_STATUSES } from "../../engine/attributes.ts";
 import type { VisitorSnapshot } from "../../engine/types.ts";
 import type { EventStatus } from "../events.ts";
-import { addSignal, INTEREST_WEIGHTS } from "../interest.ts";
+import { INTEREST_WEIGHTS } from "../interest.ts";
 import { DEDUP_WINDOW_MS, MAX_EVENTS, MAX_SEEN_IDS } from "../schema.ts";
+import { addInterest, laterOf } from "./fold.ts";
+import type { Memory, ServerMemory } from "./memory.ts";
 import { consentState, refusePersonalization, refusesServerEvents } from "./consent-state.ts";
-import { CART_TABLE } from "./cart.ts";
 import { ensureTables, existingTables } from "./tables.ts";
 
 export { SUBSCRIPTION_STATUSES };
@@ -80,13 +84,13 @@ function messageKey(source: string, messageId: string): string {
 }
 
 /**
- * Applies a batch (inside the caller's transaction; the object's own schema exists). All of it
- * or, when the visitor withdrew consent, none of it.
+ * Applies a batch (inside the caller's transaction; the object's own schema exists) to the
+ * tables and to `m`, the memory the caller then writes (unless the batch was a replay). All of
+ * it or, when the visitor withdrew consent, none of it.
  */
-export function applyServerBatch(sql: SqlStorage, batch: ServerBatch, opts: { halfLifeMs: number }): ServerRecordResult {
+export function applyServerBatch(sql: SqlStorage, m: Memory, batch: ServerBatch, opts: { halfLifeMs: number }): ServerRecordResult {
   if (refusesServerEvents(consentState(sql))) return { ok: false, code: "CONSENT_WITHDRAWN" };
   const { now, source } = batch;
-  sql.exec("INSERT OR IGNORE INTO visitor (id, last_active) VALUES (1, ?)", now);
   const remember = (key: string) => sql.exec("INSERT OR IGNORE INTO seen (id, at) VALUES (?, ?)", key, now).rowsWritten > 0;
   if (!remember(messageKey(source, batch.messageId))) {
     return { ok: true, replayed: true, statuses: batch.events.map(() => "duplicate"), personalizationRefused: false };
@@ -98,21 +102,22 @@ export function applyServerBatch(sql: SqlStorage, batch: ServerBatch, opts: { ha
       statuses.push("duplicate");
       continue;
     }
-    const data = applyEvent(sql, event, source, opts.halfLifeMs);
+    const data = applyEvent(sql, m, event, source, opts.halfLifeMs);
     sql.exec("INSERT INTO events (id, type, at, data) VALUES (?, ?, ?, ?)", seenKey(source, event.id), data.type, event.at, JSON.stringify(data.fields));
     statuses.push("accepted");
   }
   if (!batch.personalize) refusePersonalization(sql, now);
-  sql.exec("UPDATE visitor SET last_active = MAX(last_active, ?) WHERE id = 1", now);
+  m.lastActive = Math.max(m.lastActive, now);
   sql.exec("DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?", MAX_EVENTS);
   sql.exec("DELETE FROM seen WHERE at <= ?", now - DEDUP_WINDOW_MS);
   sql.exec("DELETE FROM seen WHERE id IN (SELECT id FROM seen ORDER BY at DESC LIMIT -1 OFFSET ?)", MAX_SEEN_IDS);
   pruneCases(sql, now);
+  m.server = serverMemory(sql);
   return { ok: true, replayed: false, statuses, personalizationRefused: !batch.personalize };
 }
 
 /** Applies one event; returns what the history keeps of it (the preference centre words it). */
-function applyEvent(sql: SqlStorage, event: ServerEvent, source: string, halfLifeMs: number): { type: string; fields: Record<string, unknown> } {
+function applyEvent(sql: SqlStorage, m: Memory, event: ServerEvent, source: string, halfLifeMs: number): { type: string; fields: Record<string, unknown> } {
   switch (event.type) {
     case "case.opened":
     case "case.closed": {
@@ -129,17 +134,12 @@ function applyEvent(sql: SqlStorage, event: ServerEvent, source: string, halfLif
       return { type: "service_case", fields: { open: open === 1, case: event.case, source } };
     }
     case "order.placed": {
-      sql.exec(
-        "UPDATE visitor SET conversions = conversions + 1, last_conversion_at = MAX(COALESCE(last_conversion_at, 0), ?) WHERE id = 1",
-        event.at,
-      );
+      m.conversions++;
+      m.lastConversionAt = laterOf(m.lastConversionAt, event.at);
       // What was bought elsewhere is no longer waiting in the web cart (no reminder for it).
-      for (const sku of event.skus) sql.exec(`DELETE FROM ${CART_TABLE} WHERE sku = ?`, sku);
-      for (const topic of new Set(event.topics)) {
-        const stored = sql.exec<{ score: number; at: number }>("SELECT score, at FROM interests WHERE topic = ?", topic).toArray()[0];
-        const next = addSignal(stored, INTEREST_WEIGHTS.conversion, event.at, halfLifeMs);
-        sql.exec("INSERT OR REPLACE INTO interests (topic, score, at) VALUES (?, ?, ?)", topic, next.score, next.at);
-      }
+      const bought = new Set(event.skus);
+      m.cart = m.cart.filter((l) => !bought.has(l.sku));
+      addInterest(m, event.topics, INTEREST_WEIGHTS.conversion, event.at, halfLifeMs);
       return { type: "conversion", fields: { goal: "order", channel: event.channel, source, topics: event.topics, ...(event.value !== undefined ? { value: event.value } : {}) } };
     }
     case "subscription.changed":
@@ -166,17 +166,16 @@ function pruneCases(sql: SqlStorage, now: number): void {
 }
 
 /**
- * The engine's part of what backends said: open cases (any open case is an open service case,
- * so the promotion policy's "no cross-sell during a case" holds) and the subscription. Reads only.
+ * What a page needs of what backends said (kept in the memory row): the number of open cases,
+ * and the subscription. Reads only.
  *
  * @example
- * Object.assign(snapshot, serverFacts(sql, snapshot.openServiceCase));
+ * memory.server = serverMemory(sql); // { openCases: 1, subscription: { plan: "premium", status: "active" } }
  */
-export function serverFacts(sql: SqlStorage, openServiceCase: boolean | undefined): Pick<VisitorSnapshot, "openCases" | "subscription" | "openServiceCase"> {
+export function serverMemory(sql: SqlStorage): ServerMemory {
   const present = existingTables(sql, TABLES);
-  const out: Pick<VisitorSnapshot, "openCases" | "subscription" | "openServiceCase"> = { openCases: 0 };
+  const out: ServerMemory = { openCases: 0 };
   if (present.has("srv_cases")) out.openCases = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM srv_cases WHERE open = 1").one().n;
-  if (out.openCases! > 0 || openServiceCase === true) out.openServiceCase = true;
   if (present.has("srv_subscription")) {
     const s = sql.exec<{ plan: string | null; status: string }>("SELECT plan, status FROM srv_subscription WHERE id = 1").toArray()[0];
     if (s) out.subscription = { status: s.status, ...(s.plan !== null ? { plan: s.plan } : {}) };

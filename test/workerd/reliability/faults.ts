@@ -17,7 +17,7 @@ import { fakeNetwork } from "../../fixtures/network.ts";
 import { fixtureOrigin, html } from "../../fixtures/origin.ts";
 import { userTables } from "../../fixtures/privacy.ts";
 import { AUDIENCE, ISSUER, TYP } from "../../fixtures/tokens.ts";
-import { eventId, fakeNamespace, newVisitor, objectError, storedEvents, visitorObject } from "../../fixtures/visitor.ts";
+import { eventId, fakeNamespace, newVisitor, objectError, storedEvents, uncopiedVisitor, visitorObject } from "../../fixtures/visitor.ts";
 import { rows, type Row } from "./matrix.ts";
 import { BROWSER, expectAnonymousPage, expectUntouched, goldCookie, GOLD_HERO, PAGE, PROMO, shop, uniquePath } from "./support.ts";
 
@@ -302,7 +302,7 @@ export const FAULT_ROWS: Row[] = [
       "a snapshot slower than STATE_BUDGET_MS: the page is decided without it and does not wait for it",
       async () => {
         const o = shop();
-        const { cookie } = await newVisitor(o);
+        const { cookie } = await uncopiedVisitor(o);
         // The object answers only when the test says so: after the whole page has arrived.
         let answered = false;
         let release = (): void => {};
@@ -324,7 +324,7 @@ export const FAULT_ROWS: Row[] = [
       "an overloaded object: asked once, never retried, not written to; the page is served",
       async () => {
         const o = shop();
-        const { cookie } = await newVisitor(o);
+        const { cookie } = await uncopiedVisitor(o);
         const { ns, calls } = fakeNamespace(() => Promise.reject(objectError("Durable Object is overloaded", { overloaded: true, retryable: true })));
         const { res } = await call(o.fetch, "/", { headers: { ...BROWSER, cookie } }, { VISITOR: ns });
         expect(res.status).toBe(200);
@@ -337,7 +337,7 @@ export const FAULT_ROWS: Row[] = [
       "a retryable error: one retry, on a fresh stub (a read is idempotent)",
       async () => {
         const o = shop();
-        const { cookie } = await newVisitor(o);
+        const { cookie } = await uncopiedVisitor(o);
         const { ns, calls } = fakeNamespace((attempt) => (attempt === 1 ? Promise.reject(objectError("Network connection lost", { retryable: true })) : Promise.resolve({})));
         const { res } = await call(o.fetch, "/", { headers: { ...BROWSER, cookie } }, { VISITOR: ns, STATE_BUDGET_MS: "500" });
         expect(res.status).toBe(200);
@@ -350,7 +350,7 @@ export const FAULT_ROWS: Row[] = [
       "an unavailable object (any other error): the page is served, once asked",
       async () => {
         const o = shop();
-        const { cookie } = await newVisitor(o);
+        const { cookie } = await uncopiedVisitor(o);
         const { ns, calls } = fakeNamespace(() => Promise.reject(new Error("Durable Object reset because its code was updated")));
         const { res, body } = await call(o.fetch, "/", { headers: { ...BROWSER, cookie } }, { VISITOR: ns });
         expect(res.status).toBe(200);
