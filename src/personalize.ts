@@ -19,11 +19,11 @@ import { describeError } from "./errors.ts";
 import { logEvent } from "./observability/log.ts";
 import { observe, pageTiming } from "./observe.ts";
 import { decidePage } from "./pipeline/decide-page.ts";
-import { gatherInputs, liveManifest } from "./pipeline/inputs.ts";
+import { gatherInputs, liveManifest, type InputDeps, type Inputs } from "./pipeline/inputs.ts";
 import { originTarget, reportOriginFailure, reportStateProblem } from "./pipeline/page-io.ts";
 import { decidedPage } from "./pipeline/page-response.ts";
 import { previewRoute } from "./pipeline/preview-page.ts";
-import { originFetchFor, originRequest } from "./proxy/origin.ts";
+import { originFetchFor, originRequest, type OriginTarget } from "./proxy/origin.ts";
 import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts";
 import { pageRequest } from "./proxy/page-request.ts";
 import { passThrough } from "./proxy/responses.ts";
@@ -52,12 +52,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   if (misconfigured) return misconfiguredOriginPage(misconfigured);
 
   // 1. The origin first, before any personalization work (or a template it says is fresh).
-  const originFetch = c.get("originFetch") ?? originFetchFor(target);
-  const upstream = () => originRequest(request, target);
   const deps = { config, env: c.env, waitUntil };
-  // A template built meanwhile records the live content's slots by selector.
-  const selectors = () => liveManifest(deps, now).then((read) => slotSelectorsOf(read.manifest));
-  const origin = withinBudget(templateFetch(request, { config, now, waitUntil, originFetch, upstream, selectors }), config.originTimeoutMs);
+  const origin = askOrigin(c, request, target, deps, now);
 
   // 2. Meanwhile, the decision's inputs, only for what can become a page (never for assets,
   //    API calls, HEAD, uploads); a non-navigation spends nothing on the visitor before step 3.
@@ -82,15 +78,8 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const rewritable = did.served !== null || passThroughReason(request, res, config.maxRewriteBytes) === null;
   saidHtml(rewritable);
   if (!gathering || !rewritable) return passThrough(whole(), config.originUrl, url);
-  const gathered = await gathering;
-  if (!gathered.ok) {
-    timing.add("inputs", 0, "error");
-    logEvent("error", "inputs", "INPUTS_FAILED", { error: describeError(gathered.error) });
-    return passThrough(whole(), config.originUrl, url);
-  }
-  const inputs = gathered.value;
-  for (const t of inputs.timings) timing.add(t.name, t.ms, t.desc);
-  reportStateProblem(inputs.state);
+  const inputs = usableInputs(await gathering, timing);
+  if (!inputs) return passThrough(whole(), config.originUrl, url);
 
   // 4. Decide (pure); an engine error never costs the page.
   const decision = decidePage(inputs, { now, path: url.pathname, timing, observe: (r) => observe(c)?.decided(r) });
@@ -103,7 +92,32 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   return decidedPage({ deps, inputs, decision, res, out, did, path: url.pathname, now });
 }
 
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** Step 1: the origin, or a template its own Cache-Control says is still fresh, within the origin's time budget. */
+function askOrigin(c: Context<AppEnv>, request: Request, target: OriginTarget, deps: InputDeps, now: number) {
+  const originFetch = c.get("originFetch") ?? originFetchFor(target);
+  const upstream = () => originRequest(request, target);
+  // A template built meanwhile records the live content's slots by selector.
+  const selectors = () => liveManifest(deps, now).then((read) => slotSelectorsOf(read.manifest));
+  const { config, waitUntil } = deps;
+  return withinBudget(templateFetch(request, { config, now, waitUntil, originFetch, upstream, selectors }), config.originTimeoutMs);
+}
+
+/** The gathered inputs, their timings reported; null (logged) when gathering failed: the page then passes through. */
+function usableInputs(gathered: Settled<Inputs>, timing: ReturnType<typeof pageTiming>): Inputs | null {
+  if (!gathered.ok) {
+    timing.add("inputs", 0, "error");
+    logEvent("error", "inputs", "INPUTS_FAILED", { error: describeError(gathered.error) });
+    return null;
+  }
+  const inputs = gathered.value;
+  for (const t of inputs.timings) timing.add(t.name, t.ms, t.desc);
+  reportStateProblem(inputs.state);
+  return inputs;
+}
+
 /** A promise's outcome as a value (never rejects): the inputs fail open. */
-function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
   return p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 }

@@ -15,9 +15,9 @@
  *    nothing eligible → the origin's default content (variant null). The chosen fragment's
  *    placeholders are filled from the same facts (placeholders.ts), so every renderer gets final HTML.
  *
- * Step 5 by score runs twice over, once fast, once in full: the pick (`pickByScore`) walks the
+ * Step 5 by score runs twice over, once fast, once in full: the pick (`pickByScore`, fast-pick.ts) walks the
  * slot's candidates best priority first and stops as soon as no later one can outscore the best
- * eligible so far, wording nothing; the full evaluation (`decideByScore`: every variant, every
+ * eligible so far, wording nothing; the full evaluation (`decideByScore`, full-evaluation.ts: every variant, every
  * rejection worded, the score arithmetic) runs only when the decision's `reasons` or `rejected`
  * are read (explain, preview, /decide for editors, the visitor's "why" after the response).
  * Both pick the same variant (test/node/engine/fast-pick.test.ts).
@@ -26,10 +26,11 @@ import type { Decision, DecideInput, DecideResult, ExperimentAssignment, Prefs, 
 import { makeFacts, type Facts } from "./attributes.ts";
 import { compileManifest, type CompiledManifest, type CompiledSlot, type CompiledVariant } from "./compile.ts";
 import { assignExperiment, inGlobalHoldout, type ExperimentOutcome } from "./experiments.ts";
-import { audienceGate, capGate, passesGates, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
-import { describeScore, scoreVariant, type ScoreParts } from "./scoring.ts";
+import { capGate, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
 import { fillTemplate } from "./placeholders.ts";
-import type { Ranked } from "./compile.ts";
+import { fragment } from "./fragment.ts";
+import { pickByScore } from "./fast-pick.ts";
+import { decideByScore } from "./full-evaluation.ts";
 
 export { SCORING_FORMULA } from "./scoring.ts";
 export { ATTRIBUTES } from "./attributes.ts";
@@ -215,182 +216,4 @@ function firstFailure(cv: CompiledVariant, ctx: GateContext, gates: readonly Gat
     if (!r.ok) return r;
   }
   return undefined;
-}
-
-/**
- * The slot's variant by score, fast: the same winner as `decideByScore`, whose full evaluation
- * backs the decision's `reasons` and `rejected` when (and only when) they are read.
- */
-function pickByScore(slot: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean): Decision {
-  // "Fewer promotions": a promotional variant only when no other is eligible.
-  let best = ctx.fewer ? pick(slot.rankedPlain, ctx) : pick(slot.ranked, ctx);
-  if (ctx.fewer && best === undefined) best = pick(slot.rankedPromo, ctx);
-  const why: Why = { slot, ctx, preamble, hasUnit };
-  if (best === undefined) return new ExplainedLater(slot.id, null, null, undefined, why);
-  // The fast pick hands renderers final HTML too: the placeholders filled, as decideByScore does.
-  const chosen = fragment(best.cv, ctx);
-  const d = new ExplainedLater(slot.id, best.cv.v.id, chosen.html, best.score, why);
-  if (chosen.filled) d.filled = true;
-  return d;
-}
-
-/**
- * The best eligible candidate: highest score, ties to the one listed first. Candidates come
- * best priority first, so the walk ends once the best score so far is above all that the rest
- * can reach (`restBound`).
- */
-function pick(r: Ranked, ctx: GateContext): { cv: CompiledVariant; score: number } | undefined {
-  const { candidates, index, restBound } = r;
-  const prefs = ctx.facts.prefs;
-  let best: CompiledVariant | undefined;
-  let bestScore = 0;
-  let bestIndex = 0;
-  for (let i = 0; i < candidates.length; i++) {
-    if (best !== undefined && restBound[i]! < bestScore) break;
-    const cv = candidates[i]!;
-    if (!passesGates(cv, ctx)) continue;
-    const score = scoreVariant(cv.v, prefs, ctx.facts.snapshot, ctx.personalize).score;
-    if (best === undefined || score > bestScore || (score === bestScore && index[i]! < bestIndex)) {
-      best = cv;
-      bestScore = score;
-      bestIndex = index[i]!;
-    }
-  }
-  return best === undefined ? undefined : { cv: best, score: bestScore };
-}
-
-/**
- * A decision whose `reasons` and `rejected` are worded on first read, by the full evaluation
- * (memoized). A class, not a literal with getters: this is made for every slot of every page,
- * and a literal's accessors cost a microsecond each time (closures and accessor pairs).
- * `toJSON` keeps what JSON sees the same as a plain decision; a spread (`{ ...d }`) sees only
- * the own fields (`slot`, `variant`, `html`, `score`), so name `reasons` and `rejected` in it.
- */
-/** What the full evaluation of one slot needs. */
-interface Why {
-  slot: CompiledSlot;
-  ctx: GateContext;
-  preamble: string[];
-  hasUnit: boolean;
-}
-
-class ExplainedLater implements Decision {
-  slot: string;
-  variant: string | null;
-  html: string | null;
-  declare score?: number;
-  declare filled?: true;
-  #why: Why | undefined;
-  #reasons: string[] | undefined;
-  #rejected: Rejection[] | undefined;
-
-  constructor(slot: string, variant: string | null, html: string | null, score: number | undefined, why: Why) {
-    this.slot = slot;
-    this.variant = variant;
-    this.html = html;
-    if (score !== undefined) this.score = score;
-    this.#why = why;
-  }
-
-  #settle(): void {
-    const why = this.#why;
-    if (why === undefined) return;
-    this.#why = undefined;
-    const d = decideByScore(why.slot, why.ctx, why.preamble, why.hasUnit);
-    this.#reasons ??= d.reasons;
-    this.#rejected ??= d.rejected;
-  }
-
-  get reasons(): string[] {
-    this.#settle();
-    return this.#reasons!;
-  }
-  set reasons(value: string[]) {
-    this.#reasons = value;
-  }
-  get rejected(): Rejection[] {
-    this.#settle();
-    return this.#rejected!;
-  }
-  set rejected(value: Rejection[]) {
-    this.#rejected = value;
-  }
-
-  toJSON(): Decision {
-    const out: Decision = { slot: this.slot, variant: this.variant, html: this.html, reasons: this.reasons, rejected: this.rejected };
-    if (this.score !== undefined) out.score = this.score;
-    if (this.filled) out.filled = true;
-    return out;
-  }
-}
-
-/** Every variant through its gates, then the best score among the eligible. */
-function decideByScore(slot: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean): Decision {
-  const rejected: Rejection[] = [];
-  const eligible: CompiledVariant[] = [];
-  let anyNonPromotional = false;
-  for (const cv of slot.variants) {
-    if (cv.v.experimentOnly) {
-      rejected.push(
-        hasUnit
-          ? { variant: cv.v.id, reason: "experiment", detail: "only shown through an experiment arm" }
-          : { variant: cv.v.id, reason: "consent", detail: "only shown through an experiment arm; no visitor id may be used for assignment" },
-      );
-      continue;
-    }
-    // Gates inline, cheapest first: this loop runs for every variant of every slot.
-    let gate = timingGate(cv, ctx);
-    if (gate.ok) gate = audienceGate(cv, ctx);
-    if (gate.ok) gate = suppressionGate(cv, ctx);
-    if (gate.ok) gate = capGate(cv, ctx);
-    if (!gate.ok) {
-      rejected.push({ variant: cv.v.id, reason: gate.reason, detail: gate.detail });
-      continue;
-    }
-    eligible.push(cv);
-    if (!cv.v.promotional) anyNonPromotional = true;
-  }
-
-  // "Fewer promotions": promotional variants only when nothing else is eligible.
-  let pool = eligible;
-  if (ctx.fewer && anyNonPromotional) {
-    pool = [];
-    for (const cv of eligible) {
-      if (cv.v.promotional) rejected.push({ variant: cv.v.id, reason: "frequency", detail: "the visitor asked for fewer promotions and a non-promotional variant is eligible" });
-      else pool.push(cv);
-    }
-  }
-
-  if (pool.length === 0) {
-    return { slot: slot.id, variant: null, html: null, reasons: [...preamble, "no eligible variant: default content"], rejected };
-  }
-
-  const prefs = ctx.facts.prefs;
-  let best: CompiledVariant = pool[0]!;
-  let bestParts: ScoreParts = scoreVariant(best.v, prefs, ctx.facts.snapshot, ctx.personalize);
-  const parts: ScoreParts[] = [bestParts];
-  for (let i = 1; i < pool.length; i++) {
-    const p = scoreVariant(pool[i]!.v, prefs, ctx.facts.snapshot, ctx.personalize);
-    parts.push(p);
-    // Strictly greater: ties keep the variant listed first.
-    if (p.score > bestParts.score) {
-      best = pool[i]!;
-      bestParts = p;
-    }
-  }
-  for (let i = 0; i < pool.length; i++) {
-    const cv = pool[i]!;
-    if (cv !== best) rejected.push({ variant: cv.v.id, reason: "outscored", detail: `${describeScore(parts[i]!)} < ${bestParts.score}` });
-  }
-
-  const reasons = [...preamble];
-  reasons.push(best.audienceText ? `audience matched: ${best.audienceText}` : "no audience rule: eligible for everyone");
-  if (best.v.promotional && ctx.fewer) reasons.push("promotional, shown because nothing else is eligible (fewer promotions)");
-  reasons.push(describeScore(bestParts));
-  return { slot: slot.id, variant: best.v.id, ...fragment(best, ctx), reasons, rejected, score: bestParts.score };
-}
-
-/** The chosen variant's HTML, its placeholders filled from the same consent-filtered facts the gates read. */
-function fragment(cv: CompiledVariant, ctx: GateContext): { html: string; filled?: true } {
-  return cv.template ? { html: fillTemplate(cv.template, ctx.facts), filled: true } : { html: cv.v.html };
 }

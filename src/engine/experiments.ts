@@ -89,6 +89,37 @@ export function assignExperiment(
   allocation: Record<string, Record<string, number>> | undefined,
 ): ExperimentOutcome {
   if (unitId === null) return { entered: false, reason: "consent", detail: `no visitor id may be used: not in experiment ${x.id}` };
+  const refused = entryRefusal(x, facts, unitId, personalize);
+  if (refused) return refused;
+  const bucket = bucketOf(x.e.salt, unitId);
+  const holdoutEnd = Math.round((x.e.holdout ?? 0) * BUCKETS);
+  if (bucket < holdoutEnd) {
+    return {
+      entered: true,
+      assignment: { id: x.id, arm: "holdout", bucket, holdout: true },
+      arm: null,
+      detail: `experiment ${x.id} holdout (bucket ${bucket} < ${holdoutEnd})`,
+    };
+  }
+  const { weights, learned } = weightsInForce(x, allocation);
+  let total = 0;
+  for (const w of weights) total += w;
+  if (!(total > 0)) return { entered: false, reason: "experiment", detail: `experiment ${x.id} has no arm with weight` };
+  // Position of the bucket in the arm range, scaled to the weight total.
+  const chosen = armAt(weights, ((bucket - holdoutEnd) / (BUCKETS - holdoutEnd)) * total);
+  const arm = x.e.arms[chosen]!;
+  // Explain names the weight in force (its share of the arm range), and whether the bandit learned it.
+  const share = weights[chosen]! / total;
+  return {
+    entered: true,
+    assignment: { id: x.id, arm: arm.id, bucket, holdout: false },
+    arm,
+    detail: `experiment ${x.id} arm ${arm.id} (bucket ${bucket}, ${learned ? "learned" : "manifest"} weight ${formatShare(share)})`,
+  };
+}
+
+/** Why a visitor with an id is not entered: outside the experiment's layer share, audience (or its consent), or traffic. */
+function entryRefusal(x: CompiledExperiment, facts: Facts, unitId: string, personalize: boolean): Extract<ExperimentOutcome, { entered: false }> | undefined {
   if (x.layerRange !== undefined) {
     const lb = bucketOf(`layer:${x.e.layer}`, unitId);
     if (lb < x.layerRange[0] || lb >= x.layerRange[1]) {
@@ -108,24 +139,13 @@ export function assignExperiment(
       return { entered: false, reason: "experiment", detail: `outside the ${traffic * 100}% traffic of experiment ${x.id} (traffic bucket ${tb})` };
     }
   }
-  const bucket = bucketOf(x.e.salt, unitId);
-  const holdoutEnd = Math.round((x.e.holdout ?? 0) * BUCKETS);
-  if (bucket < holdoutEnd) {
-    return {
-      entered: true,
-      assignment: { id: x.id, arm: "holdout", bucket, holdout: true },
-      arm: null,
-      detail: `experiment ${x.id} holdout (bucket ${bucket} < ${holdoutEnd})`,
-    };
-  }
-  const { weights, learned } = weightsInForce(x, allocation);
-  let total = 0;
-  for (const w of weights) total += w;
-  if (!(total > 0)) return { entered: false, reason: "experiment", detail: `experiment ${x.id} has no arm with weight` };
-  // Position of the bucket in the arm range, scaled to the weight total.
-  const pos = ((bucket - holdoutEnd) / (BUCKETS - holdoutEnd)) * total;
+  return undefined;
+}
+
+/** The arm whose slice of the weight range holds `pos`; never a trailing zero-weight arm. */
+function armAt(weights: readonly number[], pos: number): number {
   let acc = 0;
-  let chosen = x.e.arms.length - 1;
+  let chosen = weights.length - 1;
   for (let i = 0; i < weights.length; i++) {
     acc += weights[i]!;
     if (pos < acc) {
@@ -135,13 +155,5 @@ export function assignExperiment(
   }
   // Skip trailing zero-weight arms that float rounding could land on.
   while (chosen > 0 && weights[chosen] === 0) chosen--;
-  const arm = x.e.arms[chosen]!;
-  // Explain names the weight in force (its share of the arm range), and whether the bandit learned it.
-  const share = weights[chosen]! / total;
-  return {
-    entered: true,
-    assignment: { id: x.id, arm: arm.id, bucket, holdout: false },
-    arm,
-    detail: `experiment ${x.id} arm ${arm.id} (bucket ${bucket}, ${learned ? "learned" : "manifest"} weight ${formatShare(share)})`,
-  };
+  return chosen;
 }

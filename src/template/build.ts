@@ -16,9 +16,11 @@
  * bytes that changed) gives no template: the page then keeps the streaming rewrite.
  */
 import { PAGE_META_SELECTOR, PageMetaHandler, type PageMeta } from "../rewrite/page-meta.ts";
-import { elementSkipReason, metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, tagSelectorSlot, tagSlot } from "../rewrite/slot-rules.ts";
+import { elementSkipReason, metaBlocksSlots, SLOT_ATTRIBUTE, SLOT_SELECTOR, tagSelectorSlot } from "../rewrite/slot-rules.ts";
 import { NO_SELECTORS, onSelectorSlots, SelectorClaims, type SlotSelectors } from "../rewrite/slot-selectors.ts";
 import type { PageTemplate, TemplateSlot } from "./template.ts";
+import { indexOf, sameBytes } from "./bytes.ts";
+import { retag, taggedForms } from "./tagged-start.ts";
 
 /** Per-entry bookkeeping beyond the page bytes (slot records, maps), counted in a template's size. */
 const OVERHEAD_BYTES = 1024;
@@ -49,7 +51,6 @@ export async function buildTemplate(bytes: Uint8Array, contentType: string, sele
   // so they come out the same in any encoding lol-html writes.
   const mark = (kind: string, i: number) => `\u0001${nonce}${kind}${i}\u0002`;
   let charsetBlocked = false;
-  let bodyDone = false;
   const pageMeta: PageMeta = {};
   const checkMetaCharset = !/charset=/i.test(contentType);
   const slots = new SlotRecorder(mark, () => charsetBlocked);
@@ -73,15 +74,7 @@ export async function buildTemplate(bytes: Uint8Array, contentType: string, sele
     });
   }
   rewriter = slots.install(rewriter, selectors);
-  rewriter = rewriter.on("body", {
-    element(el) {
-      el.onEndTag((end) => {
-        if (bodyDone) return;
-        bodyDone = true;
-        end.before(mark("E", 0), { html: true });
-      });
-    },
-  });
+  rewriter = markBodyEnd(rewriter, mark("E", 0));
   rewriter = rewriter.on(PAGE_META_SELECTOR, new PageMetaHandler(pageMeta));
 
   const marked = new Uint8Array(
@@ -93,48 +86,74 @@ export async function buildTemplate(bytes: Uint8Array, contentType: string, sele
   const records: TemplateSlot[] = [];
   let lastAt = -1;
   let size = bytes.byteLength + OVERHEAD_BYTES;
-  const fillableRanges: Array<[number, number]> = [];
   for (let i = 0; i < found.length; i++) {
-    const f = found[i]!;
-    const at = positions.get(`A${i}`);
-    if (at === undefined || at < lastAt) return null;
-    lastAt = at;
-    let innerStart = -1;
-    let innerEnd = -1;
-    let tagged: Uint8Array[] = [];
-    let taggedWithExperiment: Uint8Array[] = [];
-    const slotId = f.bySelector ? f.id : undefined;
-    if (f.fillable) {
-      // A slot lol-html closed implicitly (no end tag of its own) is not modelled: stream it.
-      if (!f.closed) return null;
-      const b = positions.get(`B${i}`);
-      const c = positions.get(`C${i}`);
-      if (b === undefined || c === undefined || !(at < b && b <= c)) return null;
-      innerStart = b;
-      innerEnd = c;
-      fillableRanges.push([b, c]);
-      const forms = await taggedForms(bytes.subarray(at, b), contentType, nonce, slotId);
-      if (!forms) return null;
-      ({ tagged, taggedWithExperiment } = forms);
-      for (const part of [...tagged, ...taggedWithExperiment]) size += part.byteLength;
-    }
-    let selectorTag: Uint8Array | null = null;
-    let tagEnd = -1;
-    if (slotId !== undefined) {
-      // Where its start tag ends: the content's start when fillable, else a marker of its own.
-      const end = f.fillable ? innerStart : positions.get(`T${i}`);
-      if (end === undefined || !(at < end)) return null;
-      tagEnd = end;
-      selectorTag = await retag(bytes.subarray(at, end), contentType, (el) => tagSelectorSlot(el, slotId));
-      size += selectorTag.byteLength;
-    }
-    size += SLOT_OVERHEAD_BYTES + f.id.length * 2;
-    records.push({ id: f.id, tag: f.tag, at, charsetBlocked: f.charsetBlocked, innerStart, innerEnd, tagged, taggedWithExperiment, tagEnd, selectorTag });
+    const r = await slotRecord(found[i]!, i, positions, bytes, contentType, nonce);
+    if (!r || r.at < lastAt) return null;
+    lastAt = r.at;
+    for (const part of r.tagged) size += part.byteLength;
+    for (const part of r.taggedWithExperiment) size += part.byteLength;
+    if (r.selectorTag) size += r.selectorTag.byteLength;
+    size += SLOT_OVERHEAD_BYTES + r.id.length * 2;
+    records.push(r);
   }
   const bodyEnd = positions.get("E0") ?? -1;
   // The client script's place must survive any decision: never inside content a slot may replace.
-  if (bodyEnd >= 0 && fillableRanges.some(([b, c]) => bodyEnd >= b && bodyEnd < c)) return null;
+  if (bodyEnd >= 0 && records.some((r) => r.innerStart >= 0 && bodyEnd >= r.innerStart && bodyEnd < r.innerEnd)) return null;
   return { bytes, slots: records, bodyEnd, pageMeta, size, selectorKey: selectors.key };
+}
+
+/** A marker before the first `</body>`: where the client script goes. */
+function markBodyEnd(rewriter: HTMLRewriter, marker: string): HTMLRewriter {
+  let bodyDone = false;
+  return rewriter.on("body", {
+    element(el) {
+      el.onEndTag((end) => {
+        if (bodyDone) return;
+        bodyDone = true;
+        end.before(marker, { html: true });
+      });
+    },
+  });
+}
+
+/** One found slot's record from the marker positions, or null when the markers say the page cannot be spliced. */
+async function slotRecord(
+  f: Found,
+  i: number,
+  positions: Map<string, number>,
+  bytes: Uint8Array,
+  contentType: string,
+  nonce: string,
+): Promise<TemplateSlot | null> {
+  const at = positions.get(`A${i}`);
+  if (at === undefined) return null;
+  let innerStart = -1;
+  let innerEnd = -1;
+  let tagged: Uint8Array[] = [];
+  let taggedWithExperiment: Uint8Array[] = [];
+  const slotId = f.bySelector ? f.id : undefined;
+  if (f.fillable) {
+    // A slot lol-html closed implicitly (no end tag of its own) is not modelled: stream it.
+    if (!f.closed) return null;
+    const b = positions.get(`B${i}`);
+    const c = positions.get(`C${i}`);
+    if (b === undefined || c === undefined || !(at < b && b <= c)) return null;
+    innerStart = b;
+    innerEnd = c;
+    const forms = await taggedForms(bytes.subarray(at, b), contentType, nonce, slotId);
+    if (!forms) return null;
+    ({ tagged, taggedWithExperiment } = forms);
+  }
+  let selectorTag: Uint8Array | null = null;
+  let tagEnd = -1;
+  if (slotId !== undefined) {
+    // Where its start tag ends: the content's start when fillable, else a marker of its own.
+    const end = f.fillable ? innerStart : positions.get(`T${i}`);
+    if (end === undefined || !(at < end)) return null;
+    tagEnd = end;
+    selectorTag = await retag(bytes.subarray(at, end), contentType, (el) => tagSelectorSlot(el, slotId));
+  }
+  return { id: f.id, tag: f.tag, at, charsetBlocked: f.charsetBlocked, innerStart, innerEnd, tagged, taggedWithExperiment, tagEnd, selectorTag };
 }
 
 /**
@@ -228,72 +247,4 @@ function locateMarkers(marked: Uint8Array, original: Uint8Array, nonce: string):
     from = close + 1;
   }
   return out === original.length ? positions : null;
-}
-
-/** The start tag as the streaming rewriter would write it once tagged, split around the values. */
-async function taggedForms(
-  rawTag: Uint8Array,
-  contentType: string,
-  nonce: string,
-  selectorSlot: string | undefined,
-): Promise<{ tagged: Uint8Array[]; taggedWithExperiment: Uint8Array[] } | null> {
-  const variant = `\u0001${nonce}V\u0002`;
-  const experiment = `\u0001${nonce}X\u0002`;
-  // In the streaming rewriter's order: a slot by selector's own attribute first (slot-rewriter.ts).
-  const tag = (render: { variant: string; experiment?: string }) => (el: Element) => {
-    if (selectorSlot !== undefined) tagSelectorSlot(el, selectorSlot);
-    tagSlot(el, render);
-  };
-  const [tagged, taggedWithExperiment] = await Promise.all([
-    retag(rawTag, contentType, tag({ variant })),
-    retag(rawTag, contentType, tag({ variant, experiment })),
-  ]);
-  const one = splitOn(tagged, [variant]);
-  const two = splitOn(taggedWithExperiment, [variant, experiment]);
-  return one && two ? { tagged: one, taggedWithExperiment: two } : null;
-}
-
-async function retag(rawTag: Uint8Array, contentType: string, tag: (el: Element) => void): Promise<Uint8Array> {
-  let done = false;
-  // The first element of the bytes is the start tag itself (a selector slot's selector may need context it lacks here).
-  const out = new HTMLRewriter()
-    .on("*", {
-      element(el) {
-        if (done) return;
-        done = true;
-        tag(el);
-      },
-    })
-    .transform(new Response(rawTag, { headers: { "content-type": contentType } }));
-  return new Uint8Array(await out.arrayBuffer());
-}
-
-/** Splits `bytes` around each placeholder in turn; null unless each appears exactly once, in order. */
-function splitOn(bytes: Uint8Array, placeholders: string[]): Uint8Array[] | null {
-  const parts: Uint8Array[] = [];
-  let from = 0;
-  for (const p of placeholders) {
-    const needle = encoder.encode(p);
-    const at = indexOf(bytes, needle, from);
-    if (at < 0 || indexOf(bytes, needle, at + needle.length) >= 0) return null;
-    parts.push(bytes.slice(from, at));
-    from = at + needle.length;
-  }
-  parts.push(bytes.slice(from));
-  return parts;
-}
-
-function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
-  const first = needle[0]!;
-  for (let i = hay.indexOf(first, from); i >= 0 && i <= hay.length - needle.length; i = hay.indexOf(first, i + 1)) {
-    let j = 1;
-    while (j < needle.length && hay[i + j] === needle[j]) j++;
-    if (j === needle.length) return i;
-  }
-  return -1;
-}
-
-function sameBytes(a: Uint8Array, aFrom: number, b: Uint8Array, bFrom: number, length: number): boolean {
-  for (let k = 0; k < length; k++) if (a[aFrom + k] !== b[bFrom + k]) return false;
-  return true;
 }

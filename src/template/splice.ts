@@ -82,33 +82,9 @@ export function spliceParts(template: PageTemplate, renders: ReadonlyMap<string,
   const { bytes } = template;
   // As the streaming rewriter: nothing to fill, insert or read is the page as it came (no copy).
   if (!needsParser(renders, opts)) return [bytes];
-  const parts: Uint8Array[] = [];
-  let cursor = 0;
+  const out = new SpliceCursor(template, opts);
   /** End of the content being replaced: slots before it are nested in a filled slot. */
   let replacedUntil = -1;
-  // A per-visitor tag (a function: asked at </body>, when the slots before it are reported) is
-  // encoded as it comes, never kept in the content cache.
-  const tag = opts.beforeBodyEnd;
-  let script: Uint8Array | null = typeof tag === "string" ? encodeCached(tag) : tag ? new Uint8Array(0) : null;
-  let bodyEnd = script ? template.bodyEnd : -1;
-  const tagSelectors = opts.tagSelectorSlots !== false;
-  /** A slot by selector keeps its default: its start tag still says which slot it is. */
-  const tagOnly = (slot: TemplateSlot) => {
-    if (!tagSelectors || !slot.selectorTag || slot.at < cursor) return;
-    upTo(slot.at);
-    parts.push(slot.selectorTag);
-    cursor = slot.tagEnd;
-  };
-  const upTo = (offset: number) => {
-    if (script && bodyEnd >= cursor && bodyEnd <= offset) {
-      if (typeof tag === "function") script = tagBytes(tag);
-      parts.push(bytes.subarray(cursor, bodyEnd), script);
-      cursor = bodyEnd;
-      bodyEnd = -1;
-    }
-    if (offset > cursor) parts.push(bytes.subarray(cursor, offset));
-    cursor = offset;
-  };
 
   for (const slot of template.slots) {
     try {
@@ -121,25 +97,74 @@ export function spliceParts(template: PageTemplate, renders: ReadonlyMap<string,
       if (reason) {
         opts.report?.skipped.push({ slot: slot.id, reason });
         // Nested in a filled slot, it is gone with the content it was in.
-        if (reason !== "nested") tagOnly(slot);
+        if (reason !== "nested") out.tagOnly(slot);
         continue;
       }
       const render = renders.get(slot.id)!;
       // Everything for this slot is computed before anything is emitted: an error keeps the default whole.
       const pieces = [...taggedStart(slot, render), encodeCached(render.html)];
-      upTo(slot.at);
-      parts.push(...pieces);
-      cursor = slot.innerEnd;
+      out.upTo(slot.at);
+      out.parts.push(...pieces);
+      out.cursor = slot.innerEnd;
       replacedUntil = slot.innerEnd;
       opts.report?.rendered.push({ slot: slot.id, variant: render.variant });
     } catch (err) {
       opts.report?.skipped.push({ slot: slot.id, reason: "error" });
       opts.onError?.(slot.id, err);
-      tagOnly(slot);
+      out.tagOnly(slot);
     }
   }
-  upTo(bytes.length);
+  out.upTo(bytes.length);
+  finish(template, opts);
+  return out.parts;
+}
 
+/**
+ * The page's pieces so far and how far into the template they reach; inserts the `</body>` tag
+ * when the copy passes it. One object per page (in place of two closures over the same state).
+ */
+class SpliceCursor {
+  readonly parts: Uint8Array[] = [];
+  cursor = 0;
+  readonly #bytes: Uint8Array;
+  // A per-visitor tag (a function: asked at </body>, when the slots before it are reported) is
+  // encoded as it comes, never kept in the content cache.
+  readonly #tag: RewriteOptions["beforeBodyEnd"];
+  #script: Uint8Array | null;
+  #bodyEnd: number;
+  readonly #tagSelectors: boolean;
+
+  constructor(template: PageTemplate, opts: RewriteOptions) {
+    this.#bytes = template.bytes;
+    const tag = (this.#tag = opts.beforeBodyEnd);
+    this.#script = typeof tag === "string" ? encodeCached(tag) : tag ? new Uint8Array(0) : null;
+    this.#bodyEnd = this.#script ? template.bodyEnd : -1;
+    this.#tagSelectors = opts.tagSelectorSlots !== false;
+  }
+
+  /** The template's bytes up to `offset` (and the `</body>` tag, if it falls before). */
+  upTo(offset: number): void {
+    if (this.#script && this.#bodyEnd >= this.cursor && this.#bodyEnd <= offset) {
+      if (typeof this.#tag === "function") this.#script = tagBytes(this.#tag);
+      this.parts.push(this.#bytes.subarray(this.cursor, this.#bodyEnd), this.#script);
+      this.cursor = this.#bodyEnd;
+      this.#bodyEnd = -1;
+    }
+    if (offset > this.cursor) this.parts.push(this.#bytes.subarray(this.cursor, offset));
+    this.cursor = offset;
+  }
+
+  /** A slot by selector keeps its default: its start tag still says which slot it is. */
+  tagOnly(slot: TemplateSlot): void {
+    if (!this.#tagSelectors || !slot.selectorTag || slot.at < this.cursor) return;
+    this.upTo(slot.at);
+    this.parts.push(slot.selectorTag);
+    this.cursor = slot.tagEnd;
+  }
+}
+
+/** After the last byte, as the streaming rewriter: the page's own meta, then `onEnd`. */
+function finish(template: PageTemplate, opts: RewriteOptions): void {
   if (opts.pageMeta) {
     if (template.pageMeta.category !== undefined) opts.pageMeta.category = template.pageMeta.category;
     if (template.pageMeta.topics !== undefined) opts.pageMeta.topics = [...template.pageMeta.topics];
@@ -151,5 +176,4 @@ export function spliceParts(template: PageTemplate, renders: ReadonlyMap<string,
       // Bookkeeping after the last byte must never cost the page.
     }
   }
-  return parts;
 }

@@ -33,8 +33,9 @@ describe("the console's browser code", () => {
     expect([...seen.keys()].sort()).toEqual([
       "/__p13n/console.js",
       ...[
-        "activity", "audit", "catalogue", "dialog", "dom", "draft", "experiments", "format", "history", "model",
-        "performance", "results", "rule-builder", "rules", "settings", "state", "variant-editor", "view-as",
+        "activity", "audit", "catalogue", "dialog", "dom", "draft", "experiments", "field-text", "format", "history", "model",
+        "performance", "results", "rule-builder", "rule-condition", "rules", "settings", "site-model", "state", "variant-editor",
+        "variant-html", "view-as",
       ].map((m) => `/__p13n/console/${m}.browser.js`),
     ]);
     // The source as written: checked by `npm run typecheck`, not a string built here.
@@ -53,7 +54,7 @@ describe("the console's browser code", () => {
     expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(body).toContain('<script type="module" src="/__p13n/console.js"></script>');
     const preloads = [...body.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
-    expect(preloads).toHaveLength(18);
+    expect(preloads).toHaveLength(22);
     for (const href of preloads) expect((await get(href!)).res.status, href).toBe(200);
     expect(body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
   });

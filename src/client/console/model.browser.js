@@ -7,6 +7,11 @@
  * input holds; an empty field means "not set" (the schema's default), never an invented value.
  */
 import { nodeToRule, ruleToNode } from "./rules.browser.js";
+import { isoFrom, listText, localTimeText, numText, parseList, parsePercent, percentText } from "./field-text.browser.js";
+
+// The field texts and the site settings live in their own modules; named here too, as the console's content model.
+export { listText, localTimeText, parseList, parsePercent, percentText } from "./field-text.browser.js";
+export { formToSite, siteToForm } from "./site-model.browser.js";
 
 /**
  * @typedef {import("./rules.browser.js").Rule} Rule
@@ -15,71 +20,6 @@ import { nodeToRule, ruleToNode } from "./rules.browser.js";
  */
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
-/**
- * A list of words as typed: "a, b"; an item with a comma or quote is JSON-quoted.
- * @param {readonly string[]} items
- */
-export function listText(items) {
-  return items.map((s) => (/[,"]/.test(s) || s.trim() !== s || s === "" ? JSON.stringify(s) : s)).join(", ");
-}
-
-/**
- * @param {string} text
- * @returns {string[]}
- */
-export function parseList(text) {
-  /** @type {string[]} */
-  const out = [];
-  const re = /\s*("(?:[^"\\]|\\.)*"|[^,]*)\s*(,|$)/g;
-  let m;
-  while ((m = re.exec(text)) !== null && m[0] !== "") {
-    const raw = (m[1] || "").trim();
-    if (raw !== "") out.push(raw.startsWith('"') ? /** @type {string} */ (JSON.parse(raw)) : raw);
-    if (m[2] === "") break;
-  }
-  return out;
-}
-
-/**
- * A number field: "" when unset.
- * @param {unknown} n
- */
-const numText = (n) => (typeof n === "number" ? String(n) : "");
-
-/**
- * A share (0..1) as a percentage, without float noise: 0.07 → "7".
- * @param {unknown} x
- */
-export function percentText(x) {
-  return typeof x === "number" ? String(Math.round(x * 1e10) / 1e8) : "";
-}
-
-/** @param {string} t */
-export function parsePercent(t) {
-  return Math.round((Number(t) / 100) * 1e10) / 1e10;
-}
-
-/**
- * An ISO time as a datetime-local input shows it (UTC, to the minute), or "".
- * @param {unknown} iso
- */
-export function localTimeText(iso) {
-  if (typeof iso !== "string" || isNaN(Date.parse(iso))) return "";
-  return new Date(iso).toISOString().slice(0, 16);
-}
-
-/**
- * The ISO time an input holds: the original string when the editor did not change it.
- * @param {string} text
- * @param {unknown} original
- * @returns {string | undefined}
- */
-function isoFrom(text, original) {
-  if (text === "") return undefined;
-  if (typeof original === "string" && localTimeText(original) === text) return original;
-  return new Date(text + ":00Z").toISOString().replace(".000Z", "Z");
-}
 
 /**
  * @typedef {object} VariantForm
@@ -265,61 +205,4 @@ export function formToExperiment(f) {
   if (f.bandit || o.bandit !== undefined) e.bandit = f.bandit;
   if (f.goal) e.goal = f.goal;
   return e;
-}
-
-/**
- * @typedef {object} SiteForm
- * @property {string} holdoutShare percent
- * @property {string} holdoutSalt
- * @property {string} goals
- * @property {Array<{ pattern: string, category: string, topics: string }>} pages
- * @property {string} quietHours
- * @property {boolean} serviceCase
- * @property {Doc} original the manifest's site fields as read
- */
-
-/**
- * @param {Doc} doc
- * @returns {SiteForm}
- */
-export function siteToForm(doc) {
-  const holdout = /** @type {Doc | undefined} */ (doc.holdout);
-  const policy = /** @type {Doc} */ (doc.policy || {});
-  return {
-    holdoutShare: holdout ? percentText(holdout.share) : "",
-    holdoutSalt: holdout ? String(holdout.salt) : "",
-    goals: listText(/** @type {string[]} */ (doc.goals || [])),
-    pages: /** @type {Doc[]} */ (doc.pages || []).map((p) => ({ pattern: String(p.pattern), category: String(p.category), topics: listText(/** @type {string[]} */ (p.topics || [])), original: p })),
-    quietHours: numText(policy.quietHoursAfterConversion),
-    serviceCase: policy.serviceCaseSuppressesPromotions !== false,
-    original: { holdout: doc.holdout, goals: doc.goals, pages: doc.pages, policy: doc.policy },
-  };
-}
-
-/**
- * The site fields of the manifest (holdout, goals, pages, policy): set, or absent.
- * @param {SiteForm} f
- * @returns {Doc}
- */
-export function formToSite(f) {
-  const o = f.original;
-  const oPolicy = /** @type {Doc | undefined} */ (o.policy);
-  /** @type {Doc} */
-  const out = {};
-  if (f.holdoutShare !== "") out.holdout = { share: parsePercent(f.holdoutShare), salt: f.holdoutSalt };
-  const goals = parseList(f.goals);
-  if (goals.length || o.goals !== undefined) out.goals = goals;
-  if (f.pages.length || o.pages !== undefined) {
-    out.pages = f.pages.map((p) => {
-      const topics = parseList(p.topics);
-      const orig = /** @type {Doc} */ (/** @type {{ original?: Doc }} */ (p).original || {});
-      return { pattern: p.pattern, category: p.category, ...(topics.length || orig.topics !== undefined ? { topics } : {}) };
-    });
-  }
-  /** @type {Doc} */
-  const policy = {};
-  if (f.quietHours !== "") policy.quietHoursAfterConversion = Number(f.quietHours);
-  if (!f.serviceCase || (oPolicy && oPolicy.serviceCaseSuppressesPromotions !== undefined)) policy.serviceCaseSuppressesPromotions = f.serviceCase;
-  if (Object.keys(policy).length || oPolicy !== undefined) out.policy = policy;
-  return out;
 }

@@ -6,7 +6,7 @@
  */
 import { confirmDialog, openDialog } from "./dialog.browser.js";
 import { $, el, field } from "./dom.browser.js";
-import { formToSite, siteToForm } from "./model.browser.js";
+import { formToSite, siteToForm } from "./site-model.browser.js";
 import { ruleBuilder } from "./rule-builder.browser.js";
 import { nodeToRule, ruleText, ruleToNode } from "./rules.browser.js";
 import { changeDraft, declaredGoals, state, workingDoc } from "./state.browser.js";
