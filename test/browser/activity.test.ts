@@ -2,10 +2,10 @@
  * "Is it working, and what does it cost me?" from a local run: pages served by the Worker
  * (wrangler's harness, [env.dev], METRICS_STORE=local) are counted; `p13n stats` reads them
  * back through the admin API as a table; the console's Activity view shows the same numbers
- * in Chromium. Writes docs/activity.png.
+ * in Chromium. Takes docs/activity.png (written there by `npm run screenshots`).
  */
-import { mkdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+
+import { resolve } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../cli/run.ts";
@@ -16,6 +16,7 @@ import { TEST_SECRETS } from "../fixtures/secrets.ts";
 import { profileToken, tamperSignature } from "../fixtures/tokens.ts";
 import { launchChromium } from "./support/chromium.ts";
 import { publishManifest, workerUrl } from "./support/stack.ts";
+import { shotPath } from "./support/screenshots.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const VERSION = `activity-${Date.now()}`;
@@ -133,8 +134,7 @@ describe("the console's Activity view", () => {
     // Another period reads again.
     await page.selectOption("#activity-period", "1440");
     await expect.poll(async () => Number(await box.locator("#act-requests").textContent())).toBeGreaterThanOrEqual(after.requests);
-    await mkdir(join(ROOT, "docs"), { recursive: true });
-    await box.screenshot({ path: join(ROOT, "docs/activity.png") });
+    await box.screenshot({ path: shotPath("activity.png") });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -2,15 +2,16 @@
  * The editors' console in a real browser (headless Chromium: support/chromium.ts): sign in with the admin
  * token, see slots and variants side by side (sandboxed frames), preview the site as a
  * gold visitor (overlay visible, gold variant shown), roll back with the confirm step
- * (the previous content is back on the next request). Also writes docs/console.png.
+ * (the previous content is back on the next request). Also takes docs/console.png (written there by `npm run screenshots`).
  */
-import { mkdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+
+import { resolve } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_SECRETS } from "../fixtures/secrets.ts";
 import { launchChromium } from "./support/chromium.ts";
 import { workerUrl } from "./support/stack.ts";
+import { shotPath } from "./support/screenshots.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36";
@@ -118,8 +119,7 @@ describe("the console", () => {
     expect(await page.locator("#experiment-list").textContent()).toContain("below-pitch");
     expect(await page.locator("#history-rows tr").count()).toBeGreaterThanOrEqual(2);
 
-    await mkdir(join(ROOT, "docs"), { recursive: true });
-    await page.screenshot({ path: join(ROOT, "docs/console.png"), fullPage: false });
+    await page.screenshot({ path: shotPath("console.png"), fullPage: false });
 
     // Every field of "View site as…" is named by its own label (accessible names), and each label
     // sits right above its own control: the control nearest below a label is the one it names.

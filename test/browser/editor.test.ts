@@ -5,18 +5,17 @@
  * shown first), sees it on the site as a gold visitor and not as an anonymous one, and rolls
  * back. Along the way: the sanitizer's warnings as they type, the rule the audience builder
  * produces, the picker's window never gets the console's token, and who did what is recorded.
- * Writes docs/editor-*.png for the README's editor's guide.
+ * Takes docs/editor-*.png for the README's editor's guide (written there by `npm run screenshots`).
  */
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintProfileToken, readProfileSettings } from "../../cli/profile-token.ts";
 import { solidPng } from "../fixtures/images.ts";
 import { launchChromium } from "./support/chromium.ts";
 import { ROOT, startDevServer, type DevServer } from "./support/dev-server.ts";
+import { shotPath } from "./support/screenshots.ts";
 
-const DOCS = join(ROOT, "docs");
 const GOLD_LINE = "Gold members: free express shipping on every order";
 /** A second editor, named, who may change the draft but not publish (ADMIN_TOKENS, given to wrangler dev as a var). */
 const BOB = { name: "bob", token: "bob-edits-but-does-not-publish-01" };
@@ -30,7 +29,6 @@ let browser: Browser;
 beforeAll(async () => {
   browser = await launchChromium();
   dev = await startDevServer(["--var", `ADMIN_TOKENS:${JSON.stringify({ [BOB.name]: { role: "editor", token: BOB.token } })}`]);
-  await mkdir(DOCS, { recursive: true });
 });
 
 afterAll(async () => {
@@ -58,7 +56,7 @@ async function footerAs(tier?: string, screenshot?: string): Promise<{ variant: 
     const footer = page.locator("footer.site-footer");
     if (screenshot) {
       await footer.scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(DOCS, screenshot) });
+      await page.screenshot({ path: shotPath(screenshot) });
     }
     // The image as the browser decoded it (served by the worker from R2), or none.
     const imageWidth = (await footer.locator("img").count()) ? await footer.locator("img").evaluate((i) => (i as HTMLImageElement).naturalWidth) : null;
@@ -108,7 +106,7 @@ describe("an editor with no files", () => {
     await expect.poll(() => selector.inputValue(), UI).toBe("footer.site-footer");
     expect(await picker.getByRole("status").first().textContent()).toBe("It matches this one element.");
     expect(await picker.getByLabel("Slot name").inputValue()).toBe("site-footer");
-    await site.screenshot({ path: join(DOCS, "editor-pick.png") });
+    await site.screenshot({ path: shotPath("editor-pick.png") });
     await Promise.all([site.waitForEvent("close"), picker.getByRole("button", { name: "Use this element" }).click()]);
 
     // 2. The console proposes the slot from it; it goes into the draft.
@@ -141,16 +139,16 @@ describe("an editor with no files", () => {
     const live = editor.frameLocator('iframe[title="Live rendering of this variant"]');
     await expect.poll(() => live.locator("img").evaluate((i) => (i as HTMLImageElement).naturalWidth), UI).toBe(96);
     await editor.locator(".html-editor").scrollIntoViewIfNeeded();
-    await editor.screenshot({ path: join(DOCS, "editor-variant.png") });
+    await editor.screenshot({ path: shotPath("editor-variant.png") });
     await editor.getByRole("button", { name: "+ segment" }).first().click();
     await editor.getByLabel("In the segment").selectOption("gold");
     expect(await editor.locator(".rule-text").first().textContent()).toBe("Rule: segment gold");
     await editor.getByLabel("Priority").fill("10");
-    await editor.locator("fieldset", { hasText: "Audience: who may see it" }).screenshot({ path: join(DOCS, "editor-audience.png") });
+    await editor.locator("fieldset", { hasText: "Audience: who may see it" }).screenshot({ path: shotPath("editor-audience.png") });
     await editor.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => page.locator('article[aria-label="Variant gold-members"]').count(), UI).toBe(1);
-    await page.locator("#draft").screenshot({ path: join(DOCS, "editor-draft.png") });
-    await page.locator('section[aria-label="Slot site-footer"]').screenshot({ path: join(DOCS, "editor-console.png") });
+    await page.locator("#draft").screenshot({ path: shotPath("editor-draft.png") });
+    await page.locator('section[aria-label="Slot site-footer"]').screenshot({ path: shotPath("editor-console.png") });
     // Not live: visitors still get the shop's own footer.
     expect((await footerAs("gold")).variant).toBeNull();
 
@@ -168,14 +166,14 @@ describe("an editor with no files", () => {
     expect(await preview.getByRole("complementary", { name: "Personalization preview" }).textContent()).toContain("(not live)");
     await preview.getByRole("complementary", { name: "Personalization preview" }).locator("summary").click();
     await footer.scrollIntoViewIfNeeded();
-    await preview.screenshot({ path: join(DOCS, "editor-preview.png") });
+    await preview.screenshot({ path: shotPath("editor-preview.png") });
     await preview.close();
 
     // 5. Publish: the changes first, then live.
     await page.getByRole("button", { name: "Publish…" }).click();
     const confirm = page.getByRole("dialog", { name: "Publish the draft?" });
     await expect.poll(() => confirm.locator("ul.changes").textContent(), UI).toContain("+ slot site-footer (1 variant: gold-members)");
-    await confirm.screenshot({ path: join(DOCS, "editor-publish.png") });
+    await confirm.screenshot({ path: shotPath("editor-publish.png") });
     await confirm.getByRole("button", { name: "Publish" }).click();
     await expect.poll(() => page.locator("#status").textContent(), UI).toMatch(/Published: version \S+ is live\./);
     const published = (await page.locator("#status").textContent())!.match(/version (\S+) is live/)![1]!;
@@ -192,7 +190,7 @@ describe("an editor with no files", () => {
     await page.getByRole("button", { name: `Roll back to version ${liveBefore}` }).click();
     const rollback = page.getByRole("dialog", { name: "Roll back?" });
     await expect.poll(() => rollback.locator("ul.changes").textContent(), UI).toContain("- slot site-footer");
-    await rollback.screenshot({ path: join(DOCS, "editor-rollback.png") });
+    await rollback.screenshot({ path: shotPath("editor-rollback.png") });
     await rollback.getByRole("button", { name: "Roll back" }).click();
     await expect.poll(() => page.locator("#status").textContent(), UI).toContain(`version ${liveBefore} is live`);
     expect((await footerAs("gold")).variant).toBeNull();

@@ -3,9 +3,9 @@
  * topic and save (the page's own script sends JSON), see the next page change, erase, and
  * see the data gone — in the page, in the cookies, and in what the visitor's object holds (read
  * through /__p13n/me with the erased id's own cookie).
- * Leaves a screenshot of the page in docs/preferences.png.
+ * Takes docs/preferences.png (written there by `npm run screenshots`).
  */
-import { mkdir } from "node:fs/promises";
+
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../src/engine/types.ts";
 import { launchChromium } from "./support/chromium.ts";
 import { meWith, publishManifest, workerUrl } from "./support/stack.ts";
+import { shotPath } from "./support/screenshots.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 /** Headless Chromium says "HeadlessChrome", which the Worker treats as a crawler (no memory). */
@@ -112,8 +113,7 @@ describe("the preference centre in Chromium", () => {
     // Back on the preference centre: the reason, and a screenshot of the page for the docs.
     await page.goto(`${workerUrl()}/__p13n/me`);
     expect(await page.locator("ul.why").innerText()).toContain("You said you are interested in yoga.");
-    await mkdir(join(ROOT, "docs"), { recursive: true });
-    await page.screenshot({ path: join(ROOT, "docs/preferences.png"), fullPage: true });
+    await page.screenshot({ path: shotPath("preferences.png"), fullPage: true });
 
     // Erase: confirm the dialog; the page reloads with nothing stored.
     page.once("dialog", (d) => void d.accept());

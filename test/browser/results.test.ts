@@ -2,15 +2,16 @@
  * The console's results view in headless Chromium: an experiment whose arms got a skewed
  * share of visitors shows the sample-ratio warning before any lift, the arms' table, the SVG
  * chart of rates with intervals per arm over time, and the uplift against the global holdout.
- * Writes docs/results.png for the README.
+ * Takes docs/results.png for the README (written there by `npm run screenshots`).
  */
-import { mkdir } from "node:fs/promises";
+
 import { join, resolve } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { TEST_SECRETS } from "../fixtures/secrets.ts";
 import { launchChromium } from "./support/chromium.ts";
 import { resultsSql, workerUrl } from "./support/stack.ts";
+import { shotPath } from "./support/screenshots.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const run = Date.now();
@@ -148,8 +149,7 @@ it("shows the SRM warning first, the arms, a chart of rates with intervals over 
   // The list above flags it too.
   expect(await page.locator(`#results-list tr:has(code:text("${EXPERIMENT}")) .badge.warn`).textContent()).toBe("mismatch");
 
-  await mkdir(join(ROOT, "docs"), { recursive: true });
-  await page.locator("#results").screenshot({ path: join(ROOT, "docs/results.png") });
+  await page.locator("#results").screenshot({ path: shotPath("results.png") });
   expect(errors).toEqual([]);
   await page.close();
 });

@@ -6,17 +6,17 @@
  * and sign-up send real events. Every page is a real navigation, so a browser revalidating a
  * default it cached is part of the story (it must never show it). The abandonment time is the
  * test setting CART_ABANDON_MINUTES=0 (`npm run dev -- --var CART_ABANDON_MINUTES:0`): a cart
- * with items counts as left at once. Writes the walkthrough's screenshots to docs/.
+ * with items counts as left at once. Takes the walkthrough's screenshots (docs/ with `npm run screenshots`).
  */
-import { join } from "node:path";
+
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./support/chromium.ts";
-import { ROOT, startDevServer, type DevServer } from "./support/dev-server.ts";
+import { startDevServer, type DevServer } from "./support/dev-server.ts";
+import { shotPath } from "./support/screenshots.ts";
 
 /** Headless Chromium says "HeadlessChrome", which the Worker treats as a crawler (no memory). */
 const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36";
-const DOCS = join(ROOT, "docs");
 
 let dev: DevServer;
 let browser: Browser;
@@ -103,7 +103,7 @@ describe("the seed's story in Chromium", () => {
     await page.goto(`${site}/products/leggings`);
     await clickAndSend(page, 'button[data-p13n-cart="add"]');
     await expect.poll(() => page.locator("[data-added]").isVisible()).toBe(true);
-    await page.screenshot({ path: join(DOCS, "story-added.png") });
+    await page.screenshot({ path: shotPath("story-added.png") });
     await page.close();
 
     // Back later (CART_ABANDON_MINUTES=0: the cart counts as left at once), in a new tab.
@@ -112,7 +112,7 @@ describe("the seed's story in Chromium", () => {
     const reminder = await hero(back);
     expect(reminder.variant).toBe("cart-reminder");
     expect(reminder.text).toContain("Your Aero High-Rise Leggings are waiting in your cart");
-    await back.screenshot({ path: join(DOCS, "story-leggings-reminder.png") });
+    await back.screenshot({ path: shotPath("story-leggings-reminder.png") });
     // The browser holds the first visit's default home page: a reload (a revalidation) must not bring it back.
     await back.reload();
     expect((await hero(back)).variant).toBe("cart-reminder");
@@ -127,7 +127,7 @@ describe("the seed's story in Chromium", () => {
     const reminder = await hero(page);
     expect(reminder.variant).toBe("running-reminder");
     expect(reminder.text).toContain("Your Tempo 3 Running Shoe — still in your cart");
-    await page.screenshot({ path: join(DOCS, "story-running-reminder.png") });
+    await page.screenshot({ path: shotPath("story-running-reminder.png") });
     await context.close();
   });
 
@@ -143,7 +143,7 @@ describe("the seed's story in Chromium", () => {
     const running = await hero(page);
     expect(running.variant).toBe("running");
     expect(running.text).toContain("Built for the miles ahead");
-    await page.screenshot({ path: join(DOCS, "story-running-hero.png") });
+    await page.screenshot({ path: shotPath("story-running-hero.png") });
     await page.reload();
     expect((await hero(page)).variant).toBe("running");
     await context.close();
