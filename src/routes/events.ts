@@ -45,12 +45,8 @@ async function exposuresOf(c: Context<AppEnv>, config: Config, check: Extract<Ex
   return { exposures: claimedExposures(check.claims, manifest, allocation), exposureKey: check.key, exposedAt: check.issuedAt };
 }
 
-export async function events(c: Context<AppEnv>): Promise<Response> {
-  const config = c.get("config");
-  const request = c.req.raw;
-  const now = Date.now();
-
-  // 1. Cheap refusals first: where it came from, what it is, how big.
+/** Step 1's refusals (origin, media type, size), cheapest first: the body's text, or the refusal. */
+async function admitBody(request: Request): Promise<string | Response> {
   const why = crossSiteReason(request);
   if (why) return refuse("CROSS_SITE", `beacons are accepted from this site's own pages only (${why})`, NO_STORE);
   const type = mediaType(request);
@@ -59,7 +55,36 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   }
   const body = await readBody(request, MAX_BEACON_BYTES);
   if (!body.ok) return refuse("BEACON_TOO_LARGE", `a beacon is at most ${MAX_BEACON_BYTES} bytes`, NO_STORE);
-  const text = new TextDecoder().decode(body.bytes);
+  return new TextDecoder().decode(body.bytes);
+}
+
+/** Step 3: JSON, then the schema; a parsed beacon (some events may be refused one by one), or the refusal. */
+function parseText(text: string): Extract<ReturnType<typeof parseBeacon>, { ok: true }> | Response {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return refuse("MALFORMED_JSON", "the body is not JSON", NO_STORE);
+  }
+  const parsed = parseBeacon(json);
+  return parsed.ok ? parsed : refuse("INVALID_BEACON", parsed.message, NO_STORE);
+}
+
+/** The object did not take the write: a 503 the client retries (ids are deduplicated, so resending is safe). */
+function notWritten(status: "overload" | "timeout" | "error", error: unknown): Response {
+  logEvent("error", "events", "BEACON_WRITE_FAILED", { status, error: describeError(error) });
+  const code: ErrorCode = status === "overload" ? "STATE_OVERLOADED" : status === "timeout" ? "STATE_TIMEOUT" : "STATE_UNAVAILABLE";
+  return refuse(code, "the visitor's memory did not take the events; sending them again is safe", { ...NO_STORE, "retry-after": "5" });
+}
+
+export async function events(c: Context<AppEnv>): Promise<Response> {
+  const config = c.get("config");
+  const request = c.req.raw;
+  const now = Date.now();
+
+  // 1. Cheap refusals first: where it came from, what it is, how big.
+  const text = await admitBody(request);
+  if (text instanceof Response) return text;
 
   // 2. Who: only the verified cookie says; an opted-out visitor is answered, never written.
   const identity = await resolveIdentity(request, config, now);
@@ -69,14 +94,8 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
   if (!name) return refuse("NO_VISITOR", "no verified visitor cookie came with the beacon", NO_STORE);
 
   // 3. What: JSON, then the schema.
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return refuse("MALFORMED_JSON", "the body is not JSON", NO_STORE);
-  }
-  const parsed = parseBeacon(json);
-  if (!parsed.ok) return refuse("INVALID_BEACON", parsed.message, NO_STORE);
+  const parsed = parseText(text);
+  if (parsed instanceof Response) return parsed;
   // A first page's exposures (src/results/exposure-token.ts): only what the Worker signed for this cookie's visitor id.
   const check = parsed.beacon.x === undefined ? null : await verifyExposureToken(parsed.beacon.x, config.visitorSecret, identity.visitorId, now);
   const refusedExposure: ExposureResult | undefined = check && !check.ok ? { status: "refused", code: check.code, message: check.message } : undefined;
@@ -100,11 +119,7 @@ export async function events(c: Context<AppEnv>): Promise<Response> {
 
   // 5. Acknowledge only what the object wrote.
   const out = await recordEvents(c.env.VISITOR, name, batch, config.stateWriteBudgetMs, copyKeeper(config, (p) => c.executionCtx.waitUntil(p)));
-  if (!out.ok) {
-    logEvent("error", "events", "BEACON_WRITE_FAILED", { status: out.status, error: describeError(out.error) });
-    const code: ErrorCode = out.status === "overload" ? "STATE_OVERLOADED" : out.status === "timeout" ? "STATE_TIMEOUT" : "STATE_UNAVAILABLE";
-    return refuse(code, "the visitor's memory did not take the events; sending them again is safe", { ...NO_STORE, "retry-after": "5" });
-  }
+  if (!out.ok) return notWritten(out.status, out.error);
   if (!out.result.ok) {
     return refuse("RATE_LIMITED", `over ${config.beaconRatePerMin} events a minute`, { ...NO_STORE, "retry-after": String(out.result.retryAfterS) });
   }
