@@ -1,4 +1,5 @@
 /*! p13n-edge client: viewable impressions, clicks in slots, goals, cart events, window.p13n.track. No dependencies. */
+// @ts-check
 (function () {
   "use strict";
   var w = window, d = document, n = navigator;
@@ -6,6 +7,7 @@
   var x = d.currentScript && d.currentScript.getAttribute("data-p13n-x");
   if (w.p13n && w.p13n.v) return;
   var noop = function () {};
+  /** @type {P13nApi} */
   var api = { v: 1, track: noop, cart: noop, serviceCase: noop, event: noop, flush: noop };
   w.p13n = api;
   // Respect the no: Global Privacy Control (the Worker also leaves the tag out and refuses the beacon).
@@ -17,14 +19,18 @@
   // A batch answered 429/503 (or lost) is sent again, TRIES times in all at most, after
   // Retry-After or 1, 2, 4, 8 s (+ up to 20%), whichever is longer. Leaving: sendBeacon.
   var TRIES = 5;
+  /** @type {P13nEvent[]} */
   var queue = [];
   var timer = 0;
+  /** @type {[string, number][]} */
   var waiting = []; // [body, timer] of batches waiting to be sent again
 
+  /** @param {string} name */
   function meta(name) {
     var m = d.querySelector('meta[name="p13n:' + name + '"]');
     return m ? m.getAttribute("content") || "" : "";
   }
+  /** @type {P13nPage} */
   var page = { path: location.pathname };
   var category = meta("category");
   var topics = meta("topics");
@@ -38,12 +44,19 @@
     return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
   }
   if (x) send(JSON.stringify({ v: 1, page: page, x: x, events: [] }), 1);
+  /** @param {string} s */
   function size(s) {
     return w.Blob ? new Blob([s]).size : s.length * 3;
   }
+  /** @param {P13nEvent[]} events */
   function body(events) {
     return JSON.stringify({ v: 1, page: page, events: events });
   }
+  /**
+   * @param {string} b
+   * @param {number} tries
+   * @param {boolean} [leaving]
+   */
   function send(b, tries, leaving) {
     // Only sendBeacon outlives the page (and has no answer to retry on).
     if (leaving || !w.fetch) return void n.sendBeacon(ENDPOINT, b);
@@ -53,10 +66,16 @@
       later(b, tries, null);
     });
   }
+  /**
+   * @param {string} b
+   * @param {number} tries
+   * @param {string | null} after
+   */
   function later(b, tries, after) {
     if (tries >= TRIES) return;
     var s = Number(after);
-    if (after === null || !(s >= 0)) s = Math.max(0, (Date.parse(after) - Date.now()) / 1000) || 0;
+    if (after === null || !(s >= 0)) s = Math.max(0, (Date.parse(after || "") - Date.now()) / 1000) || 0;
+    /** @type {[string, number]} */
     var item = [b, 0];
     item[1] = setTimeout(function () {
       waiting.splice(waiting.indexOf(item), 1);
@@ -64,6 +83,7 @@
     }, Math.min(60, Math.max(s, Math.pow(2, tries - 1))) * (1000 + Math.random() * 200));
     waiting.push(item);
   }
+  /** @param {boolean | number} [leaving] true when the page is going; a number from an old Firefox timer */
   function flush(leaving) {
     leaving = leaving === true;
     clearTimeout(timer);
@@ -76,7 +96,7 @@
     }
     // Batches waiting for a retry go now, while the page can still send.
     if (leaving) while (waiting.length) {
-      var item = waiting.pop();
+      var item = /** @type {[string, number]} */ (waiting.pop());
       clearTimeout(item[1]);
       n.sendBeacon(ENDPOINT, item[0]);
     }
@@ -84,13 +104,22 @@
   function leave() {
     flush(true);
   }
+  /**
+   * @param {P13nEvent} event
+   * @param {boolean} now
+   */
   function push(event, now) {
     event.id = newId();
     queue.push(event);
     if (now || queue.length >= MAX_EVENTS) flush();
     else if (!timer) timer = setTimeout(flush, 1000);
   }
+  /**
+   * @param {Record<string, unknown> | undefined} props
+   * @returns {P13nProps}
+   */
   function scalars(props) {
+    /** @type {P13nProps} */
     var out = {}, k = 0;
     if (props && typeof props === "object") {
       for (var key in props) {
@@ -103,9 +132,14 @@
     }
     return out;
   }
+  /**
+   * @param {Element | null} el
+   * @returns {P13nSlotEvent | null}
+   */
   function slotOf(el) {
     var slot = el && el.closest ? el.closest("[data-p13n-slot]") : null;
     if (!slot) return null;
+    /** @type {P13nSlotEvent} */
     var e = { slot: slot.getAttribute("data-p13n-slot") };
     var variant = slot.getAttribute("data-p13n-variant");
     if (variant) e.variant = variant;
@@ -114,6 +148,7 @@
 
   api.track = function (name, props) {
     if (typeof name !== "string" || !name) return;
+    /** @type {P13nConversion} */
     var e = { type: "conversion", goal: name.slice(0, 64) };
     if (props && typeof props.value === "number" && isFinite(props.value) && props.value >= 0) e.value = props.value;
     var p = scalars(props);
@@ -121,21 +156,28 @@
     push(e, true);
   };
   // The Worker bounds each field again (README "The cart"); longer text is cut here, not refused there.
+  /** @type {Record<string, number>} */
   var CART_TEXT = { sku: 64, name: 120, image: 512, category: 64 };
   api.cart = function (action, item) {
+    /** @type {P13nCart & Record<string, unknown>} */
     var e = { type: "cart", action: action };
     item = item || {};
-    for (var k in CART_TEXT) if (typeof item[k] === "string" && item[k].trim()) e[k] = item[k].trim().slice(0, CART_TEXT[k]);
+    for (var k in CART_TEXT) {
+      var text = item[k];
+      if (typeof text === "string" && text.trim()) e[k] = text.trim().slice(0, CART_TEXT[k]);
+    }
     if (typeof item.qty === "number" && item.qty >= 1) e.qty = Math.min(1000, Math.floor(item.qty));
     if (typeof item.price === "number" && isFinite(item.price) && item.price >= 0) e.price = item.price;
     push(e, true);
   };
   // Declarative: data-p13n-cart="add|remove|clear|checkout" with data-p13n-sku, -name, -price, -qty, -image, -category.
+  /** @param {Element} el */
   function cartFrom(el) {
+    /** @type {P13nCartItem} */
     var item = {};
     for (var k in CART_TEXT) item[k] = el.getAttribute("data-p13n-" + k);
-    item.price = parseFloat(el.getAttribute("data-p13n-price"));
-    item.qty = parseInt(el.getAttribute("data-p13n-qty"), 10);
+    item.price = parseFloat(el.getAttribute("data-p13n-price") || "");
+    item.qty = parseInt(el.getAttribute("data-p13n-qty") || "", 10);
     api.cart(el.getAttribute("data-p13n-cart"), item);
   }
   api.serviceCase = function (open) {
@@ -143,6 +185,7 @@
   };
   api.event = function (name, props) {
     if (typeof name !== "string" || !name) return;
+    /** @type {P13nCustom} */
     var e = { type: "custom", name: name.slice(0, 64) };
     var p = scalars(props);
     for (var _ in p) { e.props = p; break; }
@@ -153,12 +196,17 @@
   };
 
   // Clicks inside slots, and declarative goals and cart events (forms count on submit, not on a click inside).
+  /**
+   * @param {Element | null} t
+   * @param {string} name
+   */
   function marked(t, name) {
     var el = t && t.closest ? t.closest("[" + name + "]") : null;
     return el && el.tagName !== "FORM" ? el : null;
   }
   d.addEventListener("click", function (ev) {
-    var t = ev.target;
+    // A click's target is an element; a script's dispatchEvent can aim one at the document.
+    var t = ev.target instanceof Element ? ev.target : null;
     var s = slotOf(t);
     if (s) {
       s.type = "click";
@@ -171,7 +219,7 @@
   }, true);
   d.addEventListener("submit", function (ev) {
     var f = ev.target;
-    if (!f || !f.getAttribute) return;
+    if (!(f instanceof Element)) return;
     var goal = f.getAttribute("data-p13n-goal");
     if (goal) api.track(goal);
     if (f.getAttribute("data-p13n-cart")) cartFrom(f);
@@ -179,6 +227,7 @@
 
   // Viewable impressions: at least half of the slot on screen for a second (the IAB's measure).
   if (w.IntersectionObserver) {
+    /** @type {Map<Element, number>} */
     var timers = new Map();
     var io = new IntersectionObserver(function (entries) {
       entries.forEach(function (entry) {
@@ -199,7 +248,7 @@
       });
     }, { threshold: [0, 0.5] });
     var slots = d.querySelectorAll("[data-p13n-slot]");
-    for (var i = 0; i < slots.length; i++) io.observe(slots[i]);
+    for (var i = 0; i < slots.length; i++) io.observe(/** @type {Element} */ (slots[i]));
   }
 
   // Leaving the page (or hiding it, which may be the last chance): what is queued or waiting
