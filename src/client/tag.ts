@@ -10,24 +10,15 @@
  */
 import SOURCE from "./p13n.browser.js";
 import { compactScript } from "./compact.ts";
+import { textVersion } from "../text-version.ts";
 
 /** What is served: the source without its comment lines and indentation (computed once per isolate). */
 const SCRIPT = compactScript(SOURCE);
 
-/** FNV-1a over the script text: a cache key, not a security measure. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, "0");
-}
-
 /** The script's text, the same bytes for every visitor. */
 export const CLIENT_SCRIPT = SCRIPT;
 /** The script's version: computed once per isolate from constant text (not per-request state). */
-export const CLIENT_SCRIPT_VERSION = fnv1a(SCRIPT);
+export const CLIENT_SCRIPT_VERSION = textVersion(SCRIPT);
 export const CLIENT_SCRIPT_PATH = "/__p13n/client.js";
 
 /**

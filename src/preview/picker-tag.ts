@@ -8,18 +8,10 @@
  * // '<script type="module" src="/__p13n/picker.js?v=1a2b3c4d" nonce="r4nd0m" data-console-origin="https://p13n-admin.example.com"></script>'
  */
 import SCRIPT from "../client/picker.browser.js";
-
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, "0");
-}
+import { textVersion } from "../text-version.ts";
 
 export const PICKER_SCRIPT = SCRIPT;
-export const PICKER_VERSION = fnv1a(SCRIPT);
+export const PICKER_VERSION = textVersion(SCRIPT);
 
 const attr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
 

@@ -7,6 +7,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../app-env.ts";
 import SCRIPT from "../../client/me.browser.js";
+import { textVersion } from "../../text-version.ts";
 
 const STYLE = `:root{color-scheme:light dark;--fg:#1b1b1f;--bg:#fff;--muted:#5a5a66;--line:#d8d8e0;--accent:#1f5fbf;--danger:#b3261e}
 @media (prefers-color-scheme:dark){:root{--fg:#ececf1;--bg:#16161a;--muted:#a8a8b3;--line:#3a3a44;--accent:#8ab4f8;--danger:#f2b8b5}}
@@ -23,12 +24,8 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;p
 td code{word-break:break-all}meter{width:8rem;vertical-align:middle}ul.why>li{margin-bottom:.5rem}a{color:var(--accent)}
 `;
 
-/** FNV-1a: a cache validator for constant text. */
-function tag(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return `"${(h >>> 0).toString(16)}"`;
-}
+/** A cache validator for constant text. */
+const tag = (text: string): string => `"${textVersion(text)}"`;
 
 function asset(c: Context<AppEnv>, body: string, type: string, etag: string): Response {
   const headers = { "content-type": type, "cache-control": "public, max-age=300", etag, "x-content-type-options": "nosniff" };
