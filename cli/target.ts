@@ -6,6 +6,7 @@
  * const target = targetFrom(values, process.env); // { kind: "remote", url, token } | { kind: "local" }
  */
 import { UsageError } from "./commands/context.ts";
+import { readDevVars } from "./dev-vars.ts";
 
 export type Target = { kind: "local"; persistTo?: string } | { kind: "remote"; url: string; token: string };
 
@@ -33,4 +34,21 @@ export function targetFrom(
   }
   if (!values.local && !opts.defaultLocal) throw new UsageError("say where: --local (wrangler dev's KV) or --url https://your-site (or set P13N_URL)");
   return values["persist-to"] ? { kind: "local", persistTo: values["persist-to"] } : { kind: "local" };
+}
+
+/**
+ * The admin API a command reads: the deployed Worker the target names, else `npm run dev`'s worker
+ * on localhost (`--port`, 8787), with its admin token from .dev.vars unless `--token` gives one.
+ */
+export async function adminApiFrom(
+  values: { token?: string | undefined; port?: string | undefined },
+  target: Target,
+  cwd: string,
+): Promise<{ url: string; token: string }> {
+  if (target.kind === "remote") return target;
+  const token = values.token ?? (await readDevVars(cwd)).ADMIN_TOKEN;
+  if (!token) throw new UsageError("no ADMIN_TOKEN in .dev.vars: pass --token, or --url and --token for a deployed site");
+  const port = values.port ?? "8787";
+  if (!/^\d{1,5}$/.test(port)) throw new UsageError(`--port must be a number, got '${port}'`);
+  return { url: `http://localhost:${port}`, token };
 }

@@ -9,9 +9,8 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AdminApiError, adminClient } from "../admin-client.ts";
-import { readDevVars } from "../dev-vars.ts";
 import { writeContent } from "../content/write-content.ts";
-import { TARGET_OPTIONS, targetFrom } from "../target.ts";
+import { adminApiFrom, TARGET_OPTIONS, targetFrom } from "../target.ts";
 import { UsageError, type Command } from "./context.ts";
 
 export const pullUsage = `p13n pull [content-dir] [--draft | --version id] [--port 8787 | --url https://site --token $P13N_ADMIN_TOKEN]
@@ -26,15 +25,7 @@ export const pullCommand: Command = async (argv, ctx) => {
   if (values.draft && values.version) throw new UsageError("pull the draft or a version, not both");
   if (values.local) throw new UsageError("pull reads the Worker's admin API (the draft lives there): run npm run dev and leave out --local, or give --url");
   const target = targetFrom(values, process.env, { defaultLocal: true });
-  let remote: { url: string; token: string };
-  if (target.kind === "remote") remote = target;
-  else {
-    const token = values.token ?? (await readDevVars(ctx.cwd)).ADMIN_TOKEN;
-    if (!token) throw new UsageError("no ADMIN_TOKEN in .dev.vars: pass --token, or --url and --token for a deployed site");
-    const port = values.port ?? "8787";
-    if (!/^\d{1,5}$/.test(port)) throw new UsageError(`--port must be a number, got '${port}'`);
-    remote = { url: `http://localhost:${port}`, token };
-  }
+  const remote = await adminApiFrom(values, target, ctx.cwd);
   const api = adminClient(ctx.io, remote);
   const dir = positionals[0] ?? "content";
   try {

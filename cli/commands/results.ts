@@ -6,9 +6,8 @@
  */
 import { parseArgs } from "node:util";
 import { AdminApiError, adminClient } from "../admin-client.ts";
-import { readDevVars } from "../dev-vars.ts";
 import { listTable, reportTable } from "../results-table.ts";
-import { TARGET_OPTIONS, targetFrom } from "../target.ts";
+import { adminApiFrom, TARGET_OPTIONS, targetFrom } from "../target.ts";
 import { UsageError, type Command } from "./context.ts";
 
 export const resultsUsage = `p13n results [experiment] [--goal name] [--json] [--port 8787 | --url https://site --token $P13N_ADMIN_TOKEN]
@@ -22,17 +21,7 @@ export const resultsCommand: Command = async (argv, ctx) => {
   });
   if (positionals.length > 1) throw new UsageError("name at most one experiment");
   const target = targetFrom(values, process.env, { defaultLocal: true });
-  let remote: { url: string; token: string };
-  if (target.kind === "remote") {
-    remote = target;
-  } else {
-    // npm run dev's worker: its admin token is the one .dev.vars gives it.
-    const token = values.token ?? (await readDevVars(ctx.cwd)).ADMIN_TOKEN;
-    if (!token) throw new UsageError("no ADMIN_TOKEN in .dev.vars: pass --token, or --url and --token for a deployed site");
-    const port = values.port ?? "8787";
-    if (!/^\d{1,5}$/.test(port)) throw new UsageError(`--port must be a number, got '${port}'`);
-    remote = { url: `http://localhost:${port}`, token };
-  }
+  const remote = await adminApiFrom(values, target, ctx.cwd);
   const api = adminClient(ctx.io, remote);
   const id = positionals[0];
   try {

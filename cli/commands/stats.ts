@@ -8,9 +8,8 @@
  */
 import { parseArgs } from "node:util";
 import { AdminApiError, adminClient } from "../admin-client.ts";
-import { readDevVars } from "../dev-vars.ts";
 import { statsTable } from "../stats-table.ts";
-import { TARGET_OPTIONS, targetFrom } from "../target.ts";
+import { adminApiFrom, TARGET_OPTIONS, targetFrom } from "../target.ts";
 import { analyticsEngineSource } from "../../src/observability/analytics-engine.ts";
 import { MAX_MINUTES, type StatsReport } from "../../src/observability/stats.ts";
 import { UsageError, type Command } from "./context.ts";
@@ -47,15 +46,7 @@ export const statsCommand: Command = async (argv, ctx) => {
       report = await analyticsEngineSource({ accountId, token, fetch: ctx.io.fetch }).report(minutes, Date.now());
     } else {
       const target = targetFrom(values, process.env, { defaultLocal: true });
-      let remote: { url: string; token: string };
-      if (target.kind === "remote") remote = target;
-      else {
-        const token = values.token ?? (await readDevVars(ctx.cwd)).ADMIN_TOKEN;
-        if (!token) throw new UsageError("no ADMIN_TOKEN in .dev.vars: pass --token, or --url and --token for a deployed site");
-        const port = values.port ?? "8787";
-        if (!/^\d{1,5}$/.test(port)) throw new UsageError(`--port must be a number, got '${port}'`);
-        remote = { url: `http://localhost:${port}`, token };
-      }
+      const remote = await adminApiFrom(values, target, ctx.cwd);
       const api = adminClient(ctx.io, remote);
       where = api.name;
       report = await api.stats(minutes);
