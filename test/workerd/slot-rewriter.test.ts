@@ -5,19 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { rewriteSlots, type RewriteReport, type SlotRender } from "../../src/rewrite/slot-rewriter.ts";
+import { inChunks } from "../fixtures/origin.ts";
 
-/** The page as an origin sends it: in chunks of `size` bytes. */
-function inChunks(page: string, size = 16 * 1024): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(page);
-  let at = 0;
-  return new ReadableStream({
-    pull(ctrl) {
-      if (at >= bytes.length) return ctrl.close();
-      ctrl.enqueue(bytes.slice(at, at + size));
-      at += size;
-    },
-  });
-}
 
 async function rewrite(html: string | ReadableStream<Uint8Array>, renders: ReadonlyMap<string, SlotRender>, contentType = "text/html; charset=utf-8") {
   const report: RewriteReport = { rendered: [], skipped: [] };

@@ -20,12 +20,12 @@ import { TOKENIZER_CASES } from "../../fixtures/corpus.ts";
 import { manifest, publish } from "../../fixtures/manifest.ts";
 import { deleteMe, getMe, putMe, setCookies } from "../../fixtures/me.ts";
 import { fakeNetwork } from "../../fixtures/network.ts";
-import { fixtureOrigin, html } from "../../fixtures/origin.ts";
+import { fixtureOrigin, html, inChunks } from "../../fixtures/origin.ts";
 import { TEST_SECRETS } from "../../fixtures/secrets.ts";
 import { AUDIENCE, ISSUER, profileToken, TYP, unsignedToken } from "../../fixtures/tokens.ts";
 import { beacon, countingNamespace, eventId, issuedVisitor, limiterWindows, NAVIGATION, newVisitor, storedEvents, visitorObject } from "../../fixtures/visitor.ts";
 import { rows, type Row } from "./matrix.ts";
-import { BROWSER, errorOf, expectAnonymousPage, goldCookie, GOLD_HERO, inChunks, PAGE, PROMO, sameBytes, shop, withProfile } from "./support.ts";
+import { BROWSER, errorOf, expectAnonymousPage, goldCookie, GOLD_HERO, PAGE, PROMO, sameBytes, shop, withProfile } from "./support.ts";
 
 const { limit: LIMIT, period: PERIOD_S } = inject("newVisitorLimit");
 const GOLD = { tier: "gold", stage: "new" };

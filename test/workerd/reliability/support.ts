@@ -88,19 +88,6 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** A body the way an origin sends it: in chunks of `size` bytes. */
-export function inChunks(text: string, size = 16 * 1024): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(text);
-  let at = 0;
-  return new ReadableStream({
-    pull(ctrl) {
-      if (at >= bytes.length) return ctrl.close();
-      ctrl.enqueue(bytes.slice(at, at + size));
-      at += size;
-    },
-  });
-}
-
 /** Parsed JSON error of an answer. */
 export function errorOf(got: Called): { code: string; message: string } {
   return (JSON.parse(got.body) as { error: { code: string; message: string } }).error;
