@@ -14,17 +14,13 @@
  * respect them. A cart line carries the fields the cart holds for it (name, price, image and
  * category when the shop sent them with the cart event).
  */
+import type { CartItem } from "../engine/types.ts";
+
 export const HOOK_TYPES = ["cart.abandoned", "conversion"] as const;
 export type HookType = (typeof HOOK_TYPES)[number];
 
-export interface HookCartLine {
-  sku: string;
-  qty: number;
-  price?: number;
-  name?: string;
-  image?: string;
-  category?: string;
-}
+/** A cart line as the hook sends it: the memory's own line, every field the shop's cart event gave. */
+export type HookCartLine = CartItem;
 
 export interface HookPrefs {
   topics?: string[];
