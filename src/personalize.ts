@@ -29,7 +29,7 @@ import { pageRequest } from "./proxy/page-request.ts";
 import { passThrough } from "./proxy/responses.ts";
 import { passThroughReason } from "./proxy/rewritable.ts";
 import { slotSelectorsOf } from "./rewrite/slot-selectors.ts";
-import { servedBody, templateFetch } from "./template/origin-cache.ts";
+import { isServed, servedBody, templateFetch } from "./template/origin-cache.ts";
 import { withinBudget } from "./timing.ts";
 
 /** Hono handler for every path outside /__p13n/. */
@@ -69,13 +69,14 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
     saidHtml(false);
     return reportOriginFailure(timing, answer);
   }
-  const { response: res, did } = answer.value;
-  // A served template's response carries no body until one is needed (origin-cache.ts `servedBody`).
-  const whole = () => servedBody(answer.value);
+  const fetched = answer.value;
+  const { response: res, did } = fetched;
+  // A served template's answer is its head, no Response and no body until one is needed (origin-cache.ts `servedBody`).
+  const whole = () => servedBody(fetched);
   // A fresh template answered: the origin was not asked (its Cache-Control said no need).
   timing.add("origin", did.askedOrigin ? answer.ms : 0, did.askedOrigin ? undefined : "not-asked");
   // A template is only ever built from a page that passed this very check (origin-cache.ts `consider`).
-  const rewritable = did.served !== null || passThroughReason(request, res, config.maxRewriteBytes) === null;
+  const rewritable = isServed(fetched) || passThroughReason(request, fetched.response, config.maxRewriteBytes) === null;
   saidHtml(rewritable);
   if (!gathering || !rewritable) return passThrough(whole(), config.originUrl, url);
   const inputs = usableInputs(await gathering, timing);
@@ -85,11 +86,10 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const decision = decidePage(inputs, { now, path: url.pathname, timing, observe: (r) => observe(c)?.decided(r) });
 
   // 5–7. What the page needs (page-plan.ts), then the page: filled, private, recorded after the last byte.
-  // A template's stored headers are already clean; a constructed Response's headers are mutable.
-  const out = did.served ? res : passThrough(res, config.originUrl, url);
+  // A template's stored headers are already clean (its head's are made only if read); a constructed Response's are mutable.
+  const out = isServed(fetched) ? fetched.response : passThrough(fetched.response, config.originUrl, url);
   timing.add("template", did.ms, did.state);
-  out.headers.append("server-timing", timing.header());
-  return decidedPage({ deps, inputs, decision, res, out, did, path: url.pathname, now });
+  return decidedPage({ deps, inputs, decision, res, out, did, serverTiming: timing.header(), path: url.pathname, now });
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };

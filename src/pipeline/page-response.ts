@@ -7,7 +7,7 @@
  * call (waitUntil).
  *
  * @example
- * return decidedPage({ deps, inputs, decision, res, out, did, path: url.pathname, now });
+ * return decidedPage({ deps, inputs, decision, res, out, did, serverTiming: timing.header(), path: url.pathname, now });
  */
 import { clientScriptTag } from "../client/tag.ts";
 import { describeError } from "../errors.ts";
@@ -21,6 +21,7 @@ import type { TemplateReport } from "../template/origin-cache.ts";
 import { renderPage, selectorsChanged, templateBody } from "../template/render.ts";
 import { rebuildForSelectors } from "../template/admit.ts";
 import { templateStore, type TemplateEntry } from "../template/store.ts";
+import { personalizedHeaders } from "../template/served-head.ts";
 import { slotSelectorsOf, type SlotSelectors } from "../rewrite/slot-selectors.ts";
 import { recordPageAfter, type PageSeen, type RecordContext } from "../visitor/record-page.ts";
 import { copyKeeper } from "../visitor/edge-copy.ts";
@@ -31,12 +32,17 @@ import type { InputDeps, Inputs } from "./inputs.ts";
 import { planPage, type PagePlan } from "./page-plan.ts";
 import { firstPageExposures } from "../results/first-page.ts";
 
+/** A response's head (a served template's has no Response: src/template/served-head.ts). */
+export type PageHead = Pick<Response, "status" | "statusText" | "headers" | "body">;
+
 export interface PageOutput {
-  /** The origin's answer (or the template's), as received: its Content-Type and CSP. */
-  res: Response;
-  /** The same with clean, mutable headers (Server-Timing already on them). */
-  out: Response;
+  /** The origin's answer (or the template's head), as received: its Content-Type and CSP. */
+  res: Pick<Response, "headers">;
+  /** The same with clean, mutable headers. */
+  out: PageHead;
   did: Pick<TemplateReport, "served" | "shareable">;
+  /** The page's Server-Timing header. */
+  serverTiming: string;
   plan: PagePlan;
   renders: ReadonlyMap<string, SlotRender>;
   /** Our new visitor id's Set-Cookie, when one was issued. */
@@ -63,8 +69,12 @@ function scriptTag(nonce: string | null, exposures: PageOutput["exposures"], rep
 
 export function pageResponse(p: PageOutput): Response {
   const { out, plan } = p;
-  const headers = out.headers;
-  const contentType = p.res.headers.get("content-type") ?? "";
+  const served = p.did.served;
+  // A personalized page from a template: the template's private header set, made once
+  // (served-head.ts); the served head's own headers are then never made.
+  const frozen = plan.headers === "private" && served ? personalizedHeaders(served) : null;
+  const source = frozen ?? p.res.headers;
+  const contentType = source.get("content-type") ?? "";
   const meta: PageMeta | null = plan.readMeta ? {} : null;
   const report: RewriteReport | null = plan.report ? { rendered: [], skipped: [] } : null;
   let end = (): void => {};
@@ -73,7 +83,6 @@ export function pageResponse(p: PageOutput): Response {
 
   // A template's page never asks for the served response's body (a stream made only to be
   // cancelled): as it is, it is the template's own Blob; filled, it is spliced.
-  const served = p.did.served;
   const originBody = () => out.body;
   let body: ReadableStream | Blob | null = null;
   const selectors = p.selectors;
@@ -90,7 +99,7 @@ export function pageResponse(p: PageOutput): Response {
       { checkMetaCharset: false, selectors, tagSelectorSlots: false, ...reading, onEnd: end, onError: rewriteFailed },
       p.did.served,
     );
-    headers.delete("content-length");
+    out.headers.delete("content-length");
   } else {
     // From the template when one answered (spliced, no parsing), else streamed through the rewriter.
     body = renderPage(originBody, contentType, p.renders, {
@@ -100,21 +109,22 @@ export function pageResponse(p: PageOutput): Response {
       onError: rewriteFailed,
       // The page's own CSP nonce, when it has one: strict-CSP sites would block the tag otherwise;
       // on a first page the tag also carries the exposures of the slots the page carried.
-      ...(plan.inject ? { beforeBodyEnd: scriptTag(scriptNonce(p.res.headers), p.exposures, report) } : {}),
+      ...(plan.inject ? { beforeBodyEnd: scriptTag(scriptNonce(source), p.exposures, report) } : {}),
       ...(plan.record ? { onEnd: end } : {}),
     }, p.did.served);
   }
 
-  if (plan.headers === "private") {
-    // Never let a shared cache keep a visitor's page.
-    markPersonalized(headers);
-    if (p.setCookie) headers.append("set-cookie", p.setCookie);
-  } else if (plan.headers === "no-stale-default") {
-    markUnpersonalizedPage(headers, p.did.shareable);
-  }
+  // Never let a shared cache keep a visitor's page (a template's private set is already so).
+  if (plan.headers === "private" && !frozen) markPersonalized(out.headers);
+  else if (plan.headers === "no-stale-default") markUnpersonalizedPage(out.headers, p.did.shareable);
   // After the last byte: what was seen, in one call.
   if (plan.record) recordPageAfter(p.record.context, { ...p.record.page, meta, report }, ended);
-  return new Response(body, { status: out.status, statusText: out.statusText, headers });
+  // The one Response of the page (a frozen set is copied into it, never changed).
+  const response = new Response(body, { status: out.status, statusText: out.statusText, headers: frozen ?? out.headers });
+  const headers = response.headers;
+  if (plan.headers === "private" && p.setCookie) headers.append("set-cookie", p.setCookie);
+  headers.append("server-timing", p.serverTiming);
+  return response;
 }
 
 /** A decided page: its plan from the gathered inputs and the decision, then the page. */
@@ -122,9 +132,10 @@ export async function decidedPage(p: {
   deps: InputDeps;
   inputs: Inputs;
   decision: PageDecision;
-  res: Response;
-  out: Response;
+  res: Pick<Response, "headers">;
+  out: PageHead;
   did: Pick<TemplateReport, "served" | "shareable">;
+  serverTiming: string;
   path: string;
   now: number;
 }): Promise<Response> {
@@ -165,7 +176,7 @@ export async function decidedPage(p: {
       : null;
   const selectors = slotSelectorsOf(manifest.manifest);
   const staleTemplate = manifest.manifest ? rebuildFor(deps, selectors) : null;
-  return pageResponse({ res: p.res, out: p.out, did: p.did, plan, renders: decision.renders, setCookie: identity.setCookie, selectors, staleTemplate, record: { context, page }, exposures });
+  return pageResponse({ res: p.res, out: p.out, did: p.did, serverTiming: p.serverTiming, plan, renders: decision.renders, setCookie: identity.setCookie, selectors, staleTemplate, record: { context, page }, exposures });
 }
 
 /**

@@ -41,6 +41,7 @@ import { currentAge, freshnessState } from "./http-cache.ts";
 import { NO_SELECTORS, type SlotSelectors } from "../rewrite/slot-selectors.ts";
 import { templateBody } from "./render.ts";
 import { conditional, refresh, revalidateInBackground } from "./revalidate.ts";
+import { ServedHead } from "./served-head.ts";
 import { alreadyStripped, sharingRefusal, templateRequest } from "./sharing.ts";
 import { templateKey, templateStore, type TemplateEntry } from "./store.ts";
 
@@ -63,10 +64,17 @@ export interface TemplateReport {
   served: TemplateEntry | null;
 }
 
-export interface TemplateAnswer {
-  /** The origin's response; for a template served (`did.served`), its status and headers only: see `servedBody`. */
-  response: Response;
-  did: TemplateReport;
+/** The origin's answer, or a template served: its head only (no Response made): see `servedBody`. */
+export type TemplateAnswer = { response: Response; did: TemplateReport & { served: null } } | ServedAnswer;
+
+export interface ServedAnswer {
+  response: ServedHead;
+  did: TemplateReport & { served: TemplateEntry };
+}
+
+/** True when a template answered (the response is its head: status and headers, no body). */
+export function isServed(answer: TemplateAnswer): answer is ServedAnswer {
+  return answer.did.served !== null;
 }
 
 export interface TemplateFetchOptions {
@@ -90,13 +98,13 @@ const ADMIT_AT_SIGHTING = 2;
  */
 const CONDITIONAL = ["range", "if-match", "if-unmodified-since", "if-range"];
 
-const report = (state: TemplateState, ms: number, extra: Partial<TemplateReport> = {}): TemplateReport => ({
+const report = (state: TemplateState, ms: number, extra: Partial<Omit<TemplateReport, "served">> = {}): TemplateReport & { served: null } => ({
   state,
   ms,
   askedOrigin: true,
   shareable: false,
-  served: null,
   ...extra,
+  served: null,
 });
 
 /** The origin's answer, or the page rebuilt from a template, and what was done. */
@@ -139,14 +147,13 @@ export async function templateFetch(request: Request, o: TemplateFetchOptions): 
   return consider(t, ms, upstream(), res, true);
 }
 
-/** The page as the origin's shareable 200, rebuilt from the template (Age brought up to date). */
-function serve(t: TemplateRequest, entry: TemplateEntry, did: TemplateReport): TemplateAnswer {
-  // No body: the page is spliced from the template's bytes, or served as them (`servedBody`);
-  // a body here would be one more stream made per request and never read. The stored pairs go
-  // straight into the Response (one Headers made, not a Headers then its copy).
-  const response = new Response(null, { status: entry.status, statusText: entry.statusText, headers: entry.headers as Array<[string, string]> });
-  response.headers.set("age", String(Math.floor(currentAge(entry.freshness, t.now))));
-  return { response, did: { ...did, shareable: true, served: entry } };
+/**
+ * The page as the origin's shareable 200, from the template (Age brought up to date): its head
+ * only. No body (the page is spliced from the template's bytes, or served as them: `servedBody`)
+ * and no Response: the page's one Response is made when its body is known (page-response.ts).
+ */
+function serve(t: TemplateRequest, entry: TemplateEntry, did: TemplateReport): ServedAnswer {
+  return { response: new ServedHead(entry, currentAge(entry.freshness, t.now)), did: { ...did, shareable: true, served: entry } };
 }
 
 /**
@@ -185,8 +192,9 @@ function consider(t: TemplateRequest, ms: number, sent: Request, res: Response, 
  * @example
  * return passThrough(servedBody(answer), config.originUrl, url);
  */
-export function servedBody({ response, did }: TemplateAnswer): Response {
-  if (!did.served) return response;
+export function servedBody(answer: TemplateAnswer): Response {
+  if (!isServed(answer)) return answer.response;
+  const { response, did } = answer;
   return new Response(templateBody(did.served.template.bytes), { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
