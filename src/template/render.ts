@@ -10,6 +10,7 @@
 import { rewriteSlots, type RewriteOptions, type SlotRender } from "../rewrite/slot-rewriter.ts";
 import { NO_SELECTORS, type SlotSelectors } from "../rewrite/slot-selectors.ts";
 import { spliceParts } from "./splice.ts";
+import { splicedPage } from "./spliced-pages.ts";
 import type { TemplateEntry } from "./store.ts";
 
 /**
@@ -59,7 +60,11 @@ export function renderPage(
   }
   // The template's bytes are the body; the served response's own (a Blob of the same bytes,
   // never streamed) is left unread: asking for it would make a stream only to cancel it.
+  const { bytes } = served.template;
   const parts = spliceParts(served.template, renders, opts);
-  // The page unchanged is the template's own (cached) body; else one copy of the pieces.
-  return parts.length === 1 && parts[0] === served.template.bytes ? templateBody(served.template.bytes) : new Blob(parts);
+  // The page unchanged is the template's own (cached) body; the same pieces as a recent page
+  // are that page's body (spliced-pages.ts); else one copy of the pieces. A per-visitor tag
+  // (a function, made at `</body>`) makes a page of its own.
+  if (parts.length === 1 && parts[0] === bytes) return templateBody(bytes);
+  return typeof opts.beforeBodyEnd === "function" ? new Blob(parts) : splicedPage(bytes, parts);
 }
