@@ -8,7 +8,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { configure, reportConfigProblem, requireConfig } from "./configure.ts";
+import { reportConfigProblem, requireConfig, setConfig } from "./configure.ts";
 import { describeError, errorResponse, P13nError, refuse } from "./errors.ts";
 import { personalize } from "./personalize.ts";
 import { originFetchFor, originRequest, type OriginFetch } from "./proxy/origin.ts";
@@ -16,7 +16,7 @@ import { misconfiguredOriginPage, originProblem } from "./proxy/origin-guard.ts"
 import { originErrorPage, passThrough } from "./proxy/responses.ts";
 import { decideRoute } from "./routes/decide.ts";
 import { adminApi } from "./routes/admin/index.ts";
-import { adminHost } from "./routes/admin-host.ts";
+import { adminHostAnswer } from "./routes/admin-host.ts";
 import { assetRoute } from "./routes/assets.ts";
 import { pickerScript } from "./routes/picker-script.ts";
 import { consoleModule, consolePage, consoleScript, consoleStyle } from "./routes/console/index.ts";
@@ -37,14 +37,16 @@ export interface AppOptions {
 export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.use("*", async function injectOrigin(c, next) {
+  // One middleware in front of everything (each layer of Hono's chain costs every page):
+  // the origin fetch tests swap in; the config, parsed once per env, on every request's context
+  // (or its refusal: see README "A refused config"), as `configure` sets it; then the console's
+  // own host (ADMIN_HOST), which serves the editors' paths only, as `adminHost` answers (the
+  // site's host redirects its console there).
+  app.use("*", async function front(c, next) {
     c.set("originFetch", options.originFetch);
-    await next();
+    setConfig(c);
+    return adminHostAnswer(c) ?? next();
   });
-  // The config, parsed once per env, on every request's context (or its refusal: see README "A refused config").
-  app.use("*", configure);
-  // The console's own host (ADMIN_HOST) serves the editors' paths only; the site's host redirects its console there.
-  app.use("*", adminHost);
 
   const own = new Hono<AppEnv>();
   own.get("/healthz", healthz);
@@ -68,7 +70,8 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   app.route(PREFIX, own);
 
   // Every page-path request is counted (src/observability/): outcome, decisions, fallbacks, budgets.
-  app.all("*", pageMetrics, requireConfig, personalize);
+  // (personalize refuses a refused config itself, as requireConfig does: one layer less per page.)
+  app.all("*", pageMetrics, personalize);
 
   app.onError((err, c) => {
     // A refused config (src/config/config.ts) is logged once per isolate, not once per page.

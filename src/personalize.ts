@@ -15,6 +15,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
+import { throwIfRefused } from "./configure.ts";
 import { describeError } from "./errors.ts";
 import { logEvent } from "./observability/log.ts";
 import { observe, pageTiming } from "./observe.ts";
@@ -34,6 +35,8 @@ import { withinBudget } from "./timing.ts";
 
 /** Hono handler for every path outside /__p13n/. */
 export async function personalize(c: Context<AppEnv>): Promise<Response> {
+  // As `requireConfig` (one layer less per page): a refused config is thrown; onError serves the origin's page.
+  throwIfRefused(c);
   // An editor's signed preview link or cookie has its own path; null at once for everyone else.
   const preview = previewRoute(c);
   if (preview) {
@@ -48,12 +51,12 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
   const target = originTarget(config, c.env);
   // A loop, or an ORIGIN_URL naming this very host: a page that names the fix, never a forward.
-  const misconfigured = originProblem(request, target);
+  const misconfigured = originProblem(request, target, url);
   if (misconfigured) return misconfiguredOriginPage(misconfigured);
 
   // 1. The origin first, before any personalization work (or a template it says is fresh).
   const deps = { config, env: c.env, waitUntil };
-  const origin = askOrigin(c, request, target, deps, now);
+  const origin = askOrigin(c, { request, url }, target, deps, now);
 
   // 2. Meanwhile, the decision's inputs, only for what can become a page (never for assets,
   //    API calls, HEAD, uploads); a non-navigation spends nothing on the visitor before step 3.
@@ -95,13 +98,13 @@ export async function personalize(c: Context<AppEnv>): Promise<Response> {
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /** Step 1: the origin, or a template its own Cache-Control says is still fresh, within the origin's time budget. */
-function askOrigin(c: Context<AppEnv>, request: Request, target: OriginTarget, deps: InputDeps, now: number) {
+function askOrigin(c: Context<AppEnv>, { request, url }: { request: Request; url: URL }, target: OriginTarget, deps: InputDeps, now: number) {
   const originFetch = c.get("originFetch") ?? originFetchFor(target);
   const upstream = () => originRequest(request, target);
   // A template built meanwhile records the live content's slots by selector.
   const selectors = () => liveManifest(deps, now).then((read) => slotSelectorsOf(read.manifest));
   const { config, waitUntil } = deps;
-  return withinBudget(templateFetch(request, { config, now, waitUntil, originFetch, upstream, selectors }), config.originTimeoutMs);
+  return withinBudget(templateFetch(request, { config, now, waitUntil, originFetch, upstream, selectors, path: url.pathname }), config.originTimeoutMs);
 }
 
 /** The gathered inputs, their timings reported; null (logged) when gathering failed: the page then passes through. */

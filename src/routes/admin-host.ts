@@ -6,26 +6,27 @@
  * reach an editor's Access session (README "A console the site cannot be turned against").
  *
  * @example
- * app.use("*", adminHost);
+ * app.use("*", async (c, next) => adminHostAnswer(c) ?? next());
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { refuse } from "../errors.ts";
 
 /** What the console's host serves: everything else there is 404. */
 const EDITOR_PATHS = /^\/__p13n\/(admin(\/|$)|console(\.js|\.css|\/|$)|assets\/|healthz$)/;
 
-export const adminHost: MiddlewareHandler<AppEnv> = async function adminHost(c, next) {
+/** The answer in place of the next handler, or null: go on (called by the app's front middleware, src/app.ts). */
+export function adminHostAnswer(c: Context<AppEnv>): Response | null {
   const host = c.get("config")?.admin.adminHost;
-  if (!host) return next();
+  if (!host) return null;
   const url = new URL(c.req.url);
   if (url.host === host) {
     if (url.pathname === "/") return c.redirect("/__p13n/console", 302);
     if (!EDITOR_PATHS.test(url.pathname)) return refuse("NOT_FOUND", `${host} serves the editors' console only: open /__p13n/console`, { "cache-control": "no-store" });
-    return next();
+    return null;
   }
   if (url.pathname === "/__p13n/console" && (c.req.method === "GET" || c.req.method === "HEAD")) {
     return c.redirect(`${url.protocol}//${host}/__p13n/console`, 308);
   }
-  return next();
-};
+  return null;
+}
