@@ -47,6 +47,9 @@ export async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promi
   }
 }
 
+const QUOTED = /["\\]/;
+const QUOTED_ALL = /["\\]/g;
+
 /** Loses a race to any promise already settled when the race starts (its reaction is queued first). */
 const PENDING: unique symbol = Symbol("pending");
 const NOT_YET = Promise.resolve(PENDING);
@@ -78,11 +81,13 @@ export class ServerTiming {
   }
 
   header(): string {
-    return this.#entries
-      .map((e) => {
-        const desc = e.desc ? `;desc="${e.desc.replace(/["\\]/g, "")}"` : "";
-        return `${e.name};dur=${e.ms.toFixed(1)}${desc}`;
-      })
-      .join(", ");
+    let out = "";
+    for (const e of this.#entries) {
+      if (out !== "") out += ", ";
+      out += `${e.name};dur=${e.ms.toFixed(1)}`;
+      // Quotes and backslashes would end the quoted string early: dropped (most descs have none).
+      if (e.desc) out += `;desc="${QUOTED.test(e.desc) ? e.desc.replace(QUOTED_ALL, "") : e.desc}"`;
+    }
+    return out;
   }
 }

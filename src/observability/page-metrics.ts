@@ -14,7 +14,7 @@
  * const metrics = obs.summarize(response, performance.now(), false);
  */
 import type { DecideResult } from "../engine/types.ts";
-import { ServerTiming } from "../timing.ts";
+import { ServerTiming, type TimingEntry } from "../timing.ts";
 
 export type Outcome = "personalized" | "default" | "passthrough" | "error";
 
@@ -91,9 +91,21 @@ export class PageObservation {
    * `failed`: the handler threw and the app's fallback answered.
    */
   summarize(res: Response, endedMs: number, failed: boolean): PageMetrics {
-    const entries = new Map(this.timing.entries().map((e) => [e.name, e] as const));
-    const desc = (name: string) => entries.get(name)?.desc;
-    const budgets = Object.fromEntries(BUDGETS.map((b) => [b, b === "total" ? endedMs - this.#started : (entries.get(b)?.ms ?? 0)])) as Record<Budget, number>;
+    // The last entry of each name (one pass, no pairs made).
+    const entries: Record<string, TimingEntry> = Object.create(null) as Record<string, TimingEntry>;
+    for (const e of this.timing.entries()) entries[e.name] = e;
+    const has = (name: string) => Object.hasOwn(entries, name);
+    const desc = (name: string) => (has(name) ? entries[name]!.desc : undefined);
+    const ms = (name: Budget) => (has(name) ? entries[name]!.ms : 0);
+    const budgets: Record<Budget, number> = {
+      total: endedMs - this.#started,
+      origin: ms("origin"),
+      profile: ms("profile"),
+      manifest: ms("manifest"),
+      state: ms("state"),
+      decide: ms("decide"),
+      template: ms("template"),
+    };
     const causes: FallbackCause[] = [];
     let outcome: Outcome;
     const misconfigured = res.headers.get("x-p13n-error");
@@ -107,10 +119,10 @@ export class PageObservation {
     } else if (originDesc === "timeout" || originDesc === "error") {
       outcome = "error";
       causes.push(originDesc === "timeout" ? "origin_timeout" : "origin_error");
-    } else if (entries.has("inputs")) {
+    } else if (has("inputs")) {
       outcome = "passthrough";
       causes.push("inputs_error");
-    } else if (!entries.has("profile")) {
+    } else if (!has("profile")) {
       outcome = "passthrough";
     } else {
       const profile = desc("profile") ?? "none";

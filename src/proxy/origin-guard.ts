@@ -25,8 +25,7 @@ export interface OriginProblem {
 const LOCAL_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 
 /** What stands in the way of reaching the origin, or null (the usual case: one header read, one host compare). */
-export function originProblem(request: Request, target: OriginTarget): OriginProblem | null {
-  const incoming = new URL(request.url);
+export function originProblem(request: Request, target: OriginTarget, incoming: URL = new URL(request.url)): OriginProblem | null {
   if (request.headers.has(HOP_HEADER)) {
     return {
       code: "ORIGIN_LOOP",

@@ -124,12 +124,34 @@ function ranges(accept: string): MediaRange[] {
 
 const HTML_TYPES = new Set(["text/html", "application/xhtml+xml", "text/*"]);
 
+/**
+ * What an Accept header says, worked out once per distinct value: browsers send a handful, and
+ * parsing the same one on every request is waste. Bounded (cleared whole when full): a client
+ * sending a new value each time costs what it cost without the memo.
+ */
+interface AcceptSays {
+  namesHtml: boolean;
+  mayBeHtml: boolean;
+}
+const said = new Map<string, AcceptSays>();
+const MAX_ACCEPTS = 64;
+
+function acceptSays(accept: string): AcceptSays {
+  let says = said.get(accept);
+  if (!says) {
+    const listed = ranges(accept);
+    const html = listed.some((r) => HTML_TYPES.has(r.type));
+    says = { namesHtml: html, mayBeHtml: accept.trim() === "" || html || (listed.length > 0 && listed.every((r) => r.type === "*/*")) };
+    if (said.size >= MAX_ACCEPTS) said.clear();
+    said.set(accept, says);
+  }
+  return says;
+}
+
 function namesHtml(accept: string | null): boolean {
-  return accept !== null && ranges(accept).some((r) => HTML_TYPES.has(r.type));
+  return accept !== null && acceptSays(accept).namesHtml;
 }
 
 function mayBeHtml(accept: string | null): boolean {
-  if (accept === null || accept.trim() === "") return true;
-  const listed = ranges(accept);
-  return listed.some((r) => HTML_TYPES.has(r.type)) || (listed.length > 0 && listed.every((r) => r.type === "*/*"));
+  return accept === null || acceptSays(accept).mayBeHtml;
 }

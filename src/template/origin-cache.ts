@@ -86,6 +86,8 @@ export interface TemplateFetchOptions {
   upstream: () => Request;
   /** The live content's slots by selector, for a template built meanwhile (default: none). */
   selectors?: () => Promise<SlotSelectors>;
+  /** The request URL's path, when the caller has parsed it already. */
+  path?: string;
 }
 
 /** How long a cold isolate waits for the colo's copy before asking the origin. */
@@ -111,7 +113,7 @@ const report = (state: TemplateState, ms: number, extra: Partial<Omit<TemplateRe
 export async function templateFetch(request: Request, o: TemplateFetchOptions): Promise<TemplateAnswer> {
   let built: Request | undefined;
   const upstream = () => (built ??= o.upstream());
-  const path = new URL(request.url).pathname;
+  const path = o.path ?? new URL(request.url).pathname;
   const may = mayShare(request, o.config, path);
   const optedIn = o.config.templatePaths?.test(path) ?? false;
   const store = may && o.config.templateCacheBytes > 0 ? templateStore(o.config.templateCacheBytes) : null;
