@@ -9,6 +9,8 @@ import { compileSchedule, type CompiledSchedule } from "./timing.ts";
 import { describeRule } from "./explain.ts";
 import { compileTemplate, type CompiledTemplate } from "./placeholders.ts";
 import { maxScore } from "./scoring.ts";
+import { compileCap, type CompiledCap } from "./caps.ts";
+import { RequestMemo } from "./request-memo.ts";
 
 export interface CompiledVariant {
   readonly v: Variant;
@@ -18,6 +20,9 @@ export interface CompiledVariant {
   readonly suppress: CompiledRule | undefined;
   readonly suppressText: string | undefined;
   readonly schedule: CompiledSchedule | undefined;
+  readonly cap: CompiledCap | undefined;
+  /** The variant's topics by their index in the manifest's topic list (`RequestMemo.topics`). */
+  readonly topicIds: readonly number[];
   /**
    * The fragment split at its placeholders, filled per visitor at decision time; undefined when it
    * has none. A variant with one is per-visitor HTML: never cache its filled fragment across visitors.
@@ -58,6 +63,8 @@ export interface Ranked {
   readonly index: readonly number[];
   /** The highest score any candidate from i on can reach. */
   readonly restBound: readonly number[];
+  /** The highest score candidate i itself can reach (`maxScore`). */
+  readonly bound: readonly number[];
 }
 
 export interface CompiledPolicy {
@@ -71,6 +78,8 @@ export interface CompiledManifest {
   /** Running experiments in id order. */
   readonly experiments: readonly CompiledExperiment[];
   readonly policy: CompiledPolicy;
+  /** The memo every request on this manifest uses (request-memo.ts): shared rules, impressions counted per cap key and period. */
+  readonly memo: RequestMemo;
 }
 
 const CACHE = new WeakMap<Manifest, CompiledManifest>();
@@ -93,6 +102,19 @@ function build(manifest: Manifest): CompiledManifest {
   const segments = new SegmentTable(manifest.segments ?? {});
   const slots = new Map<string, CompiledSlot>();
   const experiments = compileExperiments(manifest, segments);
+  const capIndex = new Map<string, number>();
+  const capSlot = (key: string, periodHours: number): number => {
+    const k = `${periodHours} ${key}`;
+    let i = capIndex.get(k);
+    if (i === undefined) capIndex.set(k, (i = capIndex.size));
+    return i;
+  };
+  const topicIndex = new Map<string, number>();
+  const topicId = (topic: string): number => {
+    let i = topicIndex.get(topic);
+    if (i === undefined) topicIndex.set(topic, (i = topicIndex.size));
+    return i;
+  };
 
   for (const [slotId, slot] of Object.entries(manifest.slots)) {
     const variants = slot.variants.map((v): CompiledVariant => ({
@@ -103,6 +125,8 @@ function build(manifest: Manifest): CompiledManifest {
       suppress: v.suppressWhen ? compileRule(v.suppressWhen, segments) : undefined,
       suppressText: v.suppressWhen ? describeRule(v.suppressWhen) : undefined,
       schedule: v.schedule ? compileSchedule(v.schedule) : undefined,
+      cap: v.cap ? compileCap(v.cap, slotId, v.id, v.campaign, capSlot) : undefined,
+      topicIds: v.topics.map(topicId),
       template: compileTemplate(v.html),
     }));
     const byId = new Map<string, CompiledVariant>();
@@ -128,6 +152,7 @@ function build(manifest: Manifest): CompiledManifest {
       quietHoursAfterConversion: manifest.policy?.quietHoursAfterConversion ?? 24,
       serviceCaseSuppressesPromotions: manifest.policy?.serviceCaseSuppressesPromotions ?? true,
     },
+    memo: new RequestMemo(segments.size, capIndex.size, [...topicIndex.keys()]),
   };
 }
 
@@ -136,13 +161,14 @@ function rank(all: readonly CompiledVariant[], some: readonly CompiledVariant[])
   const order = some.map((cv) => ({ cv, index: all.indexOf(cv) }));
   // Array.prototype.sort is stable: listing order stays within a priority.
   order.sort((a, b) => b.cv.v.priority - a.cv.v.priority);
+  const bound = order.map((o) => maxScore(o.cv.v));
   const restBound = new Array<number>(order.length);
   let max = -Infinity;
   for (let i = order.length - 1; i >= 0; i--) {
-    max = Math.max(max, maxScore(order[i]!.cv.v));
+    max = Math.max(max, bound[i]!);
     restBound[i] = max;
   }
-  return { candidates: order.map((o) => o.cv), index: order.map((o) => o.index), restBound };
+  return { candidates: order.map((o) => o.cv), index: order.map((o) => o.index), restBound, bound };
 }
 
 function compileExperiments(manifest: Manifest, segments: SegmentTable): CompiledExperiment[] {

@@ -66,7 +66,7 @@ function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
   const m = compileManifest(input.manifest);
 
   // 2. Consent: the caller's policy, never against a signed profile that says no.
-  const { facts, personalize, prefs } = factsOf(input);
+  const { facts, personalize, prefs } = factsOf(input, m);
   const ctx: GateContext = {
     facts,
     personalize,
@@ -106,10 +106,10 @@ function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
 }
 
 /** Every gate, rule, score and placeholder reads these facts, filtered by consent in this one place. */
-function factsOf(input: DecideInput): { facts: Facts; personalize: boolean; prefs: Prefs | undefined } {
+function factsOf(input: DecideInput, m: CompiledManifest): { facts: Facts; personalize: boolean; prefs: Prefs | undefined } {
   const personalize = input.consent.personalize && input.profile?.consent?.personalize !== false;
   const prefs = statedPrefs(input.profile?.prefs, input.statedPrefs);
-  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, prefs, personalize });
+  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, prefs, personalize, memo: m.memo });
   return { facts, personalize, prefs };
 }
 
@@ -122,9 +122,10 @@ function factsOf(input: DecideInput): { facts: Facts; personalize: boolean; pref
  * variantHtml(input, "hero", "cart-reminder"); // { html: "<h1>Your Aero Leggings …</h1>", filled: true }
  */
 export function variantHtml(input: DecideInput, slotId: string, variantId: string): { html: string; filled?: true } | undefined {
-  const cv = compileManifest(input.manifest).slots.get(slotId)?.byId.get(variantId);
+  const m = compileManifest(input.manifest);
+  const cv = m.slots.get(slotId)?.byId.get(variantId);
   if (!cv) return undefined;
-  return cv.template ? { html: fillTemplate(cv.template, factsOf(input).facts), filled: true } : { html: cv.v.html };
+  return cv.template ? { html: fillTemplate(cv.template, factsOf(input, m).facts), filled: true } : { html: cv.v.html };
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { RejectReason } from "./types.ts";
 import type { Facts } from "./attributes.ts";
 import type { CompiledPolicy, CompiledVariant } from "./compile.ts";
-import { checkSchedule, inSchedule, localTime } from "./timing.ts";
+import { checkSchedule, inHours, localTime } from "./timing.ts";
 import { checkCap, underCap } from "./caps.ts";
 
 export type Gate = { ok: true } | { ok: false; reason: RejectReason; detail: string };
@@ -105,7 +105,17 @@ export function capGate(cv: CompiledVariant, ctx: GateContext): Gate {
  */
 export function passesGates(cv: CompiledVariant, ctx: GateContext): boolean {
   const f = ctx.facts;
-  if (cv.schedule && !inSchedule(cv.schedule, f.now, () => (f.local ??= localTime(f.now, f.context.timezone)))) return false;
+  const t = cv.schedule;
+  if (t) {
+    if (t.start !== undefined && f.now < t.start) return false;
+    if (t.end !== undefined && f.now >= t.end) return false;
+    if (t.hours !== undefined || t.days !== undefined) {
+      // Local time read inline (no callback): no closure per scheduled variant.
+      const local = (f.local ??= localTime(f.now, f.context.timezone));
+      if (t.days !== undefined && !t.days.has(local.weekday)) return false;
+      if (t.hours !== undefined && !inHours(local.hour, t.hours)) return false;
+    }
+  }
   const a = cv.audience;
   if (a && ((a.personal && !ctx.personalize) || !a.test(f))) return false;
   const s = f.snapshot;
@@ -118,7 +128,7 @@ export function passesGates(cv: CompiledVariant, ctx: GateContext): boolean {
     }
   }
   if (cv.suppress && cv.suppress.test(f)) return false;
-  const cap = cv.v.cap;
-  if (cap && !underCap(cap, cv.slot, cv.v.id, cv.v.campaign, f.served, f.now, ctx.fewer && cv.v.promotional === true)) return false;
+  const cap = cv.cap;
+  if (cap && !underCap(cap, f, ctx.fewer && cv.v.promotional === true)) return false;
   return true;
 }

@@ -7,9 +7,9 @@
 import type { Decision, Rejection } from "./types.ts";
 import type { CompiledSlot, CompiledVariant, Ranked } from "./compile.ts";
 import { passesGates, type GateContext } from "./eligibility.ts";
-import { scoreVariant } from "./scoring.ts";
+import { scoreOf } from "./scoring.ts";
 import { decideByScore } from "./full-evaluation.ts";
-import { fragment } from "./fragment.ts";
+import { fillTemplate } from "./placeholders.ts";
 
 /**
  * The slot's variant by score, fast: the same winner as `decideByScore`, whose full evaluation
@@ -19,78 +19,85 @@ export function pickByScore(slot: CompiledSlot, ctx: GateContext, preamble: stri
   // "Fewer promotions": a promotional variant only when no other is eligible.
   let best = ctx.fewer ? pick(slot.rankedPlain, ctx) : pick(slot.ranked, ctx);
   if (ctx.fewer && best === undefined) best = pick(slot.rankedPromo, ctx);
-  const why: Why = { slot, ctx, preamble, hasUnit };
-  if (best === undefined) return new ExplainedLater(slot.id, null, null, undefined, why);
+  if (best === undefined) return new ExplainedLater(slot, ctx, preamble, hasUnit, null, null, undefined, false);
   // The fast pick hands renderers final HTML too: the placeholders filled, as decideByScore does.
-  const chosen = fragment(best.cv, ctx);
-  const d = new ExplainedLater(slot.id, best.cv.v.id, chosen.html, best.score, why);
-  if (chosen.filled) d.filled = true;
-  return d;
+  const t = best.template;
+  return new ExplainedLater(slot, ctx, preamble, hasUnit, best.v.id, t ? fillTemplate(t, ctx.facts) : best.v.html, picked, t !== undefined);
 }
 
+/** The winning score of the last `pick`: handed over outside the return value, so nothing is allocated per slot. */
+let picked = 0;
+
 /**
- * The best eligible candidate: highest score, ties to the one listed first. Candidates come
- * best priority first, so the walk ends once the best score so far is above all that the rest
- * can reach (`restBound`).
+ * The best eligible candidate (its score left in `picked`): highest score, ties to the one listed
+ * first. Candidates come best priority first, so the walk ends once the best score so far is
+ * above all that the rest can reach (`restBound`). A candidate is scored before it is gated, and
+ * gated only when its score would take the lead: the gates (rules, caps, local time) cost more
+ * than the score, and a candidate that cannot win changes nothing whether it is eligible or not.
  */
-function pick(r: Ranked, ctx: GateContext): { cv: CompiledVariant; score: number } | undefined {
-  const { candidates, index, restBound } = r;
-  const prefs = ctx.facts.prefs;
+function pick(r: Ranked, ctx: GateContext): CompiledVariant | undefined {
+  const { candidates, index, restBound, bound } = r;
+  const f = ctx.facts;
   let best: CompiledVariant | undefined;
   let bestScore = 0;
   let bestIndex = 0;
   for (let i = 0; i < candidates.length; i++) {
-    if (best !== undefined && restBound[i]! < bestScore) break;
+    if (best !== undefined) {
+      if (restBound[i]! < bestScore) break;
+      if (bound[i]! < bestScore) continue;
+    }
     const cv = candidates[i]!;
     if (!passesGates(cv, ctx)) continue;
-    const score = scoreVariant(cv.v, prefs, ctx.facts.snapshot, ctx.personalize).score;
-    if (best === undefined || score > bestScore || (score === bestScore && index[i]! < bestIndex)) {
-      best = cv;
-      bestScore = score;
-      bestIndex = index[i]!;
-    }
+    const score = scoreOf(cv, f, ctx.personalize);
+    if (best !== undefined && (score < bestScore || (score === bestScore && index[i]! > bestIndex))) continue;
+    best = cv;
+    bestScore = score;
+    bestIndex = index[i]!;
   }
-  return best === undefined ? undefined : { cv: best, score: bestScore };
+  picked = bestScore;
+  return best;
 }
 
 /**
  * A decision whose `reasons` and `rejected` are worded on first read, by the full evaluation
  * (memoized). A class, not a literal with getters: this is made for every slot of every page,
- * and a literal's accessors cost a microsecond each time (closures and accessor pairs).
+ * and a literal's accessors cost a microsecond each time (closures and accessor pairs); what
+ * the full evaluation needs is kept in private fields (no second object per slot).
  * `toJSON` keeps what JSON sees the same as a plain decision; a spread (`{ ...d }`) sees only
  * the own fields (`slot`, `variant`, `html`, `score`), so name `reasons` and `rejected` in it.
  */
-/** What the full evaluation of one slot needs. */
-interface Why {
-  slot: CompiledSlot;
-  ctx: GateContext;
-  preamble: string[];
-  hasUnit: boolean;
-}
-
 class ExplainedLater implements Decision {
   slot: string;
   variant: string | null;
   html: string | null;
   declare score?: number;
   declare filled?: true;
-  #why: Why | undefined;
+  #of: CompiledSlot | undefined;
+  readonly #ctx: GateContext;
+  readonly #preamble: string[];
+  readonly #hasUnit: boolean;
   #reasons: string[] | undefined;
   #rejected: Rejection[] | undefined;
 
-  constructor(slot: string, variant: string | null, html: string | null, score: number | undefined, why: Why) {
-    this.slot = slot;
+  constructor(of: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean, variant: string | null, html: string | null, score: number | undefined, filled: boolean) {
+    this.slot = of.id;
     this.variant = variant;
     this.html = html;
+    this.#of = of;
+    this.#ctx = ctx;
+    this.#preamble = preamble;
+    this.#hasUnit = hasUnit;
+    this.#reasons = undefined;
+    this.#rejected = undefined;
     if (score !== undefined) this.score = score;
-    this.#why = why;
+    if (filled) this.filled = true;
   }
 
   #settle(): void {
-    const why = this.#why;
-    if (why === undefined) return;
-    this.#why = undefined;
-    const d = decideByScore(why.slot, why.ctx, why.preamble, why.hasUnit);
+    const of = this.#of;
+    if (of === undefined) return;
+    this.#of = undefined;
+    const d = decideByScore(of, this.#ctx, this.#preamble, this.#hasUnit);
     this.#reasons ??= d.reasons;
     this.#rejected ??= d.rejected;
   }

@@ -19,6 +19,7 @@
 import type { RuleShape } from "./schema.ts";
 import { isPersonal, type AttributeKind } from "./attributes.ts";
 import { compileCondition, never, type RuleFn } from "./rule-operators.ts";
+import { memoRule, rememberRule } from "./request-memo.ts";
 
 export type { RuleFn } from "./rule-operators.ts";
 
@@ -34,7 +35,7 @@ export interface CompiledRule {
  * Compiles named segments lazily, sharing one compiled function and memo slot per segment;
  * and shares identical sub-rules (the same `all`/`any`/`not` or `matches`, anywhere in the
  * manifest) the same way, so a rule many variants repeat is evaluated once per request.
- * Memo slots index `Facts.segments`, one array per request.
+ * Memo slots index `Facts.memo` (request-memo.ts; `size` of them once the manifest is compiled).
  */
 export class SegmentTable {
   readonly #rules: Readonly<Record<string, RuleShape>>;
@@ -45,6 +46,11 @@ export class SegmentTable {
 
   constructor(segments: Readonly<Record<string, RuleShape>>) {
     this.#rules = segments;
+  }
+
+  /** Memo slots handed out so far. */
+  get size(): number {
+    return this.#slots;
   }
 
   has(id: string): boolean {
@@ -87,10 +93,10 @@ export class SegmentTable {
 
 function memoized(index: number, inner: RuleFn): RuleFn {
   return (f) => {
-    const seen = f.segments[index];
-    if (seen !== undefined) return seen;
+    const seen = memoRule(f.memo, f.stamp, index);
+    if (seen !== 0) return seen === 2;
     const r = inner(f);
-    f.segments[index] = r;
+    rememberRule(f.memo, f.stamp, index, r);
     return r;
   };
 }

@@ -166,23 +166,6 @@ export type TimingVerdict =
 const OK: TimingVerdict = { ok: true };
 
 /**
- * `checkSchedule`'s verdict as a yes or no, with nothing worded (the pick's hot path).
- *
- * @example
- * inSchedule(compileSchedule({ hours: [18, 23] }), now, () => localTime(now, "Europe/Berlin")); // false at 09:00 there
- */
-export function inSchedule(s: CompiledSchedule, now: number, local: () => LocalTime): boolean {
-  if (s.start !== undefined && now < s.start) return false;
-  if (s.end !== undefined && now >= s.end) return false;
-  if (s.hours !== undefined || s.days !== undefined) {
-    const t = local();
-    if (s.days !== undefined && !s.days.has(t.weekday)) return false;
-    if (s.hours !== undefined && !inHours(t.hour, s.hours)) return false;
-  }
-  return true;
-}
-
-/**
  * Checks the absolute window first (cheap), then the local daypart (needs local time).
  *
  * @example
