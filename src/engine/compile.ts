@@ -75,6 +75,8 @@ export interface CompiledPolicy {
 export interface CompiledManifest {
   readonly slots: ReadonlyMap<string, CompiledSlot>;
   readonly slotIds: readonly string[];
+  /** The same slots, compiled, in the same order. */
+  readonly slotList: readonly CompiledSlot[];
   /** Running experiments in id order. */
   readonly experiments: readonly CompiledExperiment[];
   readonly policy: CompiledPolicy;
@@ -147,6 +149,7 @@ function build(manifest: Manifest): CompiledManifest {
   return {
     slots,
     slotIds: [...slots.keys()],
+    slotList: [...slots.values()],
     experiments,
     policy: {
       quietHoursAfterConversion: manifest.policy?.quietHoursAfterConversion ?? 24,

@@ -91,16 +91,19 @@ function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
   // 4. Experiments covering the requested slots.
   const claims = assignAll(m, slotIds, ctx, input);
 
-  // 5. Each slot.
+  // 5. Each slot (the compiled list when the caller names none: no lookup by id).
+  const hasUnit = input.unitId !== null;
   const decisions: Decision[] = [];
-  for (const slotId of slotIds) {
-    const slot = m.slots.get(slotId);
+  const n = input.slots ? input.slots.length : m.slotList.length;
+  for (let k = 0; k < n; k++) {
+    const slot = input.slots ? m.slots.get(input.slots[k]!) : m.slotList[k]!;
     if (!slot) {
-      decisions.push({ slot: slotId, variant: null, html: null, reasons: ["slot not in the manifest: default content"], rejected: [] });
+      decisions.push({ slot: input.slots![k]!, variant: null, html: null, reasons: ["slot not in the manifest: default content"], rejected: [] });
       continue;
     }
-    const claim = claims.get(slotId);
-    decisions.push(claim ? decideByExperiment(slot, claim, ctx) : byScore(slot, ctx, notes(slot, claims.notes), input.unitId !== null));
+    // Only a slot some running experiment covers can be claimed.
+    const claim = slot.experiments.length > 0 ? claims.get(slot.id) : undefined;
+    decisions.push(claim ? decideByExperiment(slot, claim, ctx) : byScore(slot, ctx, notes(slot, claims.notes), hasUnit));
   }
   return { decisions, holdout: false, manifestVersion };
 }
