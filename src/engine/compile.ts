@@ -14,6 +14,14 @@ import { RequestMemo } from "./request-memo.ts";
 
 export interface CompiledVariant {
   readonly v: Variant;
+  /**
+   * What the hot path reads of `v`, copied into this one shape: variants from the manifest come
+   * in many shapes (optional fields present or not), and reading them is a megamorphic lookup.
+   */
+  readonly id: string;
+  readonly priority: number;
+  readonly promotional: boolean;
+  readonly html: string;
   readonly slot: string;
   readonly audience: CompiledRule | undefined;
   readonly audienceText: string | undefined;
@@ -121,6 +129,10 @@ function build(manifest: Manifest): CompiledManifest {
   for (const [slotId, slot] of Object.entries(manifest.slots)) {
     const variants = slot.variants.map((v): CompiledVariant => ({
       v,
+      id: v.id,
+      priority: v.priority,
+      promotional: v.promotional === true,
+      html: v.html,
       slot: slotId,
       audience: v.audience ? compileRule(v.audience, segments) : undefined,
       audienceText: v.audience ? describeRule(v.audience) : undefined,

@@ -191,7 +191,7 @@ function decideByExperiment(slot: CompiledSlot, claim: Entered, ctx: GateContext
   const rejected: Rejection[] = [];
   const target = claim.arm === null ? null : (Object.hasOwn(claim.arm.variants, slot.id) ? claim.arm.variants[slot.id] : null) ?? null;
   for (const cv of slot.variants) {
-    if (cv.v.id !== target) rejected.push({ variant: cv.v.id, reason: "experiment", detail: `slot decided by ${claim.detail}` });
+    if (cv.id !== target) rejected.push({ variant: cv.id, reason: "experiment", detail: `slot decided by ${claim.detail}` });
   }
   if (claim.arm === null) {
     return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail}: default content, measured`], rejected };

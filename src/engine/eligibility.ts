@@ -119,7 +119,7 @@ export function passesGates(cv: CompiledVariant, ctx: GateContext): boolean {
   const a = cv.audience;
   if (a && ((a.personal && !ctx.personalize) || !a.test(f))) return false;
   const s = f.snapshot;
-  if (cv.v.promotional && s) {
+  if (cv.promotional && s) {
     if (ctx.policy.serviceCaseSuppressesPromotions && s.openServiceCase === true) return false;
     const quiet = ctx.policy.quietHoursAfterConversion;
     if (quiet > 0 && s.lastConversionAt !== undefined) {
@@ -129,6 +129,6 @@ export function passesGates(cv: CompiledVariant, ctx: GateContext): boolean {
   }
   if (cv.suppress && cv.suppress.test(f)) return false;
   const cap = cv.cap;
-  if (cap && !underCap(cap, f, ctx.fewer && cv.v.promotional === true)) return false;
+  if (cap && !underCap(cap, f, ctx.fewer && cv.promotional)) return false;
   return true;
 }

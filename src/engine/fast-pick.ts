@@ -22,7 +22,7 @@ export function pickByScore(slot: CompiledSlot, ctx: GateContext, preamble: stri
   if (best === undefined) return new ExplainedLater(slot, ctx, preamble, hasUnit, null, null, undefined, false);
   // The fast pick hands renderers final HTML too: the placeholders filled, as decideByScore does.
   const t = best.template;
-  return new ExplainedLater(slot, ctx, preamble, hasUnit, best.v.id, t ? fillTemplate(t, ctx.facts) : best.v.html, picked, t !== undefined);
+  return new ExplainedLater(slot, ctx, preamble, hasUnit, best.id, t ? fillTemplate(t, ctx.facts) : best.html, picked, t !== undefined);
 }
 
 /** The winning score of the last `pick`: handed over outside the return value, so nothing is allocated per slot. */

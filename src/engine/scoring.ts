@@ -82,7 +82,7 @@ export function scoreVariant(
  * @example
  * scoreOf(cv, facts, true); // 112 for { priority: 1, topics: ["yoga"] }, stated yoga, interest 0.4
  */
-export function scoreOf(cv: { readonly v: { readonly priority: number }; readonly topicIds: readonly number[] }, f: Facts, personalize: boolean): number {
+export function scoreOf(cv: { readonly priority: number; readonly topicIds: readonly number[] }, f: Facts, personalize: boolean): number {
   let stated = 0;
   let inferred = 0;
   let views = 0;
@@ -100,7 +100,7 @@ export function scoreOf(cv: { readonly v: { readonly priority: number }; readonl
   }
   const recent = Math.min(1, views / RECENT_VIEWS_SATURATION);
   const w = SCORE_WEIGHTS;
-  return w.priority * cv.v.priority + w.stated * stated + w.inferred * inferred + w.recent * recent;
+  return w.priority * cv.priority + w.stated * stated + w.inferred * inferred + w.recent * recent;
 }
 
 /** Topic `k`'s stated flag, inferred interest and recent views for this request, as scoreVariant reads them. */

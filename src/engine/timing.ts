@@ -138,10 +138,10 @@ export function inHours(hour: number, [from, to]: readonly [number, number]): bo
 
 /** A schedule precompiled once per manifest (ISO timestamps parsed, weekdays as a set). */
 export interface CompiledSchedule {
-  start?: number;
-  end?: number;
-  hours?: readonly [number, number];
-  days?: ReadonlySet<string>;
+  start: number | undefined;
+  end: number | undefined;
+  hours: readonly [number, number] | undefined;
+  days: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -151,12 +151,13 @@ export interface CompiledSchedule {
  * compileSchedule({ start: "2026-12-01T00:00:00Z", hours: [18, 23] });
  */
 export function compileSchedule(s: { start?: string; end?: string; hours?: readonly [number, number]; days?: readonly string[] }): CompiledSchedule {
-  const out: CompiledSchedule = {};
-  if (s.start !== undefined) out.start = Date.parse(s.start);
-  if (s.end !== undefined) out.end = Date.parse(s.end);
-  if (s.hours !== undefined) out.hours = s.hours;
-  if (s.days !== undefined) out.days = new Set(s.days);
-  return out;
+  // Every field present (undefined when unset): one shape for every schedule, read on the hot path.
+  return {
+    start: s.start !== undefined ? Date.parse(s.start) : undefined,
+    end: s.end !== undefined ? Date.parse(s.end) : undefined,
+    hours: s.hours,
+    days: s.days !== undefined ? new Set(s.days) : undefined,
+  };
 }
 
 export type TimingVerdict =
