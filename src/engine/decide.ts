@@ -26,7 +26,7 @@ import type { Decision, DecideInput, DecideResult, ExperimentAssignment, Prefs, 
 import { makeFacts, type Facts } from "./attributes.ts";
 import { compileManifest, type CompiledManifest, type CompiledSlot, type CompiledVariant } from "./compile.ts";
 import { assignExperiment, inGlobalHoldout, type ExperimentOutcome } from "./experiments.ts";
-import { capGate, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
+import { capGate, promotionsWithheld, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
 import { fillTemplate } from "./placeholders.ts";
 import { fragment } from "./fragment.ts";
 import { pickByScore } from "./fast-pick.ts";
@@ -73,6 +73,7 @@ function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
     // A stated preference: honoured with or without personalization consent.
     fewer: prefs?.frequency === "fewer",
     policy: m.policy,
+    noPromotions: promotionsWithheld(facts, m.policy),
   };
   const slotIds = input.slots ?? m.slotIds;
   const manifestVersion = input.manifest.version;

@@ -7,6 +7,8 @@ import type { Facts } from "./attributes.ts";
 import type { CompiledPolicy, CompiledVariant } from "./compile.ts";
 import { checkSchedule, inHours, localTime } from "./timing.ts";
 import { checkCap, underCap } from "./caps.ts";
+import { memoRule } from "./request-memo.ts";
+import type { CompiledRule } from "./rule-compiler.ts";
 
 export type Gate = { ok: true } | { ok: false; reason: RejectReason; detail: string };
 
@@ -20,6 +22,28 @@ export interface GateContext {
   /** The visitor asked for fewer promotions (prefs.frequency = "fewer"). */
   readonly fewer: boolean;
   readonly policy: CompiledPolicy;
+  /** The promotion policy withholds every promotional variant from this visitor (`promotionsWithheld`), worked out once per request. */
+  readonly noPromotions: boolean;
+}
+
+/**
+ * Whether the product's promotion policy withholds promotions from this visitor (open service
+ * case, just converted): the first half of `suppressionGate`, the same for every variant, so the
+ * pick asks it once per request.
+ *
+ * @example
+ * promotionsWithheld(facts, { quietHoursAfterConversion: 24, serviceCaseSuppressesPromotions: true }); // true with an open case
+ */
+export function promotionsWithheld(f: Facts, policy: CompiledPolicy): boolean {
+  const s = f.snapshot;
+  if (!s) return false;
+  if (policy.serviceCaseSuppressesPromotions && s.openServiceCase === true) return true;
+  const quiet = policy.quietHoursAfterConversion;
+  if (quiet > 0 && s.lastConversionAt !== undefined) {
+    const hours = (f.now - s.lastConversionAt) / 3_600_000;
+    if (hours >= 0 && hours < quiet) return true;
+  }
+  return false;
 }
 
 /**
@@ -103,6 +127,12 @@ export function capGate(cv: CompiledVariant, ctx: GateContext): Gate {
  * @example
  * passesGates(cv, ctx); // true when timingGate, audienceGate, suppressionGate and capGate all pass
  */
+/** A compiled rule's result, from the request memo when it is already there (no call). */
+function holds(r: CompiledRule, f: Facts): boolean {
+  const known = r.memo >= 0 ? memoRule(f.memo, f.stamp, r.memo) : 0;
+  return known === 0 ? r.test(f) : known === 2;
+}
+
 export function passesGates(cv: CompiledVariant, ctx: GateContext): boolean {
   const f = ctx.facts;
   const t = cv.schedule;
@@ -117,17 +147,9 @@ export function passesGates(cv: CompiledVariant, ctx: GateContext): boolean {
     }
   }
   const a = cv.audience;
-  if (a && ((a.personal && !ctx.personalize) || !a.test(f))) return false;
-  const s = f.snapshot;
-  if (cv.promotional && s) {
-    if (ctx.policy.serviceCaseSuppressesPromotions && s.openServiceCase === true) return false;
-    const quiet = ctx.policy.quietHoursAfterConversion;
-    if (quiet > 0 && s.lastConversionAt !== undefined) {
-      const hours = (f.now - s.lastConversionAt) / 3_600_000;
-      if (hours >= 0 && hours < quiet) return false;
-    }
-  }
-  if (cv.suppress && cv.suppress.test(f)) return false;
+  if (a && ((a.personal && !ctx.personalize) || !holds(a, f))) return false;
+  if (cv.promotional && ctx.noPromotions) return false;
+  if (cv.suppress && holds(cv.suppress, f)) return false;
   const cap = cv.cap;
   if (cap && !underCap(cap, f, ctx.fewer && cv.promotional)) return false;
   return true;

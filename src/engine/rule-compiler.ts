@@ -29,6 +29,11 @@ export interface CompiledRule {
   kinds: ReadonlySet<AttributeKind>;
   /** True when it reads segmentation or behaviour attributes. */
   personal: boolean;
+  /**
+   * Its slot in the request memo (`Facts.memo`) when the whole rule is memoized (a segment, a
+   * composite rule or a regex), else -1: the pick reads a known result without calling `test`.
+   */
+  memo: number;
 }
 
 /**
@@ -42,6 +47,8 @@ export class SegmentTable {
   readonly #compiled = new Map<string, { index: number; test: RuleFn; kinds: Set<AttributeKind> }>();
   readonly #compiling = new Set<string>();
   readonly #shared = new Map<string, { test: RuleFn; kinds: Set<AttributeKind> }>();
+  /** Every memoized function handed out, with its memo slot. */
+  readonly #memoOf = new Map<RuleFn, number>();
   #slots = 0;
 
   constructor(segments: Readonly<Record<string, RuleShape>>) {
@@ -51,6 +58,18 @@ export class SegmentTable {
   /** Memo slots handed out so far. */
   get size(): number {
     return this.#slots;
+  }
+
+  /** The memo slot of a function this table handed out memoized, else -1. */
+  memoOf(test: RuleFn): number {
+    return this.#memoOf.get(test) ?? -1;
+  }
+
+  #memoized(inner: RuleFn): { index: number; test: RuleFn } {
+    const index = this.#slots++;
+    const test = memoized(index, inner);
+    this.#memoOf.set(test, index);
+    return { index, test };
   }
 
   has(id: string): boolean {
@@ -67,9 +86,8 @@ export class SegmentTable {
     const kinds = new Set<AttributeKind>();
     const inner = compileNode(rule, this, kinds);
     this.#compiling.delete(id);
-    const index = this.#slots++;
     // Memoized per request: segments are shared by many variants of many slots.
-    const entry = { index, test: memoized(index, inner), kinds };
+    const entry = { ...this.#memoized(inner), kinds };
     this.#compiled.set(id, entry);
     return entry;
   }
@@ -83,7 +101,7 @@ export class SegmentTable {
     let entry = this.#shared.get(key);
     if (!entry) {
       const own = new Set<AttributeKind>();
-      entry = { test: memoized(this.#slots++, compile(own)), kinds: own };
+      entry = { test: this.#memoized(compile(own)).test, kinds: own };
       this.#shared.set(key, entry);
     }
     for (const k of entry.kinds) kinds.add(k);
@@ -116,7 +134,7 @@ export function compileRule(rule: RuleShape, segments: SegmentTable): CompiledRu
   const test = compileNode(rule, segments, kinds);
   let personal = false;
   for (const k of kinds) if (isPersonal(k)) personal = true;
-  return { test, kinds, personal };
+  return { test, kinds, personal, memo: segments.memoOf(test) };
 }
 
 function compileNode(rule: RuleShape, segments: SegmentTable, kinds: Set<AttributeKind>): RuleFn {
