@@ -11,6 +11,7 @@ import { compileTemplate, type CompiledTemplate } from "./placeholders.ts";
 import { maxScore } from "./scoring.ts";
 import { compileCap, type CompiledCap } from "./caps.ts";
 import { RequestMemo } from "./request-memo.ts";
+import { saltState } from "./hash.ts";
 
 export interface CompiledVariant {
   readonly v: Variant;
@@ -44,6 +45,14 @@ export interface CompiledExperiment {
   readonly audience: CompiledRule | undefined;
   /** Share of the layer [from, to) in buckets, when the experiment is in a layer. */
   readonly layerRange: readonly [number, number] | undefined;
+  /** Hash states after its salts (hash.ts `saltState`): `salt`, `layer:<layer>` (0 outside a layer), `<salt>:traffic`. */
+  readonly hash: { readonly bucket: number; readonly layer: number; readonly traffic: number };
+}
+
+/** The manifest's global holdout, its salt hashed once (hash.ts `saltState`). */
+export interface CompiledHoldout {
+  readonly share: number;
+  readonly saltState: number;
 }
 
 export interface CompiledSlot {
@@ -88,6 +97,7 @@ export interface CompiledManifest {
   /** Running experiments in id order. */
   readonly experiments: readonly CompiledExperiment[];
   readonly policy: CompiledPolicy;
+  readonly holdout: CompiledHoldout | undefined;
   /** The memo every request on this manifest uses (request-memo.ts): shared rules, impressions counted per cap key and period. */
   readonly memo: RequestMemo;
 }
@@ -167,6 +177,7 @@ function build(manifest: Manifest): CompiledManifest {
       quietHoursAfterConversion: manifest.policy?.quietHoursAfterConversion ?? 24,
       serviceCaseSuppressesPromotions: manifest.policy?.serviceCaseSuppressesPromotions ?? true,
     },
+    holdout: manifest.holdout ? { share: manifest.holdout.share, saltState: saltState(manifest.holdout.salt) } : undefined,
     memo: new RequestMemo(segments.size, capIndex.size, [...topicIndex.keys()]),
   };
 }
@@ -207,7 +218,8 @@ function compileExperiments(manifest: Manifest, segments: SegmentTable): Compile
       const i = members.indexOf(id);
       layerRange = [Math.floor((i * 10_000) / members.length), Math.floor(((i + 1) * 10_000) / members.length)];
     }
-    out.push({ id, e, audience: e.audience ? compileRule(e.audience, segments) : undefined, layerRange });
+    const hash = { bucket: saltState(e.salt), layer: e.layer !== undefined ? saltState(`layer:${e.layer}`) : 0, traffic: saltState(`${e.salt}:traffic`) };
+    out.push({ id, e, audience: e.audience ? compileRule(e.audience, segments) : undefined, layerRange, hash });
   }
   return out;
 }

@@ -79,7 +79,7 @@ function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
   const manifestVersion = input.manifest.version;
 
   // 3. Global holdout.
-  const global = inGlobalHoldout(input.manifest.holdout, input.unitId);
+  const global = inGlobalHoldout(m.holdout, input.unitId);
   if (global?.held) {
     const reason = `global holdout (bucket ${global.bucket}): no personalization, to measure uplift`;
     return {
