@@ -119,22 +119,27 @@ export function capGate(cv: CompiledVariant, ctx: GateContext): Gate {
   return { ok: false, reason, detail: r.detail };
 }
 
-/**
- * Every gate above, in their order, as one yes or no with nothing worded: the pick's hot path
- * (decide.ts), which words a rejection only when someone reads it. The verdict is the four
- * gates' (test/node/engine/fast-pick.test.ts holds the two against each other).
- *
- * @example
- * passesGates(cv, ctx); // true when timingGate, audienceGate, suppressionGate and capGate all pass
- */
 /** A compiled rule's result, from the request memo when it is already there (no call). */
 function holds(r: CompiledRule, f: Facts): boolean {
   const known = r.memo >= 0 ? memoRule(f.memo, f.stamp, r.memo) : 0;
   return known === 0 ? r.test(f) : known === 2;
 }
 
+/**
+ * Every gate above as one yes or no with nothing worded: the pick's hot path (fast-pick.ts),
+ * which words a rejection only when someone reads it. The verdict is the four gates' together
+ * (test/node/engine/fast-pick.test.ts holds the two against each other); the order differs, as
+ * each is a pure yes or no: the audience first, because most candidates a walk meets fail it and
+ * its answer is usually already in the request memo, so the visitor's local time is worked out
+ * only when a daypart could still matter.
+ *
+ * @example
+ * passesGates(cv, ctx); // true when timingGate, audienceGate, suppressionGate and capGate all pass
+ */
 export function passesGates(cv: CompiledVariant, ctx: GateContext): boolean {
   const f = ctx.facts;
+  const a = cv.audience;
+  if (a && ((a.personal && !ctx.personalize) || !holds(a, f))) return false;
   const t = cv.schedule;
   if (t) {
     if (t.start !== undefined && f.now < t.start) return false;
@@ -146,8 +151,6 @@ export function passesGates(cv: CompiledVariant, ctx: GateContext): boolean {
       if (t.hours !== undefined && !inHours(local.hour, t.hours)) return false;
     }
   }
-  const a = cv.audience;
-  if (a && ((a.personal && !ctx.personalize) || !holds(a, f))) return false;
   if (cv.promotional && ctx.noPromotions) return false;
   if (cv.suppress && holds(cv.suppress, f)) return false;
   const cap = cv.cap;
