@@ -22,15 +22,15 @@
  * are read (explain, preview, /decide for editors, the visitor's "why" after the response).
  * Both pick the same variant (test/node/engine/fast-pick.test.ts).
  */
-import type { Decision, DecideInput, DecideResult, ExperimentAssignment, Prefs, Rejection } from "./types.ts";
+import type { Decision, DecideInput, DecideResult, Prefs } from "./types.ts";
 import { makeFacts, type Facts } from "./attributes.ts";
-import { compileManifest, type CompiledManifest, type CompiledSlot, type CompiledVariant } from "./compile.ts";
-import { assignExperiment, inGlobalHoldout, type ExperimentOutcome } from "./experiments.ts";
-import { capGate, promotionsWithheld, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
+import { compileManifest, type CompiledManifest, type CompiledSlot } from "./compile.ts";
+import { assignExperiment, inGlobalHoldout, type Entered } from "./experiments.ts";
+import { promotionsWithheld, type GateContext } from "./eligibility.ts";
 import { fillTemplate } from "./placeholders.ts";
-import { fragment } from "./fragment.ts";
-import { pickByScore } from "./fast-pick.ts";
+import { pickByArm, pickByScore } from "./fast-pick.ts";
 import { decideByScore } from "./full-evaluation.ts";
+import { decideByExperiment } from "./arm-evaluation.ts";
 
 export { SCORING_FORMULA } from "./scoring.ts";
 export { ATTRIBUTES } from "./attributes.ts";
@@ -44,7 +44,7 @@ export { ATTRIBUTES } from "./attributes.ts";
  * // decisions[0] → { slot: "hero", variant: "gold-offer", html: "<h2>…</h2>", reasons: [...], rejected: [...] }
  */
 export function decide(input: DecideInput): DecideResult {
-  return decideWith(input, pickByScore);
+  return decideWith(input, FAST);
 }
 
 /**
@@ -56,12 +56,19 @@ export function decide(input: DecideInput): DecideResult {
  * decideInFull(input).decisions[0].rejected; // every other variant, with its reason
  */
 export function decideInFull(input: DecideInput): DecideResult {
-  return decideWith(input, decideByScore);
+  return decideWith(input, FULL);
 }
 
-type ByScore = (slot: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean) => Decision;
+/** How a slot is decided by score, and by an experiment's arm: fast (worded when read) or in full. */
+interface Deciders {
+  byScore(slot: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean): Decision;
+  byArm(slot: CompiledSlot, claim: Entered, ctx: GateContext): Decision;
+}
 
-function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
+const FAST: Deciders = { byScore: pickByScore, byArm: pickByArm };
+const FULL: Deciders = { byScore: decideByScore, byArm: decideByExperiment };
+
+function decideWith(input: DecideInput, how: Deciders): DecideResult {
   // 1. Compile once per published manifest.
   const m = compileManifest(input.manifest);
 
@@ -104,7 +111,7 @@ function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
     }
     // Only a slot some running experiment covers can be claimed.
     const claim = slot.experiments.length > 0 ? claims.get(slot.id) : undefined;
-    decisions.push(claim ? decideByExperiment(slot, claim, ctx) : byScore(slot, ctx, notes(slot, claims.notes), hasUnit));
+    decisions.push(claim ? how.byArm(slot, claim, ctx) : how.byScore(slot, ctx, notes(slot, claims.notes), hasUnit));
   }
   return { decisions, holdout: false, manifestVersion };
 }
@@ -144,7 +151,6 @@ export function statedPrefs(profile: Prefs | undefined, own: Prefs | null | unde
   return { ...profile, ...own };
 }
 
-type Entered = Extract<ExperimentOutcome, { entered: true }>;
 
 interface Claims extends Map<string, Entered> {
   /** Why the visitor is not in an experiment covering a slot, by experiment id. */
@@ -184,41 +190,4 @@ function notes(slot: CompiledSlot, all: Map<string, string> | undefined): string
     if (n !== undefined) out.push(n);
   }
   return out;
-}
-
-/** The arm decides: holdout and control keep the default; a treatment still passes the timing, suppression and cap gates. */
-function decideByExperiment(slot: CompiledSlot, claim: Entered, ctx: GateContext): Decision {
-  const experiment: ExperimentAssignment = claim.assignment;
-  const rejected: Rejection[] = [];
-  const target = claim.arm === null ? null : (Object.hasOwn(claim.arm.variants, slot.id) ? claim.arm.variants[slot.id] : null) ?? null;
-  for (const cv of slot.variants) {
-    if (cv.id !== target) rejected.push({ variant: cv.id, reason: "experiment", detail: `slot decided by ${claim.detail}` });
-  }
-  if (claim.arm === null) {
-    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail}: default content, measured`], rejected };
-  }
-  if (target === null) {
-    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail} is the control here: default content`], rejected };
-  }
-  const cv = slot.byId.get(target);
-  if (!cv) {
-    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail} names unknown variant ${target}: default content`], rejected };
-  }
-  // Audience belongs to the experiment; timing, suppression and caps still protect the visitor.
-  const gate = firstFailure(cv, ctx, [timingGate, suppressionGate, capGate]);
-  if (gate) {
-    rejected.push({ variant: cv.v.id, reason: gate.reason, detail: gate.detail });
-    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail}: variant ${cv.v.id} ${gate.reason} (${gate.detail}); default content`], rejected };
-  }
-  return { slot: slot.id, variant: cv.v.id, ...fragment(cv, ctx), experiment, reasons: [claim.detail], rejected };
-}
-
-type GateFn = (cv: CompiledVariant, ctx: GateContext) => { ok: true } | { ok: false; reason: Rejection["reason"]; detail: string };
-
-function firstFailure(cv: CompiledVariant, ctx: GateContext, gates: readonly GateFn[]): Extract<ReturnType<GateFn>, { ok: false }> | undefined {
-  for (const g of gates) {
-    const r = g(cv, ctx);
-    if (!r.ok) return r;
-  }
-  return undefined;
 }

@@ -137,9 +137,20 @@ function holds(r: CompiledRule, f: Facts): boolean {
  * passesGates(cv, ctx); // true when timingGate, audienceGate, suppressionGate and capGate all pass
  */
 export function passesGates(cv: CompiledVariant, ctx: GateContext): boolean {
-  const f = ctx.facts;
   const a = cv.audience;
-  if (a && ((a.personal && !ctx.personalize) || !holds(a, f))) return false;
+  if (a && ((a.personal && !ctx.personalize) || !holds(a, ctx.facts))) return false;
+  return passesArmGates(cv, ctx);
+}
+
+/**
+ * The gates that still hold for a variant an experiment's arm names (the audience is the
+ * experiment's): timing, suppression and cap, as one yes or no (`arm-evaluation.ts` words them).
+ *
+ * @example
+ * passesArmGates(cv, ctx); // true when timingGate, suppressionGate and capGate all pass
+ */
+export function passesArmGates(cv: CompiledVariant, ctx: GateContext): boolean {
+  const f = ctx.facts;
   const t = cv.schedule;
   if (t) {
     if (t.start !== undefined && f.now < t.start) return false;

@@ -25,6 +25,9 @@ export type ExperimentOutcome =
   | { entered: true; assignment: ExperimentAssignment; arm: Arm | null; detail: string }
   | { entered: false; reason: RejectReason; detail: string };
 
+/** A visitor's place in an experiment they entered (holdout: `arm` null). */
+export type Entered = Extract<ExperimentOutcome, { entered: true }>;
+
 /**
  * Whether the visitor is in the global holdout (never without a unit id: nothing to hash).
  *

@@ -4,11 +4,13 @@
  * the full evaluation (full-evaluation.ts, test/node/engine/fast-pick.test.ts), which words the
  * decision's `reasons` and `rejected` only when they are read.
  */
-import type { Decision, Rejection } from "./types.ts";
+import type { Decision, ExperimentAssignment, Rejection } from "./types.ts";
 import type { CompiledSlot, CompiledVariant, Ranked } from "./compile.ts";
-import { passesGates, type GateContext } from "./eligibility.ts";
+import type { Entered } from "./experiments.ts";
+import { passesArmGates, passesGates, type GateContext } from "./eligibility.ts";
 import { scoreOf } from "./scoring.ts";
 import { decideByScore } from "./full-evaluation.ts";
+import { armTarget, decideByExperiment } from "./arm-evaluation.ts";
 import { fillTemplate } from "./placeholders.ts";
 
 /**
@@ -19,11 +21,27 @@ export function pickByScore(slot: CompiledSlot, ctx: GateContext, preamble: stri
   // "Fewer promotions": a promotional variant only when no other is eligible.
   let best = ctx.fewer ? pick(slot.rankedPlain, ctx) : pick(slot.ranked, ctx);
   if (ctx.fewer && best === undefined) best = pick(slot.rankedPromo, ctx);
-  if (best === undefined) return new ExplainedLater(slot, ctx, preamble, hasUnit, null, null, undefined, false);
+  if (best === undefined) return new ExplainedLater(slot, ctx, preamble, hasUnit, undefined, null, null, undefined, false);
   // The fast pick hands renderers final HTML too: the placeholders filled, as decideByScore does.
   const t = best.template;
-  return new ExplainedLater(slot, ctx, preamble, hasUnit, best.id, t ? fillTemplate(t, ctx.facts) : best.html, picked, t !== undefined);
+  return new ExplainedLater(slot, ctx, preamble, hasUnit, undefined, best.id, t ? fillTemplate(t, ctx.facts) : best.html, picked, t !== undefined);
 }
+
+/**
+ * A slot an experiment claimed, fast: the arm's variant when it passes the gates that still hold
+ * (timing, suppression, cap), else the default; the same as `decideByExperiment`
+ * (arm-evaluation.ts), which words `reasons` and `rejected` when they are read.
+ */
+export function pickByArm(slot: CompiledSlot, claim: Entered, ctx: GateContext): Decision {
+  const target = armTarget(slot, claim);
+  const cv = target === null ? undefined : slot.byId.get(target);
+  if (cv === undefined || !passesArmGates(cv, ctx)) return new ExplainedLater(slot, ctx, NO_PREAMBLE, true, claim, null, null, undefined, false);
+  const t = cv.template;
+  return new ExplainedLater(slot, ctx, NO_PREAMBLE, true, claim, cv.id, t ? fillTemplate(t, ctx.facts) : cv.html, undefined, t !== undefined);
+}
+
+/** An arm decision has no preamble (never written to). */
+const NO_PREAMBLE: string[] = [];
 
 /** The winning score of the last `pick`: handed over outside the return value, so nothing is allocated per slot. */
 let picked = 0;
@@ -64,7 +82,8 @@ function pick(r: Ranked, ctx: GateContext): CompiledVariant | undefined {
  * and a literal's accessors cost a microsecond each time (closures and accessor pairs); what
  * the full evaluation needs is kept in private fields (no second object per slot).
  * `toJSON` keeps what JSON sees the same as a plain decision; a spread (`{ ...d }`) sees only
- * the own fields (`slot`, `variant`, `html`, `score`), so name `reasons` and `rejected` in it.
+ * the own fields (`slot`, `variant`, `html`, `score`, `filled`, `experiment`), so name `reasons`
+ * and `rejected` in it. Made by the pick by score and by an experiment's arm alike.
  */
 class ExplainedLater implements Decision {
   slot: string;
@@ -72,14 +91,27 @@ class ExplainedLater implements Decision {
   html: string | null;
   declare score?: number;
   declare filled?: true;
+  declare experiment?: ExperimentAssignment;
   #of: CompiledSlot | undefined;
+  /** Set when an experiment's arm decided the slot (worded by `decideByExperiment`). */
+  readonly #claim: Entered | undefined;
   readonly #ctx: GateContext;
   readonly #preamble: string[];
   readonly #hasUnit: boolean;
   #reasons: string[] | undefined;
   #rejected: Rejection[] | undefined;
 
-  constructor(of: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean, variant: string | null, html: string | null, score: number | undefined, filled: boolean) {
+  constructor(
+    of: CompiledSlot,
+    ctx: GateContext,
+    preamble: string[],
+    hasUnit: boolean,
+    claim: Entered | undefined,
+    variant: string | null,
+    html: string | null,
+    score: number | undefined,
+    filled: boolean,
+  ) {
     this.slot = of.id;
     this.variant = variant;
     this.html = html;
@@ -87,17 +119,19 @@ class ExplainedLater implements Decision {
     this.#ctx = ctx;
     this.#preamble = preamble;
     this.#hasUnit = hasUnit;
+    this.#claim = claim;
     this.#reasons = undefined;
     this.#rejected = undefined;
     if (score !== undefined) this.score = score;
     if (filled) this.filled = true;
+    if (claim) this.experiment = claim.assignment;
   }
 
   #settle(): void {
     const of = this.#of;
     if (of === undefined) return;
     this.#of = undefined;
-    const d = decideByScore(of, this.#ctx, this.#preamble, this.#hasUnit);
+    const d = this.#claim ? decideByExperiment(of, this.#claim, this.#ctx) : decideByScore(of, this.#ctx, this.#preamble, this.#hasUnit);
     this.#reasons ??= d.reasons;
     this.#rejected ??= d.rejected;
   }
@@ -121,6 +155,7 @@ class ExplainedLater implements Decision {
     const out: Decision = { slot: this.slot, variant: this.variant, html: this.html, reasons: this.reasons, rejected: this.rejected };
     if (this.score !== undefined) out.score = this.score;
     if (this.filled) out.filled = true;
+    if (this.experiment) out.experiment = this.experiment;
     return out;
   }
 }
