@@ -122,37 +122,10 @@ function build(manifest: Manifest): CompiledManifest {
   const segments = new SegmentTable(manifest.segments ?? {});
   const slots = new Map<string, CompiledSlot>();
   const experiments = compileExperiments(manifest, segments);
-  const capIndex = new Map<string, number>();
-  const capSlot = (key: string, periodHours: number): number => {
-    const k = `${periodHours} ${key}`;
-    let i = capIndex.get(k);
-    if (i === undefined) capIndex.set(k, (i = capIndex.size));
-    return i;
-  };
-  const topicIndex = new Map<string, number>();
-  const topicId = (topic: string): number => {
-    let i = topicIndex.get(topic);
-    if (i === undefined) topicIndex.set(topic, (i = topicIndex.size));
-    return i;
-  };
+  const memo = { segments, caps: new Interner(), topics: new Interner() };
 
   for (const [slotId, slot] of Object.entries(manifest.slots)) {
-    const variants = slot.variants.map((v): CompiledVariant => ({
-      v,
-      id: v.id,
-      priority: v.priority,
-      promotional: v.promotional === true,
-      html: v.html,
-      slot: slotId,
-      audience: v.audience ? compileRule(v.audience, segments) : undefined,
-      audienceText: v.audience ? describeRule(v.audience) : undefined,
-      suppress: v.suppressWhen ? compileRule(v.suppressWhen, segments) : undefined,
-      suppressText: v.suppressWhen ? describeRule(v.suppressWhen) : undefined,
-      schedule: v.schedule ? compileSchedule(v.schedule) : undefined,
-      cap: v.cap ? compileCap(v.cap, slotId, v.id, v.campaign, capSlot) : undefined,
-      topicIds: v.topics.map(topicId),
-      template: compileTemplate(v.html),
-    }));
+    const variants = slot.variants.map((v) => compileVariant(v, slotId, memo));
     const byId = new Map<string, CompiledVariant>();
     // First definition wins on duplicate ids (validation reports duplicates).
     for (const cv of variants) if (!byId.has(cv.v.id)) byId.set(cv.v.id, cv);
@@ -178,7 +151,46 @@ function build(manifest: Manifest): CompiledManifest {
       serviceCaseSuppressesPromotions: manifest.policy?.serviceCaseSuppressesPromotions ?? true,
     },
     holdout: manifest.holdout ? { share: manifest.holdout.share, saltState: saltState(manifest.holdout.salt) } : undefined,
-    memo: new RequestMemo(segments.size, capIndex.size, [...topicIndex.keys()]),
+    memo: new RequestMemo(segments.size, memo.caps.size, memo.topics.keys()),
+  };
+}
+
+/** Hands each distinct key the next index (memo slots for cap counts and topics). */
+class Interner {
+  readonly #ids = new Map<string, number>();
+
+  id(key: string): number {
+    let i = this.#ids.get(key);
+    if (i === undefined) this.#ids.set(key, (i = this.#ids.size));
+    return i;
+  }
+
+  get size(): number {
+    return this.#ids.size;
+  }
+
+  keys(): string[] {
+    return [...this.#ids.keys()];
+  }
+}
+
+function compileVariant(v: Variant, slotId: string, memo: { segments: SegmentTable; caps: Interner; topics: Interner }): CompiledVariant {
+  return {
+    v,
+    id: v.id,
+    priority: v.priority,
+    promotional: v.promotional === true,
+    html: v.html,
+    slot: slotId,
+    audience: v.audience ? compileRule(v.audience, memo.segments) : undefined,
+    audienceText: v.audience ? describeRule(v.audience) : undefined,
+    suppress: v.suppressWhen ? compileRule(v.suppressWhen, memo.segments) : undefined,
+    suppressText: v.suppressWhen ? describeRule(v.suppressWhen) : undefined,
+    schedule: v.schedule ? compileSchedule(v.schedule) : undefined,
+    // Counted once per request per key and period (a campaign's variants share one count).
+    cap: v.cap ? compileCap(v.cap, slotId, v.id, v.campaign, (key, periodHours) => memo.caps.id(`${periodHours} ${key}`)) : undefined,
+    topicIds: v.topics.map((t) => memo.topics.id(t)),
+    template: compileTemplate(v.html),
   };
 }
 
