@@ -82,6 +82,13 @@ export interface Ranked {
   readonly restBound: readonly number[];
   /** The highest score candidate i itself can reach (`maxScore`). */
   readonly bound: readonly number[];
+  /**
+   * Candidate i's audience as the walk pre-checks it without touching the variant: its memo slot
+   * (`CompiledRule.memo`, ≥ 0) whose known "no" skips it, or -1 (no memoized audience to pre-check);
+   * `personal[i]` 1 when that audience needs personalization consent.
+   */
+  readonly audienceMemo: Int32Array;
+  readonly personal: Uint8Array;
 }
 
 export interface CompiledPolicy {
@@ -206,7 +213,9 @@ function rank(all: readonly CompiledVariant[], some: readonly CompiledVariant[])
     max = Math.max(max, bound[i]!);
     restBound[i] = max;
   }
-  return { candidates: order.map((o) => o.cv), index: order.map((o) => o.index), restBound, bound };
+  const audienceMemo = Int32Array.from(order, (o) => o.cv.audience?.memo ?? -1);
+  const personal = Uint8Array.from(order, (o) => (o.cv.audience?.personal ? 1 : 0));
+  return { candidates: order.map((o) => o.cv), index: order.map((o) => o.index), restBound, bound, audienceMemo, personal };
 }
 
 function compileExperiments(manifest: Manifest, segments: SegmentTable): CompiledExperiment[] {

@@ -12,6 +12,7 @@ import { scoreOf } from "./scoring.ts";
 import { decideByScore } from "./full-evaluation.ts";
 import { armTarget, decideByExperiment } from "./arm-evaluation.ts";
 import { fillTemplate } from "./placeholders.ts";
+import { memoRule } from "./request-memo.ts";
 
 /**
  * The slot's variant by score, fast: the same winner as `decideByScore`, whose full evaluation
@@ -54,7 +55,7 @@ let picked = 0;
  * memoized per request (measured: scoring first cost more than the gates it saved).
  */
 function pick(r: Ranked, ctx: GateContext): CompiledVariant | undefined {
-  const { candidates, index, restBound, bound } = r;
+  const { candidates, index, restBound, bound, audienceMemo, personal } = r;
   const f = ctx.facts;
   let best: CompiledVariant | undefined;
   let bestScore = 0;
@@ -64,6 +65,10 @@ function pick(r: Ranked, ctx: GateContext): CompiledVariant | undefined {
       if (restBound[i]! < bestScore) break;
       if (bound[i]! < bestScore) continue;
     }
+    // Most candidates fail an audience whose answer is already in the memo: skip them from the
+    // ranked list's own arrays, without loading the variant.
+    const am = audienceMemo[i]!;
+    if (am >= 0 && ((personal[i] === 1 && !ctx.personalize) || memoRule(f.memo, f.stamp, am) === 1)) continue;
     const cv = candidates[i]!;
     if (!passesGates(cv, ctx)) continue;
     const score = scoreOf(cv, f, ctx.personalize);
