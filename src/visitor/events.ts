@@ -59,6 +59,12 @@ export interface RecordBatch {
    * no experiment, only as dropped. Absent: none declared.
    */
   goals?: readonly string[];
+  /**
+   * Every event id was made by the Worker for this very batch (a page view's: random UUIDs, and
+   * a page's write is never sent twice): there is nothing to deduplicate, and the ids are not
+   * kept among the seen ones. Never set for events a client sent.
+   */
+  madeIds?: boolean;
   /** Answer with the memory as written (`copy`), for the colo's copy of it (src/visitor/edge-copy.ts). */
   copy?: boolean;
   /**

@@ -83,13 +83,19 @@ export class VisitorObject extends DurableObject<Env> {
   #tally: ExperimentTally | undefined;
   /** Writes since this instance started (a fresh instance trims the ids on its first). */
   #writes = 0;
+  /**
+   * The memory row as this instance last read or wrote it (undefined: ask storage). Only this
+   * instance writes its storage, so it stays true until another write: every other writer, and
+   * a write that fails (its transaction rolled back), drops it.
+   */
+  #memory: Loaded | null | undefined;
   /** Server events, a signed-in visitor's consent and outbound hooks (src/visitor/store/channels.ts). */
   #channels = new VisitorChannels(this.ctx.storage, this.ctx.id.name, this.env, () => this.#config());
 
   /** The visitor as the engine sees it, as of `now`, with their stated preferences. Reads only: never creates storage. */
   snapshot(options: SnapshotOptions = {}): SnapshotAnswer {
     const settings = this.#config();
-    const loaded = loadMemory(this.ctx.storage.sql, this.#tables(), settings.halfLifeMs);
+    const loaded = this.#load();
     const snap: SnapshotAnswer = snapshotOf(loaded?.memory ?? null, options.now ?? Date.now(), settings, options.cartAbandonMs);
     // As of now: a copy's age counts from when this object last vouched for it.
     if (options.copy && loaded?.gen) snap.copy = { gen: loaded.gen, version: loaded.version, at: Date.now(), memory: loaded.memory };
@@ -113,12 +119,20 @@ export class VisitorObject extends DurableObject<Env> {
     const { sql } = this.ctx.storage;
     const tally = this.#results();
     const context = { sql, tally, halfLifeMs: this.#config().halfLifeMs, trimIds: this.#writes++ % PRUNE_EVERY === 0 };
-    const written = this.ctx.storage.transactionSync(() => {
-      const channelsDone = this.#channels.beginWebWrite(batch, now);
-      const w = writeBatch(context, this.#load()?.memory ?? null, batch, now);
-      channelsDone(w.statuses);
-      return w;
-    });
+    let written: ReturnType<typeof writeBatch>;
+    try {
+      written = this.ctx.storage.transactionSync(() => {
+        const channelsDone = this.#channels.beginWebWrite(batch, now);
+        const w = writeBatch(context, this.#load()?.memory ?? null, batch, now);
+        channelsDone(w.statuses);
+        return w;
+      });
+    } catch (err) {
+      // Rolled back: what this instance remembers of its storage may be what was not written.
+      this.#forgetHeld();
+      throw err;
+    }
+    this.#memory = { memory: written.copy.memory, version: written.copy.version, gen: written.copy.gen };
     await scheduleAfterWrite(this.ctx.storage, { now, retentionMs: this.#config().retentionMs, deliver: tally.takeAdded() });
     await this.#channels.scheduleAlarm(now);
     const { copy, ...result } = written;
@@ -128,14 +142,14 @@ export class VisitorObject extends DurableObject<Env> {
   /** A backend's events (POST /__p13n/events/server): once each, or none after the visitor's withdrawal. */
   async serverEvents(batch: ServerBatch): Promise<ServerRecordResult> {
     const memory = { load: () => this.#load()?.memory ?? emptyMemory(batch.now), save: (m: Memory) => saveMemory(this.ctx.storage.sql, m, Date.now()) };
-    const result = this.#channels.serverEvents(batch, () => this.#ensureSchema(), memory);
+    const result = this.#held(() => this.#channels.serverEvents(batch, () => this.#ensureSchema(), memory));
     if (result.ok) await scheduleAfterWrite(this.ctx.storage, { now: batch.now, retentionMs: this.#config().retentionMs, deliver: false });
     return result;
   }
 
   /** The signed-in visitor said no to tracking: waiting hooks go, server events stop (src/visitor/store/consent-state.ts). */
   withdraw(options: { now?: number; keep?: boolean } = {}): Promise<{ noted: boolean }> {
-    return this.#channels.withdraw(options, hasSchema(this.#tables()));
+    return this.#held(() => this.#channels.withdraw(options, hasSchema(this.#tables())));
   }
 
   /** Everything this object holds (for a merge, and for "what is known about me"). */
@@ -149,7 +163,7 @@ export class VisitorObject extends DurableObject<Env> {
    */
   async setPreferences(prefs: Prefs | null, now: number = Date.now()): Promise<{ statedPrefs: Prefs | null }> {
     this.#ensureSchema();
-    this.ctx.storage.transactionSync(() => writePreferences(this.ctx.storage.sql, this.#load()?.memory ?? null, prefs, now));
+    this.#held(() => this.ctx.storage.transactionSync(() => writePreferences(this.ctx.storage.sql, this.#load()?.memory ?? null, prefs, now)));
     await scheduleAfterWrite(this.ctx.storage, { now, retentionMs: this.#config().retentionMs, deliver: false });
     return { statedPrefs: prefs };
   }
@@ -166,7 +180,7 @@ export class VisitorObject extends DurableObject<Env> {
    * Answers when it was done, by this object's clock: memory written before is older.
    */
   async forget(): Promise<{ erasedAt: number }> {
-    const erasedAt = await eraseVisitor(this.ctx.storage, this.#results(), this.env.EXPERIMENT_COUNTER);
+    const erasedAt = await this.#held(() => eraseVisitor(this.ctx.storage, this.#results(), this.env.EXPERIMENT_COUNTER));
     this.#layout = null;
     this.#bucket = undefined;
     return { erasedAt };
@@ -201,17 +215,41 @@ export class VisitorObject extends DurableObject<Env> {
   #merge(visitorId: string, now: number): Promise<boolean> {
     const { storage } = this.ctx;
     const take = (history: VisitorHistory) =>
-      storage.transactionSync(() => {
-        const m = this.#load()?.memory ?? emptyMemory(now);
-        importHistory(storage.sql, m, history, this.#config().halfLifeMs);
-        trimMemory(m, now);
-        saveMemory(storage.sql, m, Date.now());
-      });
+      this.#held(() =>
+        storage.transactionSync(() => {
+          const m = this.#load()?.memory ?? emptyMemory(now);
+          importHistory(storage.sql, m, history, this.#config().halfLifeMs);
+          trimMemory(m, now);
+          saveMemory(storage.sql, m, Date.now());
+        }),
+      );
     return mergeHistory({ sql: storage.sql, take, other: () => visitorStub(this.env.VISITOR, anonymousObjectName(visitorId)) }, visitorId, now);
   }
 
   #load(): Loaded | null {
-    return loadMemory(this.ctx.storage.sql, this.#tables(), this.#config().halfLifeMs);
+    if (this.#memory === undefined) this.#memory = loadMemory(this.ctx.storage.sql, this.#tables(), this.#config().halfLifeMs);
+    return this.#memory;
+  }
+
+  /**
+   * Runs a write other than record()'s: what this instance held of its storage is dropped
+   * before it and again once it is done (an asynchronous one: once it settles).
+   */
+  #held<T>(write: () => T): T {
+    this.#forgetHeld();
+    let out: T;
+    try {
+      out = write();
+    } finally {
+      this.#forgetHeld();
+    }
+    if (out instanceof Promise) return out.finally(() => this.#forgetHeld()) as T;
+    return out;
+  }
+
+  #forgetHeld(): void {
+    this.#memory = undefined;
+    this.#channels.forgetConsent();
   }
 
   #tables(): Layout {
@@ -229,10 +267,12 @@ export class VisitorObject extends DurableObject<Env> {
     const layout = this.#tables();
     if (isCurrent(layout)) return;
     const { storage } = this.ctx;
-    storage.transactionSync(() => {
-      const migrated = ensureSchema(storage.sql, layout, this.#config().halfLifeMs);
-      if (migrated) saveMemory(storage.sql, migrated, Date.now());
-    });
+    this.#held(() =>
+      storage.transactionSync(() => {
+        const migrated = ensureSchema(storage.sql, layout, this.#config().halfLifeMs);
+        if (migrated) saveMemory(storage.sql, migrated, Date.now());
+      }),
+    );
     this.#layout = null;
   }
 

@@ -71,7 +71,8 @@ export function recordPageAfter(r: RecordContext, page: PageSeen, ended: Promise
     const { identity } = r;
     // Signed in with an anonymous id from before: that id's history moves to the profile.
     const mergeFrom = identity.profile && identity.visitorId && !identity.setCookie ? identity.visitorId : undefined;
-    const batch: RecordBatch = { events, now: r.now, personalize: identity.consent.personalize, ...(mergeFrom ? { mergeFrom } : {}) };
+    // The ids are this page's own (pageVisitEvents): the object need not look them up.
+    const batch: RecordBatch = { events, madeIds: true, now: r.now, personalize: identity.consent.personalize, ...(mergeFrom ? { mergeFrom } : {}) };
     // The reasons are a courtesy: failing to word them never costs the page view.
     try {
       const lastPage = page.why();

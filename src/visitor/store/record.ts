@@ -1,6 +1,6 @@
 /**
  * One batch written, inside the object's transaction, in a handful of statements whatever its
- * size: which event ids are new (one statement), the events folded into the memory row in
+ * size: which event ids are new (one statement; none for a page view's own ids), the events folded into the memory row in
  * memory (./fold.ts) and the row written back (one statement), the new events appended to the
  * history (one statement), the history's bound (one), the last page's reasons (one, page views
  * only). The experiment exposures and counts go to the tally's outbox in the same transaction.
@@ -79,7 +79,7 @@ export function writeBatch(w: WriteContext, memory: Memory | null, batch: Record
   const m = memory ?? emptyMemory(now);
   const exposure = expose(w, batch, now);
   const goals = new Set(batch.goals ?? []);
-  const fresh = freshEvents(w.sql, batch.events, now);
+  const fresh = batch.madeIds ? batch.events.map(() => true) : freshEvents(w.sql, batch.events, now);
   const accepted = batch.events.filter((_, i) => fresh[i]);
   for (const event of accepted) {
     applyEvent(m, event, w.halfLifeMs);
