@@ -130,6 +130,7 @@ export class VisitorObject extends DurableObject<Env> {
     } catch (err) {
       // Rolled back: what this instance remembers of its storage may be what was not written.
       this.#forgetHeld();
+      tally.reset();
       throw err;
     }
     this.#memory = { memory: written.copy.memory, version: written.copy.version, gen: written.copy.gen };
