@@ -17,6 +17,7 @@ import type { RecordBatch } from "./events.ts";
 import type { PageTopics } from "../content/page-topics.ts";
 import { pageVisitEvents } from "./page-visit.ts";
 import { logEvent } from "../observability/log.ts";
+import { withinBudget } from "../timing.ts";
 
 /** The page view is recorded when the page has streamed, or after this long at most. */
 const RECORD_GUARD_MS = 10_000;
@@ -61,10 +62,8 @@ export interface RecordContext {
 export function recordPageAfter(r: RecordContext, page: PageSeen, ended: Promise<void>): void {
   const { ns, objectName: name } = r;
   if (!name || !ns || r.state.status === "overload") return;
-  let guard: ReturnType<typeof setTimeout> | undefined;
-  const guarded = Promise.race([ended, new Promise<void>((resolve) => (guard = setTimeout(resolve, RECORD_GUARD_MS)))]);
-  const work = guarded.then(async () => {
-    if (guard !== undefined) clearTimeout(guard);
+  // A spliced page has ended already (no timer then); a streamed one is waited for, within the guard.
+  const work = withinBudget(ended, RECORD_GUARD_MS).then(async () => {
     const topics: PageTopics = page.mapped ?? { topics: page.meta?.topics ?? [] };
     if (!page.mapped && page.meta?.category !== undefined) topics.category = page.meta.category;
     const events = pageVisitEvents(page.path, topics, page.report?.rendered ?? [], r.manifest, r.now);
