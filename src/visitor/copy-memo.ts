@@ -10,11 +10,16 @@
  * entries and in bytes (the copies' JSON size): the least recently used go first.
  *
  * @example
- * const memo = copyMemo();
+ * const memo = new CopyMemo<MemoryCopy>(); // one per isolate (src/visitor/edge-copy.ts)
  * memo.keep(secret, "sub:user-1", copy, json.length);
  * memo.get(secret, "sub:user-1"); // the copy, or undefined
  */
-import type { MemoryCopy } from "./store/memory.ts";
+/** What the memo compares copies by (a MemoryCopy's version fields: ./store/memory.ts). */
+export interface Versioned {
+  gen: string;
+  version: number;
+  at: number;
+}
 
 /** Visitors held at most, per isolate. */
 export const MEMO_MAX_ENTRIES = 1_000;
@@ -23,20 +28,20 @@ export const MEMO_MAX_BYTES = 2 * 1024 * 1024;
 /** HMAC keys of visitors' copies held at most (each ~100 bytes). */
 const KEYS_MAX = 2_000;
 
-interface Held {
+interface Held<T> {
   /** The VISITOR_SECRET the copy was kept under (a copy never answers for another secret). */
   secret: string;
-  copy: MemoryCopy;
+  copy: T;
   bytes: number;
 }
 
 /** `a` is newer than `b`: same generation, a higher write counter; else the later answer. */
-export function newer(a: Pick<MemoryCopy, "gen" | "version" | "at">, b: Pick<MemoryCopy, "gen" | "version" | "at">): boolean {
+export function newer(a: Versioned, b: Versioned): boolean {
   return a.gen === b.gen ? a.version > b.version : a.at > b.at;
 }
 
-export class CopyMemo {
-  readonly #held = new Map<string, Held>();
+export class CopyMemo<T extends Versioned> {
+  readonly #held = new Map<string, Held<T>>();
   readonly #keys = new Map<string, string>();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
@@ -48,7 +53,7 @@ export class CopyMemo {
   }
 
   /** The copy held for `name` under `secret` (most recently used now), or undefined. */
-  get(secret: string, name: string): MemoryCopy | undefined {
+  get(secret: string, name: string): T | undefined {
     const held = this.#held.get(name);
     if (!held || held.secret !== secret) return undefined;
     this.#held.delete(name);
@@ -57,7 +62,7 @@ export class CopyMemo {
   }
 
   /** Holds `copy` unless the one held is newer (false: it is; the caller keeps nothing either). */
-  keep(secret: string, name: string, copy: MemoryCopy, bytes: number): boolean {
+  keep(secret: string, name: string, copy: T, bytes: number): boolean {
     const held = this.#held.get(name);
     if (held && held.secret === secret && newer(held.copy, copy)) return false;
     this.drop(name);
@@ -97,12 +102,4 @@ export class CopyMemo {
   get size(): { entries: number; bytes: number } {
     return { entries: this.#held.size, bytes: this.#bytes };
   }
-}
-
-let memo: CopyMemo | undefined;
-
-/** This isolate's memo. */
-export function copyMemo(): CopyMemo {
-  memo ??= new CopyMemo();
-  return memo;
 }

@@ -28,8 +28,16 @@
  * waitUntil(keepCopy(copies, "sub:user-1", answer.copy));
  */
 import { hmac } from "../identity/hmac.ts";
-import { copyMemo, newer } from "./copy-memo.ts";
+import { CopyMemo, newer } from "./copy-memo.ts";
 import type { MemoryCopy } from "./store/memory.ts";
+
+let memo: CopyMemo<MemoryCopy> | undefined;
+
+/** This isolate's memo of copies (./copy-memo.ts). */
+function copyMemo(): CopyMemo<MemoryCopy> {
+  memo ??= new CopyMemo();
+  return memo;
+}
 
 const KEY_HOST = "https://memory.p13n.invalid/v1/";
 const FORMAT = 1;

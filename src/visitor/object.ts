@@ -160,13 +160,14 @@ export class VisitorObject extends DurableObject<Env> {
 
   /**
    * Sets (or, with null, clears) the visitor's stated preferences. The Worker validated
-   * them; they count as activity for retention.
+   * them; they count as activity for retention. Answers when it was done, by this object's clock.
    */
-  async setPreferences(prefs: Prefs | null, now: number = Date.now()): Promise<{ statedPrefs: Prefs | null }> {
+  async setPreferences(prefs: Prefs | null, now: number = Date.now()): Promise<{ statedPrefs: Prefs | null; at: number }> {
     this.#ensureSchema();
     this.#held(() => this.ctx.storage.transactionSync(() => writePreferences(this.ctx.storage.sql, this.#load()?.memory ?? null, prefs, now)));
     await scheduleAfterWrite(this.ctx.storage, { now, retentionMs: this.#config().retentionMs, deliver: false });
-    return { statedPrefs: prefs };
+    // By this object's clock, after the write: a copy of the memory from before is older.
+    return { statedPrefs: prefs, at: Date.now() };
   }
 
   /** What this object holds, summarized for its visitor (/__p13n/me). Reads only. */

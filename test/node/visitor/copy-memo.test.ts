@@ -4,14 +4,13 @@
  * under another secret, forgotten on drop.
  */
 import { describe, expect, it } from "vitest";
-import { CopyMemo } from "../../../src/visitor/copy-memo.ts";
-import { emptyMemory, type MemoryCopy } from "../../../src/visitor/store/memory.ts";
+import { CopyMemo, type Versioned } from "../../../src/visitor/copy-memo.ts";
 
-const copy = (version: number, gen = "g1", at = 1000 + version): MemoryCopy => ({ gen, version, at, memory: emptyMemory(at) });
+const copy = (version: number, gen = "g1", at = 1000 + version): Versioned & { memory: object } => ({ gen, version, at, memory: {} });
 
 describe("CopyMemo", () => {
   it("holds at most its entries and its bytes, the least recently used going first", () => {
-    const memo = new CopyMemo(3, 1_000);
+    const memo = new CopyMemo<Versioned>(3, 1_000);
     for (const n of ["a", "b", "c"]) memo.keep("s", n, copy(1), 100);
     memo.get("s", "a"); // a is now the most recently used
     memo.keep("s", "d", copy(1), 100);
@@ -28,7 +27,7 @@ describe("CopyMemo", () => {
   });
 
   it("an older answer (same generation, lower counter) never replaces a newer one; a new generation does", () => {
-    const memo = new CopyMemo();
+    const memo = new CopyMemo<Versioned>();
     memo.keep("s", "v", copy(5), 10);
     expect(memo.keep("s", "v", copy(4), 10)).toBe(false);
     expect(memo.get("s", "v")!.version).toBe(5);
@@ -37,7 +36,7 @@ describe("CopyMemo", () => {
   });
 
   it("answers only under the secret it was kept with, and forgets on drop", () => {
-    const memo = new CopyMemo();
+    const memo = new CopyMemo<Versioned>();
     memo.keep("s1", "v", copy(1), 10);
     expect(memo.get("s2", "v")).toBeUndefined();
     memo.drop("v");
@@ -46,7 +45,7 @@ describe("CopyMemo", () => {
   });
 
   it("makes a visitor's key once", async () => {
-    const memo = new CopyMemo();
+    const memo = new CopyMemo<Versioned>();
     let made = 0;
     const make = async () => `k${++made}`;
     expect(await memo.key("s", "v", make)).toBe("k1");
