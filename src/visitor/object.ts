@@ -77,6 +77,8 @@ export type SnapshotAnswer = VisitorState & { copy?: MemoryCopy };
 export class VisitorObject extends DurableObject<Env> {
   /** The tables (null: not looked at since start, a schema change or erasure). */
   #layout: Layout | null = null;
+  /** The layout last found current (so it is not checked again on every write). */
+  #current: Layout | null = null;
   #bucket: TokenBucket | undefined;
   #settings: Settings | undefined;
   /** This visitor's part of the experiment results (src/visitor/experiment-tally.ts). */
@@ -267,7 +269,11 @@ export class VisitorObject extends DurableObject<Env> {
   /** Creates what is missing; an older object's tables are folded into its memory row here, once. */
   #ensureSchema(): void {
     const layout = this.#tables();
-    if (isCurrent(layout)) return;
+    if (layout === this.#current) return;
+    if (isCurrent(layout)) {
+      this.#current = layout;
+      return;
+    }
     const { storage } = this.ctx;
     this.#held(() =>
       storage.transactionSync(() => {
