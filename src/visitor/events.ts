@@ -44,8 +44,13 @@ export interface RecordBatch {
   rate?: RateLimit;
   /** An anonymous visitor id whose history this (signed-in) object should take over. */
   mergeFrom?: string;
-  /** The page's decisions and why (page path only): replaces the last page's. */
+  /** The page's decisions and why: replaces the last page's. */
   lastPage?: LastPage;
+  /**
+   * The same as JSON, already bounded (`boundLastPage`) by the page path: one string crosses the
+   * stub call instead of every slot's reasons as objects, and the object stores it as it is.
+   */
+  lastPageJson?: string;
   /** The experiments the page exposed the visitor to (a page view, or a first page's token): counted for the results. */
   exposures?: Exposure[];
   /**

@@ -12,7 +12,7 @@ import type { PageMeta } from "../rewrite/page-meta.ts";
 import type { RewriteReport } from "../rewrite/slot-rewriter.ts";
 import { recordEvents, type StateRead, type VisitorNamespace } from "./access.ts";
 import type { CopyKeeper } from "./edge-copy.ts";
-import { slotsOnPage, type LastPage } from "./disclosure.ts";
+import { boundLastPage, slotsOnPage, type LastPage } from "./disclosure.ts";
 import type { RecordBatch } from "./events.ts";
 import type { PageTopics } from "../content/page-topics.ts";
 import { pageVisitEvents } from "./page-visit.ts";
@@ -75,7 +75,7 @@ export function recordPageAfter(r: RecordContext, page: PageSeen, ended: Promise
     // The reasons are a courtesy: failing to word them never costs the page view.
     try {
       const lastPage = page.why();
-      if (lastPage) batch.lastPage = slotsOnPage(lastPage, page.report);
+      if (lastPage) batch.lastPageJson = JSON.stringify(boundLastPage(slotsOnPage(lastPage, page.report)));
     } catch (err) {
       logEvent("error", "record.why", "WHY_FAILED", { error: describeError(err) });
     }

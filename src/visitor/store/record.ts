@@ -8,7 +8,7 @@
  * @example
  * ctx.storage.transactionSync(() => writeBatch({ sql, tally, halfLifeMs, trimIds: false }, loaded, batch, now));
  */
-import { boundLastPage } from "../disclosure.ts";
+import { boundLastPage, MAX_LAST_PAGE_JSON } from "../disclosure.ts";
 import type { EventStatus, RecordBatch, VisitorEvent } from "../events.ts";
 import type { ExperimentTally } from "../experiment-tally.ts";
 import { applyEvent } from "./fold.ts";
@@ -90,7 +90,8 @@ export function writeBatch(w: WriteContext, memory: Memory | null, batch: Record
   const copy = saveMemory(w.sql, m, Date.now());
   appendEvents(w.sql, accepted);
   // Why the page showed what it showed: one row, replaced by every page (same write).
-  if (batch.lastPage) w.sql.exec("INSERT OR REPLACE INTO last_page (id, data) VALUES (1, ?)", JSON.stringify(boundLastPage(batch.lastPage)));
+  const lastPage = batch.lastPageJson ?? (batch.lastPage ? JSON.stringify(boundLastPage(batch.lastPage)) : undefined);
+  if (lastPage !== undefined && lastPage.length <= MAX_LAST_PAGE_JSON) w.sql.exec("INSERT OR REPLACE INTO last_page (id, data) VALUES (1, ?)", lastPage);
   trimEvents(w.sql);
   if (w.trimIds) trimSeen(w.sql, now);
   const statuses: EventStatus[] = fresh.map((f) => (f ? "accepted" : "duplicate"));
