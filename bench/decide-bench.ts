@@ -4,7 +4,8 @@
  * experiments (one multivariate, in a layer), over a varied population of visitors.
  *
  * One "decision" here is one decide() call for a whole page (all 50 slots);
- * `slotDecisionsPerSecond` is that times 50.
+ * `slotDecisionsPerSecond` is that times 50. Measured twice, with a worker's clock and with the
+ * clock spread over six hours (`BenchClock`).
  *
  * Run alone: `node bench/decide-bench.ts [seconds]` (Node ≥ 22.18, type stripping).
  *
@@ -201,13 +202,26 @@ export function benchPopulation(manifest: Manifest, n = POPULATION): DecideInput
 }
 
 /**
- * Measures decide() calls per second (each decides all 50 slots) after a warm-up.
+ * How each decision's `now` is set:
+ * - `real` (the figure reported first): the clock advances with the run, as a worker's does; every
+ *   batch of 50 decisions reads it once (a worker's clock stands still while it computes), from
+ *   NOW on. Visitors, their zones and their memories stay as varied as in `spread`.
+ * - `spread`: each visitor's own fixed `now`, anywhere in six hours after NOW (the figure before
+ *   session 20). Consecutive decisions jump back and forth over hours, so the engine's local time
+ *   per zone and quarter hour (timing.ts) almost never repeats: no real clock does that.
+ */
+export type BenchClock = "real" | "spread";
+
+/**
+ * Measures decide() calls per second (each decides all 50 slots) after a warm-up, with the
+ * clock as a worker's (`real`) and as spread over six hours (`spread`): see `BenchClock`.
  *
  * @example
- * const r = await benchDecide({ seconds: 3 }); // { decisionsPerSecond: 4321, slots: 50, variants: 20, ... }
+ * const r = await benchDecide({ seconds: 3 }); // { decisionsPerSecond: 4321, spreadClockDecisionsPerSecond: 3456, slots: 50, ... }
  */
 export async function benchDecide(opts?: { seconds?: number }): Promise<{
   decisionsPerSecond: number;
+  spreadClockDecisionsPerSecond: number;
   slots: number;
   variants: number;
   slotDecisionsPerSecond: number;
@@ -215,13 +229,32 @@ export async function benchDecide(opts?: { seconds?: number }): Promise<{
 }> {
   const seconds = opts?.seconds ?? 3;
   const manifest = benchManifest();
-  const population = benchPopulation(manifest);
+  const spread = await timeDecisions(benchPopulation(manifest), seconds, "spread");
+  const real = await timeDecisions(benchPopulation(manifest), seconds, "real");
+  return {
+    decisionsPerSecond: real.perSecond,
+    spreadClockDecisionsPerSecond: spread.perSecond,
+    slots: SLOTS,
+    variants: VARIANTS,
+    slotDecisionsPerSecond: real.perSecond * SLOTS,
+    meanMicroseconds: real.meanMicroseconds,
+  };
+}
+
+/** decide() over the population for `seconds` after a warm-up, `now` set as `clock` says. */
+async function timeDecisions(population: DecideInput[], seconds: number, clock: BenchClock): Promise<{ perSecond: number; meanMicroseconds: number }> {
   let sink = 0;
+  let k = 0;
+  const t0 = performance.now();
+  // A worker's clock: NOW plus the time the run has taken, read once per batch.
+  const batch = (at: number) => {
+    if (clock === "real") for (let j = 0; j < 50; j++) population[(k + j) % population.length]!.now = NOW + Math.floor(at - t0);
+  };
 
   // Warm-up: compile the manifest (cached afterwards), let the JIT settle.
-  const warmEnd = performance.now() + Math.min(1000, seconds * 300);
-  let k = 0;
-  while (performance.now() < warmEnd) {
+  const warmEnd = t0 + Math.min(1000, seconds * 300);
+  for (let now = t0; now < warmEnd; now = performance.now()) {
+    batch(now);
     for (let j = 0; j < 50; j++) sink += decide(population[k++ % population.length]!).decisions.length;
   }
   // Yield once so a caller's timers and logs are not starved.
@@ -232,6 +265,7 @@ export async function benchDecide(opts?: { seconds?: number }): Promise<{
   const end = start + seconds * 1000;
   let now = start;
   while (now < end) {
+    batch(now);
     for (let j = 0; j < 50; j++) {
       const res = decide(population[k++ % population.length]!);
       sink += res.decisions.length;
@@ -241,14 +275,7 @@ export async function benchDecide(opts?: { seconds?: number }): Promise<{
   }
   const elapsed = (now - start) / 1000;
   if (sink === -1) console.log("unreachable"); // keep the work observable to the optimizer
-  const decisionsPerSecond = Math.round(calls / elapsed);
-  return {
-    decisionsPerSecond,
-    slots: SLOTS,
-    variants: VARIANTS,
-    slotDecisionsPerSecond: decisionsPerSecond * SLOTS,
-    meanMicroseconds: Math.round((elapsed / calls) * 1e6 * 10) / 10,
-  };
+  return { perSecond: Math.round(calls / elapsed), meanMicroseconds: Math.round((elapsed / calls) * 1e6 * 10) / 10 };
 }
 
 // Run alone: `node bench/decide-bench.ts [seconds]`.
@@ -258,6 +285,7 @@ if (argv[1] !== undefined && import.meta.url.endsWith(argv[1].replace(/\\/g, "/"
   const r = await benchDecide({ seconds });
   console.log(
     `decide: ${r.decisionsPerSecond.toLocaleString("en-US")} pages/s (${r.slots} slots × ${r.variants} variants each; ` +
-      `${r.slotDecisionsPerSecond.toLocaleString("en-US")} slot decisions/s; ${r.meanMicroseconds} µs per page)`,
+      `${r.slotDecisionsPerSecond.toLocaleString("en-US")} slot decisions/s; ${r.meanMicroseconds} µs per page); ` +
+      `${r.spreadClockDecisionsPerSecond.toLocaleString("en-US")} pages/s with the clock spread over six hours`,
   );
 }

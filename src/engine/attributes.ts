@@ -11,6 +11,7 @@
  */
 import type { Prefs, Profile, RequestContext, VisitorSnapshot } from "./types.ts";
 import { localTime, type LocalTime } from "./timing.ts";
+import { NO_MEMO, nextStamp, type RequestMemo } from "./request-memo.ts";
 
 export type AttributeKind = "segmentation" | "stated" | "context" | "time" | "behaviour";
 export type AttributeType = "string" | "number" | "boolean" | "string[]";
@@ -54,8 +55,10 @@ export interface Facts {
   readonly now: number;
   /** Local time, computed on first use (Intl is not free). */
   local: LocalTime | undefined;
-  /** Per-request memo of segment results by segment index: undefined = not yet evaluated. */
-  readonly segments: (boolean | undefined)[];
+  /** Memo of shared rules' results and cap counts (request-memo.ts), indexed by the manifest's compilation. */
+  readonly memo: RequestMemo;
+  /** This request's stamp in `memo`: only entries carrying it are this request's. */
+  readonly stamp: number;
 }
 
 /**
@@ -77,6 +80,8 @@ export function makeFacts(input: {
   prefs?: Prefs | undefined;
   /** The visitor allows personal data (profile segmentation, behaviour) to shape content. */
   personalize: boolean;
+  /** The compiled manifest's memo (`CompiledManifest.memo`); without it nothing is memoized. */
+  memo?: RequestMemo;
 }): Facts {
   const prefs = "prefs" in input ? input.prefs : input.profile?.prefs;
   const snapshot = input.snapshot;
@@ -89,7 +94,8 @@ export function makeFacts(input: {
     served,
     now: input.now,
     local: undefined,
-    segments: [],
+    memo: input.memo ?? NO_MEMO,
+    stamp: nextStamp(),
   };
 }
 

@@ -4,6 +4,8 @@
  * impression timestamps (key `slot/variant`, or `campaign:<id>`).
  */
 import type { Variant, VisitorSnapshot } from "./types.ts";
+import type { Facts } from "./attributes.ts";
+import { memoCapCount, rememberCapCount } from "./request-memo.ts";
 
 export type CapVerdict =
   | { ok: true; seen: number; max: number }
@@ -47,22 +49,53 @@ export function checkCap(
 }
 
 /**
- * `checkCap`'s verdict as a yes or no, with nothing allocated or worded (the pick's hot path).
+ * A variant's cap as the manifest's compilation leaves it: its counter key built once, both
+ * maxima worked out, and an index into the request's memo of counts (`Facts.capCounts`), shared
+ * by every variant counting the same key over the same period (a campaign's variants in many slots).
+ */
+export interface CompiledCap {
+  readonly key: string;
+  readonly periodHours: number;
+  readonly max: number;
+  /** The maximum when the visitor asked for fewer promotions. */
+  readonly halvedMax: number;
+  readonly index: number;
+}
+
+/**
+ * Compiles a variant's cap; `indexOf` gives each distinct key and period its memo index.
  *
  * @example
- * underCap({ max: 3, periodHours: 24, scope: "variant" }, "hero", "sale", undefined, snapshot, now, false); // false
+ * compileCap({ max: 3, periodHours: 24, scope: "campaign" }, "hero", "sale", "spring", indexer);
+ * // { key: "campaign:spring", periodHours: 24, max: 3, halvedMax: 1, index: 0 }
  */
-export function underCap(
+export function compileCap(
   cap: NonNullable<Variant["cap"]>,
   slot: string,
   variant: string,
   campaign: string | undefined,
-  snapshot: VisitorSnapshot | null,
-  now: number,
-  halve: boolean,
-): boolean {
-  if (!snapshot) return true;
-  return countSeen(snapshot, capKey(cap, slot, variant, campaign), cap.periodHours, now) < capMax(cap, halve);
+  indexOf: (key: string, periodHours: number) => number,
+): CompiledCap {
+  const key = capKey(cap, slot, variant, campaign);
+  return { key, periodHours: cap.periodHours, max: capMax(cap, false), halvedMax: capMax(cap, true), index: indexOf(key, cap.periodHours) };
+}
+
+/**
+ * `checkCap`'s verdict as a yes or no, with nothing allocated or worded (the pick's hot path);
+ * each key's impressions are counted once per request.
+ *
+ * @example
+ * underCap(cv.cap, facts, false); // false once the visitor has seen it cap.max times in the period
+ */
+export function underCap(cap: CompiledCap, f: Facts, halve: boolean): boolean {
+  const served = f.served;
+  if (!served) return true;
+  let seen = memoCapCount(f.memo, f.stamp, cap.index);
+  if (seen < 0) {
+    seen = countSeen(served, cap.key, cap.periodHours, f.now);
+    rememberCapCount(f.memo, f.stamp, cap.index, seen);
+  }
+  return seen < (halve ? cap.halvedMax : cap.max);
 }
 
 function capMax(cap: NonNullable<Variant["cap"]>, halve: boolean): number {

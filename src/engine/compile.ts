@@ -9,15 +9,29 @@ import { compileSchedule, type CompiledSchedule } from "./timing.ts";
 import { describeRule } from "./explain.ts";
 import { compileTemplate, type CompiledTemplate } from "./placeholders.ts";
 import { maxScore } from "./scoring.ts";
+import { compileCap, type CompiledCap } from "./caps.ts";
+import { RequestMemo } from "./request-memo.ts";
+import { saltState } from "./hash.ts";
 
 export interface CompiledVariant {
   readonly v: Variant;
+  /**
+   * What the hot path reads of `v`, copied into this one shape: variants from the manifest come
+   * in many shapes (optional fields present or not), and reading them is a megamorphic lookup.
+   */
+  readonly id: string;
+  readonly priority: number;
+  readonly promotional: boolean;
+  readonly html: string;
   readonly slot: string;
   readonly audience: CompiledRule | undefined;
   readonly audienceText: string | undefined;
   readonly suppress: CompiledRule | undefined;
   readonly suppressText: string | undefined;
   readonly schedule: CompiledSchedule | undefined;
+  readonly cap: CompiledCap | undefined;
+  /** The variant's topics by their index in the manifest's topic list (`RequestMemo.topics`). */
+  readonly topicIds: readonly number[];
   /**
    * The fragment split at its placeholders, filled per visitor at decision time; undefined when it
    * has none. A variant with one is per-visitor HTML: never cache its filled fragment across visitors.
@@ -31,6 +45,14 @@ export interface CompiledExperiment {
   readonly audience: CompiledRule | undefined;
   /** Share of the layer [from, to) in buckets, when the experiment is in a layer. */
   readonly layerRange: readonly [number, number] | undefined;
+  /** Hash states after its salts (hash.ts `saltState`): `salt`, `layer:<layer>` (0 outside a layer), `<salt>:traffic`. */
+  readonly hash: { readonly bucket: number; readonly layer: number; readonly traffic: number };
+}
+
+/** The manifest's global holdout, its salt hashed once (hash.ts `saltState`). */
+export interface CompiledHoldout {
+  readonly share: number;
+  readonly saltState: number;
 }
 
 export interface CompiledSlot {
@@ -58,6 +80,15 @@ export interface Ranked {
   readonly index: readonly number[];
   /** The highest score any candidate from i on can reach. */
   readonly restBound: readonly number[];
+  /** The highest score candidate i itself can reach (`maxScore`). */
+  readonly bound: readonly number[];
+  /**
+   * Candidate i's audience as the walk pre-checks it without touching the variant: its memo slot
+   * (`CompiledRule.memo`, ≥ 0) whose known "no" skips it, or -1 (no memoized audience to pre-check);
+   * `personal[i]` 1 when that audience needs personalization consent.
+   */
+  readonly audienceMemo: Int32Array;
+  readonly personal: Uint8Array;
 }
 
 export interface CompiledPolicy {
@@ -68,9 +99,14 @@ export interface CompiledPolicy {
 export interface CompiledManifest {
   readonly slots: ReadonlyMap<string, CompiledSlot>;
   readonly slotIds: readonly string[];
+  /** The same slots, compiled, in the same order. */
+  readonly slotList: readonly CompiledSlot[];
   /** Running experiments in id order. */
   readonly experiments: readonly CompiledExperiment[];
   readonly policy: CompiledPolicy;
+  readonly holdout: CompiledHoldout | undefined;
+  /** The memo every request on this manifest uses (request-memo.ts): shared rules, impressions counted per cap key and period. */
+  readonly memo: RequestMemo;
 }
 
 const CACHE = new WeakMap<Manifest, CompiledManifest>();
@@ -93,18 +129,10 @@ function build(manifest: Manifest): CompiledManifest {
   const segments = new SegmentTable(manifest.segments ?? {});
   const slots = new Map<string, CompiledSlot>();
   const experiments = compileExperiments(manifest, segments);
+  const memo = { segments, caps: new Interner(), topics: new Interner() };
 
   for (const [slotId, slot] of Object.entries(manifest.slots)) {
-    const variants = slot.variants.map((v): CompiledVariant => ({
-      v,
-      slot: slotId,
-      audience: v.audience ? compileRule(v.audience, segments) : undefined,
-      audienceText: v.audience ? describeRule(v.audience) : undefined,
-      suppress: v.suppressWhen ? compileRule(v.suppressWhen, segments) : undefined,
-      suppressText: v.suppressWhen ? describeRule(v.suppressWhen) : undefined,
-      schedule: v.schedule ? compileSchedule(v.schedule) : undefined,
-      template: compileTemplate(v.html),
-    }));
+    const variants = slot.variants.map((v) => compileVariant(v, slotId, memo));
     const byId = new Map<string, CompiledVariant>();
     // First definition wins on duplicate ids (validation reports duplicates).
     for (const cv of variants) if (!byId.has(cv.v.id)) byId.set(cv.v.id, cv);
@@ -123,11 +151,53 @@ function build(manifest: Manifest): CompiledManifest {
   return {
     slots,
     slotIds: [...slots.keys()],
+    slotList: [...slots.values()],
     experiments,
     policy: {
       quietHoursAfterConversion: manifest.policy?.quietHoursAfterConversion ?? 24,
       serviceCaseSuppressesPromotions: manifest.policy?.serviceCaseSuppressesPromotions ?? true,
     },
+    holdout: manifest.holdout ? { share: manifest.holdout.share, saltState: saltState(manifest.holdout.salt) } : undefined,
+    memo: new RequestMemo(segments.size, memo.caps.size, memo.topics.keys()),
+  };
+}
+
+/** Hands each distinct key the next index (memo slots for cap counts and topics). */
+class Interner {
+  readonly #ids = new Map<string, number>();
+
+  id(key: string): number {
+    let i = this.#ids.get(key);
+    if (i === undefined) this.#ids.set(key, (i = this.#ids.size));
+    return i;
+  }
+
+  get size(): number {
+    return this.#ids.size;
+  }
+
+  keys(): string[] {
+    return [...this.#ids.keys()];
+  }
+}
+
+function compileVariant(v: Variant, slotId: string, memo: { segments: SegmentTable; caps: Interner; topics: Interner }): CompiledVariant {
+  return {
+    v,
+    id: v.id,
+    priority: v.priority,
+    promotional: v.promotional === true,
+    html: v.html,
+    slot: slotId,
+    audience: v.audience ? compileRule(v.audience, memo.segments) : undefined,
+    audienceText: v.audience ? describeRule(v.audience) : undefined,
+    suppress: v.suppressWhen ? compileRule(v.suppressWhen, memo.segments) : undefined,
+    suppressText: v.suppressWhen ? describeRule(v.suppressWhen) : undefined,
+    schedule: v.schedule ? compileSchedule(v.schedule) : undefined,
+    // Counted once per request per key and period (a campaign's variants share one count).
+    cap: v.cap ? compileCap(v.cap, slotId, v.id, v.campaign, (key, periodHours) => memo.caps.id(`${periodHours} ${key}`)) : undefined,
+    topicIds: v.topics.map((t) => memo.topics.id(t)),
+    template: compileTemplate(v.html),
   };
 }
 
@@ -136,13 +206,16 @@ function rank(all: readonly CompiledVariant[], some: readonly CompiledVariant[])
   const order = some.map((cv) => ({ cv, index: all.indexOf(cv) }));
   // Array.prototype.sort is stable: listing order stays within a priority.
   order.sort((a, b) => b.cv.v.priority - a.cv.v.priority);
+  const bound = order.map((o) => maxScore(o.cv.v));
   const restBound = new Array<number>(order.length);
   let max = -Infinity;
   for (let i = order.length - 1; i >= 0; i--) {
-    max = Math.max(max, maxScore(order[i]!.cv.v));
+    max = Math.max(max, bound[i]!);
     restBound[i] = max;
   }
-  return { candidates: order.map((o) => o.cv), index: order.map((o) => o.index), restBound };
+  const audienceMemo = Int32Array.from(order, (o) => o.cv.audience?.memo ?? -1);
+  const personal = Uint8Array.from(order, (o) => (o.cv.audience?.personal ? 1 : 0));
+  return { candidates: order.map((o) => o.cv), index: order.map((o) => o.index), restBound, bound, audienceMemo, personal };
 }
 
 function compileExperiments(manifest: Manifest, segments: SegmentTable): CompiledExperiment[] {
@@ -166,7 +239,8 @@ function compileExperiments(manifest: Manifest, segments: SegmentTable): Compile
       const i = members.indexOf(id);
       layerRange = [Math.floor((i * 10_000) / members.length), Math.floor(((i + 1) * 10_000) / members.length)];
     }
-    out.push({ id, e, audience: e.audience ? compileRule(e.audience, segments) : undefined, layerRange });
+    const hash = { bucket: saltState(e.salt), layer: e.layer !== undefined ? saltState(`layer:${e.layer}`) : 0, traffic: saltState(`${e.salt}:traffic`) };
+    out.push({ id, e, audience: e.audience ? compileRule(e.audience, segments) : undefined, layerRange, hash });
   }
   return out;
 }

@@ -22,15 +22,15 @@
  * are read (explain, preview, /decide for editors, the visitor's "why" after the response).
  * Both pick the same variant (test/node/engine/fast-pick.test.ts).
  */
-import type { Decision, DecideInput, DecideResult, ExperimentAssignment, Prefs, Rejection } from "./types.ts";
+import type { Decision, DecideInput, DecideResult, Prefs } from "./types.ts";
 import { makeFacts, type Facts } from "./attributes.ts";
-import { compileManifest, type CompiledManifest, type CompiledSlot, type CompiledVariant } from "./compile.ts";
-import { assignExperiment, inGlobalHoldout, type ExperimentOutcome } from "./experiments.ts";
-import { capGate, suppressionGate, timingGate, type GateContext } from "./eligibility.ts";
+import { compileManifest, type CompiledManifest, type CompiledSlot } from "./compile.ts";
+import { assignExperiment, inGlobalHoldout, type Entered } from "./experiments.ts";
+import { promotionsWithheld, type GateContext } from "./eligibility.ts";
 import { fillTemplate } from "./placeholders.ts";
-import { fragment } from "./fragment.ts";
-import { pickByScore } from "./fast-pick.ts";
+import { pickByArm, pickByScore } from "./fast-pick.ts";
 import { decideByScore } from "./full-evaluation.ts";
+import { decideByExperiment } from "./arm-evaluation.ts";
 
 export { SCORING_FORMULA } from "./scoring.ts";
 export { ATTRIBUTES } from "./attributes.ts";
@@ -44,7 +44,7 @@ export { ATTRIBUTES } from "./attributes.ts";
  * // decisions[0] → { slot: "hero", variant: "gold-offer", html: "<h2>…</h2>", reasons: [...], rejected: [...] }
  */
 export function decide(input: DecideInput): DecideResult {
-  return decideWith(input, pickByScore);
+  return decideWith(input, FAST);
 }
 
 /**
@@ -56,29 +56,37 @@ export function decide(input: DecideInput): DecideResult {
  * decideInFull(input).decisions[0].rejected; // every other variant, with its reason
  */
 export function decideInFull(input: DecideInput): DecideResult {
-  return decideWith(input, decideByScore);
+  return decideWith(input, FULL);
 }
 
-type ByScore = (slot: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean) => Decision;
+/** How a slot is decided by score, and by an experiment's arm: fast (worded when read) or in full. */
+interface Deciders {
+  byScore(slot: CompiledSlot, ctx: GateContext, preamble: string[], hasUnit: boolean): Decision;
+  byArm(slot: CompiledSlot, claim: Entered, ctx: GateContext): Decision;
+}
 
-function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
+const FAST: Deciders = { byScore: pickByScore, byArm: pickByArm };
+const FULL: Deciders = { byScore: decideByScore, byArm: decideByExperiment };
+
+function decideWith(input: DecideInput, how: Deciders): DecideResult {
   // 1. Compile once per published manifest.
   const m = compileManifest(input.manifest);
 
   // 2. Consent: the caller's policy, never against a signed profile that says no.
-  const { facts, personalize, prefs } = factsOf(input);
+  const { facts, personalize, prefs } = factsOf(input, m);
   const ctx: GateContext = {
     facts,
     personalize,
     // A stated preference: honoured with or without personalization consent.
     fewer: prefs?.frequency === "fewer",
     policy: m.policy,
+    noPromotions: promotionsWithheld(facts, m.policy),
   };
   const slotIds = input.slots ?? m.slotIds;
   const manifestVersion = input.manifest.version;
 
   // 3. Global holdout.
-  const global = inGlobalHoldout(input.manifest.holdout, input.unitId);
+  const global = inGlobalHoldout(m.holdout, input.unitId);
   if (global?.held) {
     const reason = `global holdout (bucket ${global.bucket}): no personalization, to measure uplift`;
     return {
@@ -91,25 +99,28 @@ function decideWith(input: DecideInput, byScore: ByScore): DecideResult {
   // 4. Experiments covering the requested slots.
   const claims = assignAll(m, slotIds, ctx, input);
 
-  // 5. Each slot.
+  // 5. Each slot (the compiled list when the caller names none: no lookup by id).
+  const hasUnit = input.unitId !== null;
   const decisions: Decision[] = [];
-  for (const slotId of slotIds) {
-    const slot = m.slots.get(slotId);
+  const n = input.slots ? input.slots.length : m.slotList.length;
+  for (let k = 0; k < n; k++) {
+    const slot = input.slots ? m.slots.get(input.slots[k]!) : m.slotList[k]!;
     if (!slot) {
-      decisions.push({ slot: slotId, variant: null, html: null, reasons: ["slot not in the manifest: default content"], rejected: [] });
+      decisions.push({ slot: input.slots![k]!, variant: null, html: null, reasons: ["slot not in the manifest: default content"], rejected: [] });
       continue;
     }
-    const claim = claims.get(slotId);
-    decisions.push(claim ? decideByExperiment(slot, claim, ctx) : byScore(slot, ctx, notes(slot, claims.notes), input.unitId !== null));
+    // Only a slot some running experiment covers can be claimed.
+    const claim = slot.experiments.length > 0 ? claims.get(slot.id) : undefined;
+    decisions.push(claim ? how.byArm(slot, claim, ctx) : how.byScore(slot, ctx, notes(slot, claims.notes), hasUnit));
   }
   return { decisions, holdout: false, manifestVersion };
 }
 
 /** Every gate, rule, score and placeholder reads these facts, filtered by consent in this one place. */
-function factsOf(input: DecideInput): { facts: Facts; personalize: boolean; prefs: Prefs | undefined } {
+function factsOf(input: DecideInput, m: CompiledManifest): { facts: Facts; personalize: boolean; prefs: Prefs | undefined } {
   const personalize = input.consent.personalize && input.profile?.consent?.personalize !== false;
   const prefs = statedPrefs(input.profile?.prefs, input.statedPrefs);
-  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, prefs, personalize });
+  const facts = makeFacts({ profile: input.profile, context: input.context, snapshot: input.snapshot, now: input.now, prefs, personalize, memo: m.memo });
   return { facts, personalize, prefs };
 }
 
@@ -122,9 +133,10 @@ function factsOf(input: DecideInput): { facts: Facts; personalize: boolean; pref
  * variantHtml(input, "hero", "cart-reminder"); // { html: "<h1>Your Aero Leggings …</h1>", filled: true }
  */
 export function variantHtml(input: DecideInput, slotId: string, variantId: string): { html: string; filled?: true } | undefined {
-  const cv = compileManifest(input.manifest).slots.get(slotId)?.byId.get(variantId);
+  const m = compileManifest(input.manifest);
+  const cv = m.slots.get(slotId)?.byId.get(variantId);
   if (!cv) return undefined;
-  return cv.template ? { html: fillTemplate(cv.template, factsOf(input).facts), filled: true } : { html: cv.v.html };
+  return cv.template ? { html: fillTemplate(cv.template, factsOf(input, m).facts), filled: true } : { html: cv.v.html };
 }
 
 /**
@@ -139,7 +151,6 @@ export function statedPrefs(profile: Prefs | undefined, own: Prefs | null | unde
   return { ...profile, ...own };
 }
 
-type Entered = Extract<ExperimentOutcome, { entered: true }>;
 
 interface Claims extends Map<string, Entered> {
   /** Why the visitor is not in an experiment covering a slot, by experiment id. */
@@ -179,41 +190,4 @@ function notes(slot: CompiledSlot, all: Map<string, string> | undefined): string
     if (n !== undefined) out.push(n);
   }
   return out;
-}
-
-/** The arm decides: holdout and control keep the default; a treatment still passes the timing, suppression and cap gates. */
-function decideByExperiment(slot: CompiledSlot, claim: Entered, ctx: GateContext): Decision {
-  const experiment: ExperimentAssignment = claim.assignment;
-  const rejected: Rejection[] = [];
-  const target = claim.arm === null ? null : (Object.hasOwn(claim.arm.variants, slot.id) ? claim.arm.variants[slot.id] : null) ?? null;
-  for (const cv of slot.variants) {
-    if (cv.v.id !== target) rejected.push({ variant: cv.v.id, reason: "experiment", detail: `slot decided by ${claim.detail}` });
-  }
-  if (claim.arm === null) {
-    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail}: default content, measured`], rejected };
-  }
-  if (target === null) {
-    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail} is the control here: default content`], rejected };
-  }
-  const cv = slot.byId.get(target);
-  if (!cv) {
-    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail} names unknown variant ${target}: default content`], rejected };
-  }
-  // Audience belongs to the experiment; timing, suppression and caps still protect the visitor.
-  const gate = firstFailure(cv, ctx, [timingGate, suppressionGate, capGate]);
-  if (gate) {
-    rejected.push({ variant: cv.v.id, reason: gate.reason, detail: gate.detail });
-    return { slot: slot.id, variant: null, html: null, experiment, reasons: [`${claim.detail}: variant ${cv.v.id} ${gate.reason} (${gate.detail}); default content`], rejected };
-  }
-  return { slot: slot.id, variant: cv.v.id, ...fragment(cv, ctx), experiment, reasons: [claim.detail], rejected };
-}
-
-type GateFn = (cv: CompiledVariant, ctx: GateContext) => { ok: true } | { ok: false; reason: Rejection["reason"]; detail: string };
-
-function firstFailure(cv: CompiledVariant, ctx: GateContext, gates: readonly GateFn[]): Extract<ReturnType<GateFn>, { ok: false }> | undefined {
-  for (const g of gates) {
-    const r = g(cv, ctx);
-    if (!r.ok) return r;
-  }
-  return undefined;
 }

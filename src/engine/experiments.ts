@@ -14,10 +14,10 @@
  * Weights come from the manifest, or from `allocation[experiment]` when the experiment
  * has `bandit: true` (the seam for weights learned from results).
  */
-import type { ExperimentAssignment, Manifest, RejectReason } from "./types.ts";
-import type { CompiledExperiment } from "./compile.ts";
+import type { ExperimentAssignment, RejectReason } from "./types.ts";
+import type { CompiledExperiment, CompiledHoldout } from "./compile.ts";
 import type { Facts } from "./attributes.ts";
-import { BUCKETS, bucketOf } from "./hash.ts";
+import { BUCKETS, bucketFrom } from "./hash.ts";
 
 type Arm = CompiledExperiment["e"]["arms"][number];
 
@@ -25,15 +25,18 @@ export type ExperimentOutcome =
   | { entered: true; assignment: ExperimentAssignment; arm: Arm | null; detail: string }
   | { entered: false; reason: RejectReason; detail: string };
 
+/** A visitor's place in an experiment they entered (holdout: `arm` null). */
+export type Entered = Extract<ExperimentOutcome, { entered: true }>;
+
 /**
  * Whether the visitor is in the global holdout (never without a unit id: nothing to hash).
  *
  * @example
- * inGlobalHoldout({ share: 0.05, salt: "global-2026" }, "visitor-123"); // { held: false, bucket: 7310 }
+ * inGlobalHoldout(compileManifest(manifest).holdout, "visitor-123"); // { held: false, bucket: 7310 }
  */
-export function inGlobalHoldout(holdout: Manifest["holdout"], unitId: string | null): { held: boolean; bucket: number } | null {
+export function inGlobalHoldout(holdout: CompiledHoldout | undefined, unitId: string | null): { held: boolean; bucket: number } | null {
   if (!holdout || unitId === null || holdout.share <= 0) return null;
-  const bucket = bucketOf(holdout.salt, unitId);
+  const bucket = bucketFrom(holdout.saltState, unitId);
   return { held: bucket < Math.round(holdout.share * BUCKETS), bucket };
 }
 
@@ -91,7 +94,7 @@ export function assignExperiment(
   if (unitId === null) return { entered: false, reason: "consent", detail: `no visitor id may be used: not in experiment ${x.id}` };
   const refused = entryRefusal(x, facts, unitId, personalize);
   if (refused) return refused;
-  const bucket = bucketOf(x.e.salt, unitId);
+  const bucket = bucketFrom(x.hash.bucket, unitId);
   const holdoutEnd = Math.round((x.e.holdout ?? 0) * BUCKETS);
   if (bucket < holdoutEnd) {
     return {
@@ -121,7 +124,7 @@ export function assignExperiment(
 /** Why a visitor with an id is not entered: outside the experiment's layer share, audience (or its consent), or traffic. */
 function entryRefusal(x: CompiledExperiment, facts: Facts, unitId: string, personalize: boolean): Extract<ExperimentOutcome, { entered: false }> | undefined {
   if (x.layerRange !== undefined) {
-    const lb = bucketOf(`layer:${x.e.layer}`, unitId);
+    const lb = bucketFrom(x.hash.layer, unitId);
     if (lb < x.layerRange[0] || lb >= x.layerRange[1]) {
       return { entered: false, reason: "experiment", detail: `layer ${x.e.layer} bucket ${lb} belongs to another experiment than ${x.id}` };
     }
@@ -134,7 +137,7 @@ function entryRefusal(x: CompiledExperiment, facts: Facts, unitId: string, perso
   }
   const traffic = x.e.traffic ?? 1;
   if (traffic < 1) {
-    const tb = bucketOf(`${x.e.salt}:traffic`, unitId);
+    const tb = bucketFrom(x.hash.traffic, unitId);
     if (tb >= Math.round(traffic * BUCKETS)) {
       return { entered: false, reason: "experiment", detail: `outside the ${traffic * 100}% traffic of experiment ${x.id} (traffic bucket ${tb})` };
     }

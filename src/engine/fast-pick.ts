@@ -4,12 +4,15 @@
  * the full evaluation (full-evaluation.ts, test/node/engine/fast-pick.test.ts), which words the
  * decision's `reasons` and `rejected` only when they are read.
  */
-import type { Decision, Rejection } from "./types.ts";
+import type { Decision, ExperimentAssignment, Rejection } from "./types.ts";
 import type { CompiledSlot, CompiledVariant, Ranked } from "./compile.ts";
-import { passesGates, type GateContext } from "./eligibility.ts";
-import { scoreVariant } from "./scoring.ts";
+import type { Entered } from "./experiments.ts";
+import { passesArmGates, passesGates, type GateContext } from "./eligibility.ts";
+import { scoreOf } from "./scoring.ts";
 import { decideByScore } from "./full-evaluation.ts";
-import { fragment } from "./fragment.ts";
+import { armTarget, decideByExperiment } from "./arm-evaluation.ts";
+import { fillTemplate } from "./placeholders.ts";
+import { memoRule } from "./request-memo.ts";
 
 /**
  * The slot's variant by score, fast: the same winner as `decideByScore`, whose full evaluation
@@ -19,78 +22,121 @@ export function pickByScore(slot: CompiledSlot, ctx: GateContext, preamble: stri
   // "Fewer promotions": a promotional variant only when no other is eligible.
   let best = ctx.fewer ? pick(slot.rankedPlain, ctx) : pick(slot.ranked, ctx);
   if (ctx.fewer && best === undefined) best = pick(slot.rankedPromo, ctx);
-  const why: Why = { slot, ctx, preamble, hasUnit };
-  if (best === undefined) return new ExplainedLater(slot.id, null, null, undefined, why);
+  if (best === undefined) return new ExplainedLater(slot, ctx, preamble, hasUnit, undefined, null, null, undefined, false);
   // The fast pick hands renderers final HTML too: the placeholders filled, as decideByScore does.
-  const chosen = fragment(best.cv, ctx);
-  const d = new ExplainedLater(slot.id, best.cv.v.id, chosen.html, best.score, why);
-  if (chosen.filled) d.filled = true;
-  return d;
+  const t = best.template;
+  return new ExplainedLater(slot, ctx, preamble, hasUnit, undefined, best.id, t ? fillTemplate(t, ctx.facts) : best.html, picked, t !== undefined);
 }
 
 /**
- * The best eligible candidate: highest score, ties to the one listed first. Candidates come
- * best priority first, so the walk ends once the best score so far is above all that the rest
- * can reach (`restBound`).
+ * A slot an experiment claimed, fast: the arm's variant when it passes the gates that still hold
+ * (timing, suppression, cap), else the default; the same as `decideByExperiment`
+ * (arm-evaluation.ts), which words `reasons` and `rejected` when they are read.
  */
-function pick(r: Ranked, ctx: GateContext): { cv: CompiledVariant; score: number } | undefined {
-  const { candidates, index, restBound } = r;
-  const prefs = ctx.facts.prefs;
+export function pickByArm(slot: CompiledSlot, claim: Entered, ctx: GateContext): Decision {
+  const target = armTarget(slot, claim);
+  const cv = target === null ? undefined : slot.byId.get(target);
+  if (cv === undefined || !passesArmGates(cv, ctx)) return new ExplainedLater(slot, ctx, NO_PREAMBLE, true, claim, null, null, undefined, false);
+  const t = cv.template;
+  return new ExplainedLater(slot, ctx, NO_PREAMBLE, true, claim, cv.id, t ? fillTemplate(t, ctx.facts) : cv.html, undefined, t !== undefined);
+}
+
+/** An arm decision has no preamble (never written to). */
+const NO_PREAMBLE: string[] = [];
+
+/** The winning score of the last `pick`: handed over outside the return value, so nothing is allocated per slot. */
+let picked = 0;
+
+/**
+ * The best eligible candidate (its score left in `picked`): highest score, ties to the one listed
+ * first. Candidates come best priority first, so the walk ends once the best score so far is
+ * above all that the rest can reach (`restBound`), and skips one that cannot reach it (`bound`).
+ * Gated before scored: most candidates a walk meets fail a gate, and the gates' shared rules are
+ * memoized per request (measured: scoring first cost more than the gates it saved).
+ */
+function pick(r: Ranked, ctx: GateContext): CompiledVariant | undefined {
+  const { candidates, index, restBound, bound, audienceMemo, personal } = r;
+  const f = ctx.facts;
   let best: CompiledVariant | undefined;
   let bestScore = 0;
   let bestIndex = 0;
   for (let i = 0; i < candidates.length; i++) {
-    if (best !== undefined && restBound[i]! < bestScore) break;
+    if (best !== undefined) {
+      if (restBound[i]! < bestScore) break;
+      if (bound[i]! < bestScore) continue;
+    }
+    // Most candidates fail an audience whose answer is already in the memo: skip them from the
+    // ranked list's own arrays, without loading the variant.
+    const am = audienceMemo[i]!;
+    if (am >= 0 && ((personal[i] === 1 && !ctx.personalize) || memoRule(f.memo, f.stamp, am) === 1)) continue;
     const cv = candidates[i]!;
     if (!passesGates(cv, ctx)) continue;
-    const score = scoreVariant(cv.v, prefs, ctx.facts.snapshot, ctx.personalize).score;
-    if (best === undefined || score > bestScore || (score === bestScore && index[i]! < bestIndex)) {
-      best = cv;
-      bestScore = score;
-      bestIndex = index[i]!;
-    }
+    const score = scoreOf(cv, f, ctx.personalize);
+    if (best !== undefined && (score < bestScore || (score === bestScore && index[i]! > bestIndex))) continue;
+    best = cv;
+    bestScore = score;
+    bestIndex = index[i]!;
   }
-  return best === undefined ? undefined : { cv: best, score: bestScore };
+  picked = bestScore;
+  return best;
 }
 
 /**
  * A decision whose `reasons` and `rejected` are worded on first read, by the full evaluation
  * (memoized). A class, not a literal with getters: this is made for every slot of every page,
- * and a literal's accessors cost a microsecond each time (closures and accessor pairs).
+ * and a literal's accessors cost a microsecond each time (closures and accessor pairs); what
+ * the full evaluation needs is kept in private fields (no second object per slot).
  * `toJSON` keeps what JSON sees the same as a plain decision; a spread (`{ ...d }`) sees only
- * the own fields (`slot`, `variant`, `html`, `score`), so name `reasons` and `rejected` in it.
+ * the own fields (`slot`, `variant`, `html`, `score`, `filled`, `experiment`), so name `reasons`
+ * and `rejected` in it. Made by the pick by score and by an experiment's arm alike.
  */
-/** What the full evaluation of one slot needs. */
-interface Why {
-  slot: CompiledSlot;
-  ctx: GateContext;
-  preamble: string[];
-  hasUnit: boolean;
-}
-
 class ExplainedLater implements Decision {
   slot: string;
   variant: string | null;
   html: string | null;
   declare score?: number;
   declare filled?: true;
-  #why: Why | undefined;
+  declare experiment?: ExperimentAssignment;
+  #of: CompiledSlot | undefined;
+  /** Set when an experiment's arm decided the slot (worded by `decideByExperiment`). */
+  readonly #claim: Entered | undefined;
+  readonly #ctx: GateContext;
+  readonly #preamble: string[];
+  readonly #hasUnit: boolean;
   #reasons: string[] | undefined;
   #rejected: Rejection[] | undefined;
 
-  constructor(slot: string, variant: string | null, html: string | null, score: number | undefined, why: Why) {
-    this.slot = slot;
+  constructor(
+    of: CompiledSlot,
+    ctx: GateContext,
+    preamble: string[],
+    hasUnit: boolean,
+    claim: Entered | undefined,
+    variant: string | null,
+    html: string | null,
+    score: number | undefined,
+    filled: boolean,
+  ) {
+    this.slot = of.id;
     this.variant = variant;
     this.html = html;
+    this.#of = of;
+    this.#ctx = ctx;
+    this.#preamble = preamble;
+    this.#hasUnit = hasUnit;
+    this.#claim = claim;
+    this.#reasons = undefined;
+    this.#rejected = undefined;
     if (score !== undefined) this.score = score;
-    this.#why = why;
+    if (filled) this.filled = true;
+    if (claim) this.experiment = claim.assignment;
   }
 
   #settle(): void {
-    const why = this.#why;
-    if (why === undefined) return;
-    this.#why = undefined;
-    const d = decideByScore(why.slot, why.ctx, why.preamble, why.hasUnit);
+    const of = this.#of;
+    if (of === undefined) return;
+    this.#of = undefined;
+    const d = this.#claim ? decideByExperiment(of, this.#claim, this.#ctx) : decideByScore(of, this.#ctx, this.#preamble, this.#hasUnit);
     this.#reasons ??= d.reasons;
     this.#rejected ??= d.rejected;
   }
@@ -114,6 +160,7 @@ class ExplainedLater implements Decision {
     const out: Decision = { slot: this.slot, variant: this.variant, html: this.html, reasons: this.reasons, rejected: this.rejected };
     if (this.score !== undefined) out.score = this.score;
     if (this.filled) out.filled = true;
+    if (this.experiment) out.experiment = this.experiment;
     return out;
   }
 }

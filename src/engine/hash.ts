@@ -15,7 +15,13 @@ export const BUCKETS = 10_000;
  * hash32("exp-salt:visitor-123"); // an unsigned 32-bit integer, always the same
  */
 export function hash32(s: string): number {
-  let h = 0x811c9dc5;
+  return fmix32(feed(FNV_OFFSET, s));
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a state `h` fed the UTF-8 bytes of `s` (not finalized). */
+function feed(h: number, s: string): number {
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
     // Inline UTF-8 encoding: no TextEncoder allocation on the hot path.
@@ -44,6 +50,11 @@ export function hash32(s: string): number {
       h = Math.imul(h ^ (0x80 | (c & 0x3f)), 0x01000193);
     }
   }
+  return h;
+}
+
+/** murmur3's fmix32 finalizer, unsigned. */
+function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -60,4 +71,21 @@ export function hash32(s: string): number {
  */
 export function bucketOf(salt: string, unitId: string): number {
   return hash32(`${salt}:${unitId}`) % BUCKETS;
+}
+
+/**
+ * The hash state after `${salt}:`: what `bucketFrom` continues from, so a salt's bytes are hashed
+ * once per manifest, and no `${salt}:${unitId}` string is built per request. The prefix ends in
+ * ":", so no UTF-16 surrogate pair straddles it.
+ *
+ * @example
+ * bucketFrom(saltState("hero-test-2026"), "visitor-123") === bucketOf("hero-test-2026", "visitor-123"); // true
+ */
+export function saltState(salt: string): number {
+  return feed(FNV_OFFSET, `${salt}:`);
+}
+
+/** `bucketOf(salt, unitId)` from `saltState(salt)`. */
+export function bucketFrom(state: number, unitId: string): number {
+  return fmix32(feed(state, unitId)) % BUCKETS;
 }

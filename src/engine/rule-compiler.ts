@@ -19,6 +19,7 @@
 import type { RuleShape } from "./schema.ts";
 import { isPersonal, type AttributeKind } from "./attributes.ts";
 import { compileCondition, never, type RuleFn } from "./rule-operators.ts";
+import { memoRule, rememberRule } from "./request-memo.ts";
 
 export type { RuleFn } from "./rule-operators.ts";
 
@@ -28,23 +29,47 @@ export interface CompiledRule {
   kinds: ReadonlySet<AttributeKind>;
   /** True when it reads segmentation or behaviour attributes. */
   personal: boolean;
+  /**
+   * Its slot in the request memo (`Facts.memo`) when the whole rule is memoized (a segment, a
+   * composite rule or a regex), else -1: the pick reads a known result without calling `test`.
+   */
+  memo: number;
 }
 
 /**
  * Compiles named segments lazily, sharing one compiled function and memo slot per segment;
  * and shares identical sub-rules (the same `all`/`any`/`not` or `matches`, anywhere in the
  * manifest) the same way, so a rule many variants repeat is evaluated once per request.
- * Memo slots index `Facts.segments`, one array per request.
+ * Memo slots index `Facts.memo` (request-memo.ts; `size` of them once the manifest is compiled).
  */
 export class SegmentTable {
   readonly #rules: Readonly<Record<string, RuleShape>>;
   readonly #compiled = new Map<string, { index: number; test: RuleFn; kinds: Set<AttributeKind> }>();
   readonly #compiling = new Set<string>();
   readonly #shared = new Map<string, { test: RuleFn; kinds: Set<AttributeKind> }>();
+  /** Every memoized function handed out, with its memo slot. */
+  readonly #memoOf = new Map<RuleFn, number>();
   #slots = 0;
 
   constructor(segments: Readonly<Record<string, RuleShape>>) {
     this.#rules = segments;
+  }
+
+  /** Memo slots handed out so far. */
+  get size(): number {
+    return this.#slots;
+  }
+
+  /** The memo slot of a function this table handed out memoized, else -1. */
+  memoOf(test: RuleFn): number {
+    return this.#memoOf.get(test) ?? -1;
+  }
+
+  #memoized(inner: RuleFn): { index: number; test: RuleFn } {
+    const index = this.#slots++;
+    const test = memoized(index, inner);
+    this.#memoOf.set(test, index);
+    return { index, test };
   }
 
   has(id: string): boolean {
@@ -61,9 +86,8 @@ export class SegmentTable {
     const kinds = new Set<AttributeKind>();
     const inner = compileNode(rule, this, kinds);
     this.#compiling.delete(id);
-    const index = this.#slots++;
     // Memoized per request: segments are shared by many variants of many slots.
-    const entry = { index, test: memoized(index, inner), kinds };
+    const entry = { ...this.#memoized(inner), kinds };
     this.#compiled.set(id, entry);
     return entry;
   }
@@ -77,7 +101,7 @@ export class SegmentTable {
     let entry = this.#shared.get(key);
     if (!entry) {
       const own = new Set<AttributeKind>();
-      entry = { test: memoized(this.#slots++, compile(own)), kinds: own };
+      entry = { test: this.#memoized(compile(own)).test, kinds: own };
       this.#shared.set(key, entry);
     }
     for (const k of entry.kinds) kinds.add(k);
@@ -87,10 +111,10 @@ export class SegmentTable {
 
 function memoized(index: number, inner: RuleFn): RuleFn {
   return (f) => {
-    const seen = f.segments[index];
-    if (seen !== undefined) return seen;
+    const seen = memoRule(f.memo, f.stamp, index);
+    if (seen !== 0) return seen === 2;
     const r = inner(f);
-    f.segments[index] = r;
+    rememberRule(f.memo, f.stamp, index, r);
     return r;
   };
 }
@@ -110,7 +134,7 @@ export function compileRule(rule: RuleShape, segments: SegmentTable): CompiledRu
   const test = compileNode(rule, segments, kinds);
   let personal = false;
   for (const k of kinds) if (isPersonal(k)) personal = true;
-  return { test, kinds, personal };
+  return { test, kinds, personal, memo: segments.memoOf(test) };
 }
 
 function compileNode(rule: RuleShape, segments: SegmentTable, kinds: Set<AttributeKind>): RuleFn {

@@ -14,6 +14,8 @@
  * (behaviour); stated preferences still count (the visitor gave them to be used).
  */
 import type { Profile, VisitorSnapshot } from "./types.ts";
+import type { Facts } from "./attributes.ts";
+import type { TopicMemo } from "./request-memo.ts";
 
 export const SCORE_WEIGHTS = { priority: 100, stated: 10, inferred: 5, recent: 1 } as const;
 /** Views in the recent window at which `recent` saturates. */
@@ -68,6 +70,48 @@ export function scoreVariant(
   const w = SCORE_WEIGHTS;
   const score = w.priority * variant.priority + w.stated * stated + w.inferred * inferred + w.recent * recent;
   return { priority: variant.priority, stated, inferred, recent, score };
+}
+
+/**
+ * `scoreVariant(cv.v, f.prefs, f.snapshot, personalize).score` for a compiled variant, with
+ * nothing allocated and each topic looked up once per request (`TopicMemo`, request-memo.ts):
+ * the same comparisons in the same order, so the same number to the last bit
+ * (test/node/engine/scoring.test.ts, test/node/engine/fast-pick.test.ts). Needs the memo of the
+ * manifest `cv` was compiled in (decide.ts passes it to `makeFacts`).
+ *
+ * @example
+ * scoreOf(cv, facts, true); // 112 for { priority: 1, topics: ["yoga"] }, stated yoga, interest 0.4
+ */
+export function scoreOf(cv: { readonly priority: number; readonly topicIds: readonly number[] }, f: Facts, personalize: boolean): number {
+  let stated = 0;
+  let inferred = 0;
+  let views = 0;
+  const t = f.memo.topics;
+  const ids = cv.topicIds;
+  for (let j = 0; j < ids.length; j++) {
+    const k = ids[j]!;
+    if (t.stamps[k] !== f.stamp) lookUpTopic(t, f, k, personalize);
+    if (t.stated[k] === 1) stated = 1;
+    // Absent is NaN: never greater, as scoreVariant never reaches an absent key.
+    const i = t.interest[k]!;
+    if (i > inferred) inferred = Math.min(1, i);
+    const n = t.views[k]!;
+    if (n > views) views = n;
+  }
+  const recent = Math.min(1, views / RECENT_VIEWS_SATURATION);
+  const w = SCORE_WEIGHTS;
+  return w.priority * cv.priority + w.stated * stated + w.inferred * inferred + w.recent * recent;
+}
+
+/** Topic `k`'s stated flag, inferred interest and recent views for this request, as scoreVariant reads them. */
+function lookUpTopic(t: TopicMemo, f: Facts, k: number, personalize: boolean): void {
+  const name = t.names[k]!;
+  const interests = personalize ? f.snapshot?.interests : undefined;
+  const recentViews = personalize ? f.snapshot?.recentViews : undefined;
+  t.stamps[k] = f.stamp;
+  t.stated[k] = f.prefs?.topics !== undefined && f.prefs.topics.includes(name) ? 1 : 0;
+  t.interest[k] = interests !== undefined && Object.hasOwn(interests, name) ? interests[name]! : NaN;
+  t.views[k] = recentViews !== undefined && Object.hasOwn(recentViews, name) ? recentViews[name]! : NaN;
 }
 
 /**

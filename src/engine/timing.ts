@@ -138,10 +138,10 @@ export function inHours(hour: number, [from, to]: readonly [number, number]): bo
 
 /** A schedule precompiled once per manifest (ISO timestamps parsed, weekdays as a set). */
 export interface CompiledSchedule {
-  start?: number;
-  end?: number;
-  hours?: readonly [number, number];
-  days?: ReadonlySet<string>;
+  start: number | undefined;
+  end: number | undefined;
+  hours: readonly [number, number] | undefined;
+  days: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -151,12 +151,13 @@ export interface CompiledSchedule {
  * compileSchedule({ start: "2026-12-01T00:00:00Z", hours: [18, 23] });
  */
 export function compileSchedule(s: { start?: string; end?: string; hours?: readonly [number, number]; days?: readonly string[] }): CompiledSchedule {
-  const out: CompiledSchedule = {};
-  if (s.start !== undefined) out.start = Date.parse(s.start);
-  if (s.end !== undefined) out.end = Date.parse(s.end);
-  if (s.hours !== undefined) out.hours = s.hours;
-  if (s.days !== undefined) out.days = new Set(s.days);
-  return out;
+  // Every field present (undefined when unset): one shape for every schedule, read on the hot path.
+  return {
+    start: s.start !== undefined ? Date.parse(s.start) : undefined,
+    end: s.end !== undefined ? Date.parse(s.end) : undefined,
+    hours: s.hours,
+    days: s.days !== undefined ? new Set(s.days) : undefined,
+  };
 }
 
 export type TimingVerdict =
@@ -164,23 +165,6 @@ export type TimingVerdict =
   | { ok: false; reason: "schedule" | "daypart"; detail: string };
 
 const OK: TimingVerdict = { ok: true };
-
-/**
- * `checkSchedule`'s verdict as a yes or no, with nothing worded (the pick's hot path).
- *
- * @example
- * inSchedule(compileSchedule({ hours: [18, 23] }), now, () => localTime(now, "Europe/Berlin")); // false at 09:00 there
- */
-export function inSchedule(s: CompiledSchedule, now: number, local: () => LocalTime): boolean {
-  if (s.start !== undefined && now < s.start) return false;
-  if (s.end !== undefined && now >= s.end) return false;
-  if (s.hours !== undefined || s.days !== undefined) {
-    const t = local();
-    if (s.days !== undefined && !s.days.has(t.weekday)) return false;
-    if (s.hours !== undefined && !inHours(t.hour, s.hours)) return false;
-  }
-  return true;
-}
 
 /**
  * Checks the absolute window first (cheap), then the local daypart (needs local time).

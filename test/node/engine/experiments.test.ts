@@ -1,7 +1,8 @@
 // Experiments: hashing, A/B/n, multivariate, control, holdouts (global and per experiment), traffic, layers, allocation seam.
 import { describe, expect, it } from "vitest";
 import { decide } from "../../../src/engine/decide.ts";
-import { bucketOf, hash32 } from "../../../src/engine/hash.ts";
+import fc from "fast-check";
+import { bucketFrom, bucketOf, hash32, saltState } from "../../../src/engine/hash.ts";
 import type { DecideInput } from "../../../src/engine/types.ts";
 import { context, input, manifest, profile, snapshot, variant } from "./fixtures.ts";
 
@@ -26,6 +27,12 @@ describe("hash", () => {
   it("is pinned: other channels reproduce these exact values", () => {
     expect([hash32(""), hash32("a")]).toEqual([2872998923, 444641715]);
     expect([bucketOf("s", "u"), bucketOf("hero-test", "visitor-123"), bucketOf("global", "user-1")]).toEqual([8978, 4427, 4851]);
+  });
+  it("a bucket continued from the salt's hash state (compiled once per manifest) is the bucket of the whole key", () => {
+    for (const [salt, unit] of [["s", "u"], ["hero-test", "visitor-123"], ["café", "訪問者"], ["x\ud800", "\udc00y"], ["", ""]]) {
+      expect(bucketFrom(saltState(salt!), unit!), JSON.stringify([salt, unit])).toBe(bucketOf(salt!, unit!));
+    }
+    fc.assert(fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (salt, unit) => bucketFrom(saltState(salt), unit) === bucketOf(salt, unit)), { seed: 1129, numRuns: 500 });
   });
 });
 

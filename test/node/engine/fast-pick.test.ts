@@ -142,6 +142,8 @@ describe("the fast pick against the full evaluation", () => {
   it("picks the same variant, html, score and experiment for every slot, over generated manifests and visitors", () => {
     let scored = 0;
     let chosen = 0;
+    let armShown = 0;
+    let armWithheld = 0;
     fc.assert(
       fc.property(arbManifest, fc.array(arbVisitor, { minLength: 1, maxLength: 12 }), (m, visitors) => {
         for (const x of visitors) {
@@ -155,6 +157,9 @@ describe("the fast pick against the full evaluation", () => {
           for (const d of full.decisions) {
             if (!d.experiment) scored++;
             if (!d.experiment && d.variant !== null) chosen++;
+            if (d.experiment && d.variant !== null) armShown++;
+            // The arm's variant held back by a gate that still holds (timing, suppression, cap).
+            if (d.experiment && d.variant === null && d.reasons[0]!.includes(": variant ")) armWithheld++;
           }
         }
       }),
@@ -163,6 +168,9 @@ describe("the fast pick against the full evaluation", () => {
     // The generators reach the path under test: many scored slots, most of them picking a variant.
     expect(scored).toBeGreaterThan(1000);
     expect(chosen).toBeGreaterThan(scored / 4);
+    // And both ways an arm's slot can go in the fast arm pick (fast-pick.ts pickByArm).
+    expect(armShown).toBeGreaterThan(20);
+    expect(armWithheld).toBeGreaterThan(5);
   });
 
   it("words the same explanation as the full evaluation when it is read (JSON, reasons, rejected)", () => {
@@ -178,6 +186,18 @@ describe("the fast pick against the full evaluation", () => {
         });
       }),
       { seed: 1129, numRuns: 300 },
+    );
+  });
+
+  it("words a decision's explanation from its own request when it is read after other requests were decided (the memo is stamped per request)", () => {
+    fc.assert(
+      fc.property(arbManifest, fc.array(arbVisitor, { minLength: 2, maxLength: 6 }), (m, visitors) => {
+        const inputs = visitors.map((x) => input(m, x));
+        // Every request decided first (each reuses the manifest's memo buffers), read afterwards.
+        const fast = inputs.map((i) => decide(i));
+        inputs.forEach((i, k) => expect(JSON.parse(JSON.stringify(fast[k]))).toEqual(JSON.parse(JSON.stringify(decideInFull(i)))));
+      }),
+      { seed: 291129, numRuns: 200 },
     );
   });
 

@@ -1,9 +1,21 @@
 // Next-best content scoring and explain output.
 import { describe, expect, it } from "vitest";
-import { RECENT_VIEWS_SATURATION, SCORE_WEIGHTS, SCORING_FORMULA, describeScore, scoreVariant } from "../../../src/engine/scoring.ts";
+import { RECENT_VIEWS_SATURATION, SCORE_WEIGHTS, SCORING_FORMULA, describeScore, scoreOf, scoreVariant } from "../../../src/engine/scoring.ts";
 import { describeRule, summarize } from "../../../src/engine/explain.ts";
 import { decide } from "../../../src/engine/decide.ts";
-import { input, manifest, profile, snapshot, variant } from "./fixtures.ts";
+import { compileManifest } from "../../../src/engine/compile.ts";
+import { makeFacts } from "../../../src/engine/attributes.ts";
+import { NOW, context, input, manifest, profile, snapshot, variant } from "./fixtures.ts";
+
+/** `scoreOf` for the same variant and visitor, through a compiled manifest and its request memo, twice (the second from the memo). */
+function compiledScore(...[v, prefs, snap, personalize]: Parameters<typeof scoreVariant>): number {
+  const c = compileManifest(manifest({ slots: { s: [variant("x", { priority: v.priority, topics: [...v.topics] })] } }));
+  const cv = c.slots.get("s")!.variants[0]!;
+  const f = makeFacts({ profile: null, context: context(), snapshot: snap, now: NOW, prefs, personalize, memo: c.memo });
+  const first = scoreOf(cv, f, personalize);
+  expect(scoreOf(cv, f, personalize)).toBe(first);
+  return first;
+}
 
 describe("scoreVariant", () => {
   const rows: [string, Parameters<typeof scoreVariant>, number][] = [
@@ -17,7 +29,13 @@ describe("scoreVariant", () => {
     ["no consent: inferred and recent ignored, stated kept", [{ priority: 1, topics: ["yoga"] }, { topics: ["yoga"] }, { interests: { yoga: 1 }, recentViews: { yoga: 3 } }, false], 110],
     ["negative priority", [{ priority: -1, topics: [] }, undefined, null, true], -100],
   ];
-  for (const [name, args, want] of rows) it(name, () => expect(scoreVariant(...args).score).toBeCloseTo(want, 9));
+  for (const [name, args, want] of rows) {
+    it(name, () => {
+      expect(scoreVariant(...args).score).toBeCloseTo(want, 9);
+      // The pick's score (compiled topics, looked up once per request): the same number to the last bit.
+      expect(compiledScore(...args)).toBe(scoreVariant(...args).score);
+    });
+  }
 
   it("weights keep the documented order: stated outranks all inferred; one priority step outranks all fit", () => {
     const w = SCORE_WEIGHTS;
