@@ -27,6 +27,8 @@ export interface LastPage {
 export const MAX_LAST_PAGE_SLOTS = 30;
 export const MAX_WHY_LINES = 6;
 export const MAX_WHY_CHARS = 300;
+/** A bounded LastPage's JSON is at most about this long (30 slots of bounded reasons); longer is not stored. */
+export const MAX_LAST_PAGE_JSON = 80_000;
 
 /** A field of an event's stored `data` (scalars, topic lists, custom props): typed so it crosses RPC. */
 export type Json = string | number | boolean | null | string[] | { [key: string]: string | number | boolean };

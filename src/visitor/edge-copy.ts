@@ -17,6 +17,10 @@
  *   (`__Host-p13n_erased`, set by /__p13n/me when it erases). Erasure also deletes the copies of
  *   the erased objects in the colo that erased them.
  *
+ * - **Held in the isolate** too (./copy-memo.ts, bounded): the newest copy this isolate kept or
+ *   read is used before the Cache API is asked, under the same rules, and is what an answer is
+ *   compared with before the put (the Cache API is re-read only when the isolate holds none).
+ *
  * Every failure is a miss (fail open: the object is asked as before).
  *
  * @example
@@ -24,7 +28,16 @@
  * waitUntil(keepCopy(copies, "sub:user-1", answer.copy));
  */
 import { hmac } from "../identity/hmac.ts";
+import { CopyMemo, newer } from "./copy-memo.ts";
 import type { MemoryCopy } from "./store/memory.ts";
+
+let memo: CopyMemo<MemoryCopy> | undefined;
+
+/** This isolate's memo of copies (./copy-memo.ts). */
+function copyMemo(): CopyMemo<MemoryCopy> {
+  memo ??= new CopyMemo();
+  return memo;
+}
 
 const KEY_HOST = "https://memory.p13n.invalid/v1/";
 const FORMAT = 1;
@@ -70,10 +83,12 @@ export function copyKeeper(config: Parameters<typeof copySettings>[0], waitUntil
   return settings && { settings, waitUntil };
 }
 
-async function keyUrl(s: CopySettings, name: string): Promise<string> {
-  let hex = "";
-  for (const b of await hmac(s.secret, `p13n-memory:${name}`)) hex += b.toString(16).padStart(2, "0");
-  return KEY_HOST + hex;
+function keyUrl(s: CopySettings, name: string): Promise<string> {
+  return copyMemo().key(s.secret, name, async () => {
+    let hex = "";
+    for (const b of await hmac(s.secret, `p13n-memory:${name}`)) hex += b.toString(16).padStart(2, "0");
+    return KEY_HOST + hex;
+  });
 }
 
 function cache(): Cache | null {
@@ -84,16 +99,34 @@ function cache(): Cache | null {
   }
 }
 
-async function stored(c: Cache, url: string, name: string): Promise<Stored | null> {
+/** The Cache API's copy (held in the isolate from then on, unless the isolate holds a newer one). */
+async function stored(s: CopySettings, c: Cache, url: string, name: string): Promise<Stored | null> {
   const hit = await c.match(url);
   if (!hit) return null;
-  const value = (await hit.json()) as Stored;
-  return value.format === FORMAT && value.name === name ? value : null;
+  const text = await hit.text();
+  const value = JSON.parse(text) as Stored;
+  if (value.format !== FORMAT || value.name !== name) return null;
+  copyMemo().keep(s.secret, name, copyOf(value), text.length);
+  return value;
 }
+
+const copyOf = (v: MemoryCopy): MemoryCopy => ({ gen: v.gen, version: v.version, at: v.at, memory: v.memory });
 
 /** A copy may be used at `now` for a browser last erased at `erasedAt` (epoch ms, or null: never). */
 export function usable(copy: Pick<MemoryCopy, "at">, now: number, maxAgeMs: number, erasedAt: number | null): boolean {
   return now - copy.at <= maxAgeMs && (erasedAt === null || copy.at > erasedAt);
+}
+
+/**
+ * The copy of `name`'s memory this isolate holds, when it may be used now; else null (the
+ * Cache API may still have one: `readCopy`). Synchronous: a page needs no timer for it.
+ *
+ * @example
+ * const copy = heldCopy(copies, "vid:0f3a…", Date.now(), null) ?? (await readCopy(copies, "vid:0f3a…", Date.now(), null));
+ */
+export function heldCopy(s: CopySettings, name: string, now: number, erasedAt: number | null): MemoryCopy | null {
+  const held = copyMemo().get(s.secret, name);
+  return held && usable(held, now, s.maxAgeMs, erasedAt) ? held : null;
 }
 
 /**
@@ -103,11 +136,13 @@ export function usable(copy: Pick<MemoryCopy, "at">, now: number, maxAgeMs: numb
  * const copy = await readCopy(copies, "vid:0f3a…", Date.now(), null);
  */
 export async function readCopy(s: CopySettings, name: string, now: number, erasedAt: number | null): Promise<MemoryCopy | null> {
+  const held = heldCopy(s, name, now, erasedAt);
+  if (held) return held;
   const c = cache();
   if (!c) return null;
   try {
-    const copy = await stored(c, await keyUrl(s, name), name);
-    return copy && usable(copy, now, s.maxAgeMs, erasedAt) ? { gen: copy.gen, version: copy.version, at: copy.at, memory: copy.memory } : null;
+    const copy = await stored(s, c, await keyUrl(s, name), name);
+    return copy && usable(copy, now, s.maxAgeMs, erasedAt) ? copyOf(copy) : null;
   } catch {
     return null;
   }
@@ -119,12 +154,15 @@ export async function keepCopy(s: CopySettings, name: string, copy: MemoryCopy):
   if (!c) return;
   try {
     const url = await keyUrl(s, name);
-    const held = await stored(c, url, name);
-    if (held && (held.gen === copy.gen ? held.version > copy.version : held.at > copy.at)) return;
+    const memo = copyMemo();
+    // The isolate's copy is the newest it has seen; without one, the colo's is read to compare.
+    const held = memo.get(s.secret, name) ?? (await stored(s, c, url, name));
+    if (held && newer(held, copy)) return;
     const ttlS = Math.max(1, Math.ceil((s.maxAgeMs - (Date.now() - copy.at)) / 1000));
-    const body: Stored = { format: FORMAT, name, ...copy };
+    const json = JSON.stringify({ format: FORMAT, name, ...copy } satisfies Stored);
+    if (!memo.keep(s.secret, name, copyOf(copy), json.length)) return;
     // `public`: the Cache API keeps nothing else. The host is ours and unreachable by any request.
-    await c.put(url, new Response(JSON.stringify(body), { headers: { "content-type": "application/json", "cache-control": `public, max-age=${ttlS}` } }));
+    await c.put(url, new Response(json, { headers: { "content-type": "application/json", "cache-control": `public, max-age=${ttlS}` } }));
   } catch {
     // A copy not kept costs the next page a read of the object, nothing more.
   }
@@ -132,6 +170,7 @@ export async function keepCopy(s: CopySettings, name: string, copy: MemoryCopy):
 
 /** Deletes the copies of these objects in this colo (erasure). Never throws. */
 export async function dropCopies(s: CopySettings, names: readonly string[]): Promise<void> {
+  for (const name of names) copyMemo().drop(name);
   const c = cache();
   if (!c) return;
   await Promise.all(names.map(async (name) => c.delete(await keyUrl(s, name)).catch(() => false)));

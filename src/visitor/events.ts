@@ -44,8 +44,13 @@ export interface RecordBatch {
   rate?: RateLimit;
   /** An anonymous visitor id whose history this (signed-in) object should take over. */
   mergeFrom?: string;
-  /** The page's decisions and why (page path only): replaces the last page's. */
+  /** The page's decisions and why: replaces the last page's. */
   lastPage?: LastPage;
+  /**
+   * The same as JSON, already bounded (`boundLastPage`) by the page path: one string crosses the
+   * stub call instead of every slot's reasons as objects, and the object stores it as it is.
+   */
+  lastPageJson?: string;
   /** The experiments the page exposed the visitor to (a page view, or a first page's token): counted for the results. */
   exposures?: Exposure[];
   /**
@@ -59,6 +64,12 @@ export interface RecordBatch {
    * no experiment, only as dropped. Absent: none declared.
    */
   goals?: readonly string[];
+  /**
+   * Every event id was made by the Worker for this very batch (a page view's: random UUIDs, and
+   * a page's write is never sent twice): there is nothing to deduplicate, and the ids are not
+   * kept among the seen ones. Never set for events a client sent.
+   */
+  madeIds?: boolean;
   /** Answer with the memory as written (`copy`), for the colo's copy of it (src/visitor/edge-copy.ts). */
   copy?: boolean;
   /**

@@ -77,6 +77,11 @@ export class ExperimentTally {
   #delivering: Promise<unknown> = Promise.resolve();
   /** The outbox changed since `takeAdded()` last asked. */
   #added = false;
+  /**
+   * The experiments this visitor is a unit of, and their arm (null: not read since start or
+   * reset). Only this instance writes them, once each; a rolled-back write resets it (reset()).
+   */
+  #units: Map<string, string> | null = null;
 
   constructor(storage: DurableObjectStorage, objectId: string) {
     this.#storage = storage;
@@ -89,13 +94,15 @@ export class ExperimentTally {
     this.#ensure();
     const sql = this.#storage.sql;
     const day = utcDay(at);
+    const units = this.#knownUnits();
     for (const x of exposures) {
-      const unit = sql.exec<{ arm: string }>("SELECT arm FROM xp_units WHERE experiment = ?", x.experiment).toArray()[0];
-      if (unit) {
-        this.#outbox(x.experiment, unit.arm, "", day, delta({ impressions: 1 }));
+      const arm = units.get(x.experiment);
+      if (arm !== undefined) {
+        this.#outbox(x.experiment, arm, "", day, delta({ impressions: 1 }));
         continue;
       }
       sql.exec("INSERT INTO xp_units (experiment, arm, slots, at) VALUES (?, ?, ?, ?)", x.experiment, x.arm, JSON.stringify(x.slots), at);
+      units.set(x.experiment, x.arm);
       this.#outbox(x.experiment, x.arm, "", day, delta({ unitsExposed: 1, impressions: 1, expectedUnits: x.shares[x.arm] ?? 0 }));
       for (const [category, share] of Object.entries(x.shares)) {
         if (category !== x.arm && share > 0) this.#outbox(x.experiment, category, "", day, delta({ expectedUnits: share }));
@@ -174,6 +181,13 @@ export class ExperimentTally {
   reset(): void {
     this.#ready = null;
     this.#outboxReady = null;
+    this.#units = null;
+  }
+
+  /** Experiment → arm of every unit held (one read per instance; the unit tables exist). */
+  #knownUnits(): Map<string, string> {
+    this.#units ??= new Map(this.#storage.sql.exec<{ experiment: string; arm: string }>("SELECT experiment, arm FROM xp_units").toArray().map((u) => [u.experiment, u.arm]));
+    return this.#units;
   }
 
   /** The tables an erasure keeps while the outbox is undelivered: anonymous counts and their numbering, nothing about the visitor. */

@@ -77,19 +77,27 @@ export type SnapshotAnswer = VisitorState & { copy?: MemoryCopy };
 export class VisitorObject extends DurableObject<Env> {
   /** The tables (null: not looked at since start, a schema change or erasure). */
   #layout: Layout | null = null;
+  /** The layout last found current (so it is not checked again on every write). */
+  #current: Layout | null = null;
   #bucket: TokenBucket | undefined;
   #settings: Settings | undefined;
   /** This visitor's part of the experiment results (src/visitor/experiment-tally.ts). */
   #tally: ExperimentTally | undefined;
   /** Writes since this instance started (a fresh instance trims the ids on its first). */
   #writes = 0;
+  /**
+   * The memory row as this instance last read or wrote it (undefined: ask storage). Only this
+   * instance writes its storage, so it stays true until another write: every other writer, and
+   * a write that fails (its transaction rolled back), drops it.
+   */
+  #memory: Loaded | null | undefined;
   /** Server events, a signed-in visitor's consent and outbound hooks (src/visitor/store/channels.ts). */
   #channels = new VisitorChannels(this.ctx.storage, this.ctx.id.name, this.env, () => this.#config());
 
   /** The visitor as the engine sees it, as of `now`, with their stated preferences. Reads only: never creates storage. */
   snapshot(options: SnapshotOptions = {}): SnapshotAnswer {
     const settings = this.#config();
-    const loaded = loadMemory(this.ctx.storage.sql, this.#tables(), settings.halfLifeMs);
+    const loaded = this.#load();
     const snap: SnapshotAnswer = snapshotOf(loaded?.memory ?? null, options.now ?? Date.now(), settings, options.cartAbandonMs);
     // As of now: a copy's age counts from when this object last vouched for it.
     if (options.copy && loaded?.gen) snap.copy = { gen: loaded.gen, version: loaded.version, at: Date.now(), memory: loaded.memory };
@@ -113,12 +121,21 @@ export class VisitorObject extends DurableObject<Env> {
     const { sql } = this.ctx.storage;
     const tally = this.#results();
     const context = { sql, tally, halfLifeMs: this.#config().halfLifeMs, trimIds: this.#writes++ % PRUNE_EVERY === 0 };
-    const written = this.ctx.storage.transactionSync(() => {
-      const channelsDone = this.#channels.beginWebWrite(batch, now);
-      const w = writeBatch(context, this.#load()?.memory ?? null, batch, now);
-      channelsDone(w.statuses);
-      return w;
-    });
+    let written: ReturnType<typeof writeBatch>;
+    try {
+      written = this.ctx.storage.transactionSync(() => {
+        const channelsDone = this.#channels.beginWebWrite(batch, now);
+        const w = writeBatch(context, this.#load()?.memory ?? null, batch, now);
+        channelsDone(w.statuses);
+        return w;
+      });
+    } catch (err) {
+      // Rolled back: what this instance remembers of its storage may be what was not written.
+      this.#forgetHeld();
+      tally.reset();
+      throw err;
+    }
+    this.#memory = { memory: written.copy.memory, version: written.copy.version, gen: written.copy.gen };
     await scheduleAfterWrite(this.ctx.storage, { now, retentionMs: this.#config().retentionMs, deliver: tally.takeAdded() });
     await this.#channels.scheduleAlarm(now);
     const { copy, ...result } = written;
@@ -128,14 +145,14 @@ export class VisitorObject extends DurableObject<Env> {
   /** A backend's events (POST /__p13n/events/server): once each, or none after the visitor's withdrawal. */
   async serverEvents(batch: ServerBatch): Promise<ServerRecordResult> {
     const memory = { load: () => this.#load()?.memory ?? emptyMemory(batch.now), save: (m: Memory) => saveMemory(this.ctx.storage.sql, m, Date.now()) };
-    const result = this.#channels.serverEvents(batch, () => this.#ensureSchema(), memory);
+    const result = this.#held(() => this.#channels.serverEvents(batch, () => this.#ensureSchema(), memory));
     if (result.ok) await scheduleAfterWrite(this.ctx.storage, { now: batch.now, retentionMs: this.#config().retentionMs, deliver: false });
     return result;
   }
 
   /** The signed-in visitor said no to tracking: waiting hooks go, server events stop (src/visitor/store/consent-state.ts). */
   withdraw(options: { now?: number; keep?: boolean } = {}): Promise<{ noted: boolean }> {
-    return this.#channels.withdraw(options, hasSchema(this.#tables()));
+    return this.#held(() => this.#channels.withdraw(options, hasSchema(this.#tables())));
   }
 
   /** Everything this object holds (for a merge, and for "what is known about me"). */
@@ -145,13 +162,14 @@ export class VisitorObject extends DurableObject<Env> {
 
   /**
    * Sets (or, with null, clears) the visitor's stated preferences. The Worker validated
-   * them; they count as activity for retention.
+   * them; they count as activity for retention. Answers when it was done, by this object's clock.
    */
-  async setPreferences(prefs: Prefs | null, now: number = Date.now()): Promise<{ statedPrefs: Prefs | null }> {
+  async setPreferences(prefs: Prefs | null, now: number = Date.now()): Promise<{ statedPrefs: Prefs | null; at: number }> {
     this.#ensureSchema();
-    this.ctx.storage.transactionSync(() => writePreferences(this.ctx.storage.sql, this.#load()?.memory ?? null, prefs, now));
+    this.#held(() => this.ctx.storage.transactionSync(() => writePreferences(this.ctx.storage.sql, this.#load()?.memory ?? null, prefs, now)));
     await scheduleAfterWrite(this.ctx.storage, { now, retentionMs: this.#config().retentionMs, deliver: false });
-    return { statedPrefs: prefs };
+    // By this object's clock, after the write: a copy of the memory from before is older.
+    return { statedPrefs: prefs, at: Date.now() };
   }
 
   /** What this object holds, summarized for its visitor (/__p13n/me). Reads only. */
@@ -166,7 +184,7 @@ export class VisitorObject extends DurableObject<Env> {
    * Answers when it was done, by this object's clock: memory written before is older.
    */
   async forget(): Promise<{ erasedAt: number }> {
-    const erasedAt = await eraseVisitor(this.ctx.storage, this.#results(), this.env.EXPERIMENT_COUNTER);
+    const erasedAt = await this.#held(() => eraseVisitor(this.ctx.storage, this.#results(), this.env.EXPERIMENT_COUNTER));
     this.#layout = null;
     this.#bucket = undefined;
     return { erasedAt };
@@ -201,17 +219,41 @@ export class VisitorObject extends DurableObject<Env> {
   #merge(visitorId: string, now: number): Promise<boolean> {
     const { storage } = this.ctx;
     const take = (history: VisitorHistory) =>
-      storage.transactionSync(() => {
-        const m = this.#load()?.memory ?? emptyMemory(now);
-        importHistory(storage.sql, m, history, this.#config().halfLifeMs);
-        trimMemory(m, now);
-        saveMemory(storage.sql, m, Date.now());
-      });
+      this.#held(() =>
+        storage.transactionSync(() => {
+          const m = this.#load()?.memory ?? emptyMemory(now);
+          importHistory(storage.sql, m, history, this.#config().halfLifeMs);
+          trimMemory(m, now);
+          saveMemory(storage.sql, m, Date.now());
+        }),
+      );
     return mergeHistory({ sql: storage.sql, take, other: () => visitorStub(this.env.VISITOR, anonymousObjectName(visitorId)) }, visitorId, now);
   }
 
   #load(): Loaded | null {
-    return loadMemory(this.ctx.storage.sql, this.#tables(), this.#config().halfLifeMs);
+    if (this.#memory === undefined) this.#memory = loadMemory(this.ctx.storage.sql, this.#tables(), this.#config().halfLifeMs);
+    return this.#memory;
+  }
+
+  /**
+   * Runs a write other than record()'s: what this instance held of its storage is dropped
+   * before it and again once it is done (an asynchronous one: once it settles).
+   */
+  #held<T>(write: () => T): T {
+    this.#forgetHeld();
+    let out: T;
+    try {
+      out = write();
+    } finally {
+      this.#forgetHeld();
+    }
+    if (out instanceof Promise) return out.finally(() => this.#forgetHeld()) as T;
+    return out;
+  }
+
+  #forgetHeld(): void {
+    this.#memory = undefined;
+    this.#channels.forgetConsent();
   }
 
   #tables(): Layout {
@@ -227,12 +269,18 @@ export class VisitorObject extends DurableObject<Env> {
   /** Creates what is missing; an older object's tables are folded into its memory row here, once. */
   #ensureSchema(): void {
     const layout = this.#tables();
-    if (isCurrent(layout)) return;
+    if (layout === this.#current) return;
+    if (isCurrent(layout)) {
+      this.#current = layout;
+      return;
+    }
     const { storage } = this.ctx;
-    storage.transactionSync(() => {
-      const migrated = ensureSchema(storage.sql, layout, this.#config().halfLifeMs);
-      if (migrated) saveMemory(storage.sql, migrated, Date.now());
-    });
+    this.#held(() =>
+      storage.transactionSync(() => {
+        const migrated = ensureSchema(storage.sql, layout, this.#config().halfLifeMs);
+        if (migrated) saveMemory(storage.sql, migrated, Date.now());
+      }),
+    );
     this.#layout = null;
   }
 

@@ -1,6 +1,6 @@
 /**
- * The page path's read of a visitor's memory, within STATE_BUDGET_MS: the colo's copy when it
- * may be used (src/visitor/edge-copy.ts), so the object is not asked at all; else the object
+ * The page path's read of a visitor's memory, within STATE_BUDGET_MS: the copy this isolate
+ * holds, else the colo's, when it may be used (src/visitor/edge-copy.ts), so the object is not asked at all; else the object
  * (src/visitor/access.ts), whose answer then becomes the copy. The caller has already decided
  * that memory may be read for this request (tracking allowed, a known visitor).
  *
@@ -9,7 +9,7 @@
  */
 import { withinBudget } from "../timing.ts";
 import { readSnapshot, type StateRead, type VisitorNamespace } from "./access.ts";
-import { keepCopy, readCopy, type CopySettings } from "./edge-copy.ts";
+import { heldCopy, keepCopy, readCopy, type CopySettings } from "./edge-copy.ts";
 import { snapshotOf, type SnapshotSettings } from "./store/snapshot.ts";
 
 export interface MemoryAsk {
@@ -31,6 +31,9 @@ export interface MemoryAsk {
 export async function readMemory(a: MemoryAsk): Promise<StateRead> {
   const started = performance.now();
   if (a.copies) {
+    // The isolate's own copy first: no Cache API read, no timer.
+    const memo = heldCopy(a.copies, a.name, a.now, a.erasedAt);
+    if (memo) return { snapshot: snapshotOf(memo.memory, a.now, a.settings), status: "copy", ms: performance.now() - started };
     const held = await withinBudget(readCopy(a.copies, a.name, a.now, a.erasedAt), a.budgetMs);
     if (held.ok && held.value) return { snapshot: snapshotOf(held.value.memory, a.now, a.settings), status: "copy", ms: performance.now() - started };
   }

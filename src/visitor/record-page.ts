@@ -12,11 +12,12 @@ import type { PageMeta } from "../rewrite/page-meta.ts";
 import type { RewriteReport } from "../rewrite/slot-rewriter.ts";
 import { recordEvents, type StateRead, type VisitorNamespace } from "./access.ts";
 import type { CopyKeeper } from "./edge-copy.ts";
-import { slotsOnPage, type LastPage } from "./disclosure.ts";
+import { boundLastPage, slotsOnPage, type LastPage } from "./disclosure.ts";
 import type { RecordBatch } from "./events.ts";
 import type { PageTopics } from "../content/page-topics.ts";
 import { pageVisitEvents } from "./page-visit.ts";
 import { logEvent } from "../observability/log.ts";
+import { withinBudget } from "../timing.ts";
 
 /** The page view is recorded when the page has streamed, or after this long at most. */
 const RECORD_GUARD_MS = 10_000;
@@ -61,21 +62,20 @@ export interface RecordContext {
 export function recordPageAfter(r: RecordContext, page: PageSeen, ended: Promise<void>): void {
   const { ns, objectName: name } = r;
   if (!name || !ns || r.state.status === "overload") return;
-  let guard: ReturnType<typeof setTimeout> | undefined;
-  const guarded = Promise.race([ended, new Promise<void>((resolve) => (guard = setTimeout(resolve, RECORD_GUARD_MS)))]);
-  const work = guarded.then(async () => {
-    if (guard !== undefined) clearTimeout(guard);
+  // A spliced page has ended already (no timer then); a streamed one is waited for, within the guard.
+  const work = withinBudget(ended, RECORD_GUARD_MS).then(async () => {
     const topics: PageTopics = page.mapped ?? { topics: page.meta?.topics ?? [] };
     if (!page.mapped && page.meta?.category !== undefined) topics.category = page.meta.category;
     const events = pageVisitEvents(page.path, topics, page.report?.rendered ?? [], r.manifest, r.now);
     const { identity } = r;
     // Signed in with an anonymous id from before: that id's history moves to the profile.
     const mergeFrom = identity.profile && identity.visitorId && !identity.setCookie ? identity.visitorId : undefined;
-    const batch: RecordBatch = { events, now: r.now, personalize: identity.consent.personalize, ...(mergeFrom ? { mergeFrom } : {}) };
+    // The ids are this page's own (pageVisitEvents): the object need not look them up.
+    const batch: RecordBatch = { events, madeIds: true, now: r.now, personalize: identity.consent.personalize, ...(mergeFrom ? { mergeFrom } : {}) };
     // The reasons are a courtesy: failing to word them never costs the page view.
     try {
       const lastPage = page.why();
-      if (lastPage) batch.lastPage = slotsOnPage(lastPage, page.report);
+      if (lastPage) batch.lastPageJson = JSON.stringify(boundLastPage(slotsOnPage(lastPage, page.report)));
     } catch (err) {
       logEvent("error", "record.why", "WHY_FAILED", { error: describeError(err) });
     }

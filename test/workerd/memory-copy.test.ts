@@ -208,6 +208,18 @@ describe("erasure: no copy from before it is used", () => {
     expect(stateOf(next.res)).toBe("hit");
   });
 
+  it("stated preferences: no copy from before the change decides this browser's next page, whichever isolate or colo kept it", async () => {
+    const { cookie, name, copy } = await signedInConverted();
+    const put = await putMe(cookie, { topics: ["yoga"] });
+    expect(put.res.status).toBe(200);
+    expect(setCookies(put.res)).toContainEqual(expect.stringMatching(/^__Host-p13n_erased=\d+;/));
+    // The copy another isolate or colo kept before the change.
+    await keepCopy(copies(), name, copy);
+    const next = await call(origin().fetch, "/", { headers: { cookie: applySetCookies(cookie, put.res) } });
+    expect(stateOf(next.res)).toBe("hit");
+    expect((await readCopy(copies(), name, Date.now(), null))?.memory.statedPrefs).toEqual({ topics: ["yoga"] });
+  });
+
   it("an anonymous history merged into the profile on sign-in loses its copy here", async () => {
     const { cookie, name } = await converted();
     const token = `p13n_profile=${await profileToken({ claims: { sub: `merge-${crypto.randomUUID()}` } })}`;

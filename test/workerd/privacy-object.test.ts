@@ -14,7 +14,11 @@ const fresh = (prefix: string) => `${prefix}:${crypto.randomUUID().replace(/-/g,
 describe("stated preferences in the object", () => {
   it("are set, read back by snapshot() and describe(), and cleared with null", async () => {
     const o = visitorObject(fresh("vid"));
-    expect(await o.setPreferences({ topics: ["yoga"], frequency: "fewer" }, Date.now())).toEqual({ statedPrefs: { topics: ["yoga"], frequency: "fewer" } });
+    const before = Date.now();
+    const set = await o.setPreferences({ topics: ["yoga"], frequency: "fewer" }, before);
+    // When it was done, by the object's clock (the preferences cookie's time: a copy from before is older).
+    expect(set).toEqual({ statedPrefs: { topics: ["yoga"], frequency: "fewer" }, at: expect.any(Number) });
+    expect(set.at).toBeGreaterThanOrEqual(before);
     expect((await o.snapshot()).statedPrefs).toEqual({ topics: ["yoga"], frequency: "fewer" });
     const d = await o.describe();
     expect(d).toMatchObject({ stored: true, statedPrefs: { topics: ["yoga"], frequency: "fewer" } });

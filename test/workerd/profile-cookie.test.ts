@@ -5,7 +5,10 @@
 import { env } from "cloudflare:workers";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { getConfig } from "../../src/config/config.ts";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
+import { verifyProfile } from "../../src/identity/profile.ts";
+import { heldTokens, MAX_HELD_TOKENS } from "../../src/identity/verified-profiles.ts";
 import { call } from "../fixtures/call.ts";
 import { manifest, publish } from "../fixtures/manifest.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
@@ -209,5 +212,45 @@ describe("asymmetric keys", () => {
     const r = await heroFor(await sign(privateKey, "RS256", "k2"), { ...bindings, PROFILE_JWKS_URL: deadUrl });
     expect(r).toMatchObject({ status: 200, personalized: false });
     expect(r.timing).toContain("err_jwks_timeout");
+  });
+});
+
+describe("a token verified once is held per isolate (src/identity/verified-profiles.ts), its time rules checked on every use", () => {
+  const config = () => getConfig(env);
+  const t0 = Date.now();
+
+  it("a held token still expires: past exp and the 60 s tolerance it is refused, as jose refuses it", async () => {
+    const token = await profileToken({ claims: GOLD, now: t0, expiresIn: 600 });
+    expect(await verifyProfile(token, config(), t0)).toMatchObject({ ok: true });
+    expect(await verifyProfile(token, config(), t0 + 600_000 + 59_000)).toMatchObject({ ok: true });
+    expect(await verifyProfile(token, config(), t0 + 600_000 + 61_000)).toEqual({ ok: false, code: "ERR_JWT_EXPIRED" });
+  });
+
+  it("a held token still ages out: older than PROFILE_MAX_AGE_S (plus the tolerance), it is refused", async () => {
+    const token = await profileToken({ claims: GOLD, now: t0, expiresIn: 10 * 86_400 });
+    const maxAgeMs = config().profileMaxAgeS * 1000;
+    expect(await verifyProfile(token, config(), t0)).toMatchObject({ ok: true });
+    expect(await verifyProfile(token, config(), t0 + maxAgeMs + 61_000)).toEqual({ ok: false, code: "ERR_JWT_EXPIRED" });
+  });
+
+  it("a clock seen going back verifies again: a token not yet valid then is refused", async () => {
+    const token = await profileToken({ claims: { ...GOLD, nbf: Math.floor(t0 / 1000) + 300 }, now: t0 });
+    expect(await verifyProfile(token, config(), t0 + 400_000)).toMatchObject({ ok: true });
+    expect(await verifyProfile(token, config(), t0)).toEqual({ ok: false, code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
+  });
+
+  it("is held under its config only: the same token under another PROFILE_TYP is refused", async () => {
+    const token = await profileToken({ claims: GOLD });
+    expect(await heroFor(token)).toMatchObject({ personalized: true });
+    expect((await heroFor(token, { PROFILE_TYP: "JWT" })).timing).toContain("typ_not_allowed");
+  });
+
+  it("holds a bounded number of tokens, and no refused one", async () => {
+    const c = config();
+    for (let i = 0; i < 5; i++) await verifyProfile(tamperSignature(await profileToken({ claims: { ...GOLD, n: i } })), c, Date.now());
+    const before = heldTokens(c);
+    for (let i = 0; i < MAX_HELD_TOKENS + 20; i++) await verifyProfile(await profileToken({ claims: { ...GOLD, n: i } }), c, Date.now());
+    expect(before).toBeLessThan(MAX_HELD_TOKENS);
+    expect(heldTokens(c)).toBe(MAX_HELD_TOKENS);
   });
 });

@@ -310,3 +310,36 @@ describe("erasure and retention", () => {
     expect((await o.snapshot()).recentViews).toEqual({ running: 1 });
   });
 });
+
+describe("what an object holds between writes (its memory row, the consent it noted, its experiments) is never older than its storage", () => {
+  it("a page view after preferences, a backend's events and an erasure writes onto what they left, not onto what it held before", async () => {
+    const o = visitorObject(`sub:held-${crypto.randomUUID()}`);
+    const page = (at: number) => o.record({ events: [view(at, ["yoga"])], now: at, personalize: true, madeIds: true });
+    await page(T0);
+    await o.setPreferences({ topics: ["running"] }, T0 + 1);
+    await page(T0 + 2);
+    await o.serverEvents({ source: "crm", messageId: `m-${crypto.randomUUID()}`, now: T0 + 3, personalize: true, events: [{ type: "case.opened", id: "case-1-opened", at: T0 + 3, case: "1" }] });
+    await page(T0 + 4);
+    const snap = await o.snapshot({ now: T0 + 5, copy: true });
+    expect(snap).toMatchObject({ statedPrefs: { topics: ["running"] }, openCases: 1, openServiceCase: true });
+    expect(snap.copy!.version).toBe(5);
+    await o.forget();
+    await page(T0 + 6);
+    const after = await o.snapshot({ now: T0 + 7, copy: true });
+    expect(after.statedPrefs).toBeUndefined();
+    expect(after.openCases).toBe(0);
+    expect(after.copy!.version).toBe(1);
+    expect(after.copy!.gen).not.toBe(snap.copy!.gen);
+  });
+
+  it("a page's own event ids are not kept among the seen ones; a client's are", async () => {
+    const name = fresh();
+    const o = visitorObject(name);
+    await o.record({ events: [view(T0, []), view(T0, [])], now: T0, madeIds: true });
+    await o.record({ events: [custom(T0)], now: T0 });
+    const seen = await runInDurableObject(o, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM seen").one().n);
+    expect(seen).toBe(1);
+    expect((await o.snapshot({ now: T0 + 1 })).recentViews).toEqual({});
+    expect((await o.exportHistory()).events).toHaveLength(3);
+  });
+});

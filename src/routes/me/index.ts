@@ -153,15 +153,19 @@ async function readUpdate(request: Request): Promise<{ ok: true; update: Prefere
 }
 
 /** The visitor's stated preferences, updated in their object (read, then written, each within the budget). */
-async function writePreferences(c: Context<AppEnv>, name: string, update: PreferencesUpdate, now: number): Promise<void> {
+async function writePreferences(c: Context<AppEnv>, name: string, update: PreferencesUpdate, now: number): Promise<string[]> {
   const budget = c.get("config").stateWriteBudgetMs;
   const current = await withinBudget(visitorStub(namespace(c), name).describe({ now }), budget);
   if (!current.ok) throw current.error;
   const written = await withinBudget(visitorStub(namespace(c), name).setPreferences(applyPreferences(current.value.statedPrefs, update), now), budget);
   if (!written.ok) throw written.error;
-  // The next page here reads the object (with the new preferences) instead of this colo's copy.
+  // The next page here reads the object (with the new preferences) instead of this colo's copy;
+  // and, through the cookie, no copy from before the change decides this browser's pages anywhere
+  // (another isolate's or colo's copy lives on until MEMORY_COPY_MAX_AGE_S).
   const copies = copySettings(c.get("config"));
-  if (copies) await dropCopies(copies, [name]);
+  if (!copies) return [];
+  await dropCopies(copies, [name]);
+  return [erasedCookie(written.value.at, c.get("config").memoryCopyMaxAgeS)];
 }
 
 async function putMe(c: Context<AppEnv>): Promise<Response> {
@@ -207,7 +211,7 @@ async function putMe(c: Context<AppEnv>): Promise<Response> {
         holders = { profile: null, anonymous: name };
         cookies.visitor = true;
       }
-      await writePreferences(c, name, update, now);
+      for (const set of await writePreferences(c, name, update, now)) headers.append("set-cookie", set);
     }
   } catch (err) {
     logEvent("error", "me.put", "ME_FAILED", { error: describeError(err) });

@@ -34,6 +34,12 @@ export class VisitorChannels {
   readonly #settings: () => ChannelSettings;
   /** Built on first use (null: anonymous, or EVENT_HOOK_URL unset). */
   #hooks: VisitorHooks | null | undefined;
+  /**
+   * The web's consent to personalization as this instance last noted it in storage, nothing
+   * withdrawn since (undefined: unknown, storage is asked). A page view that says the same again
+   * writes nothing, so it need not read the row either. Every other consent write drops it.
+   */
+  #noted: boolean | undefined;
 
   constructor(storage: DurableObjectStorage, objectName: string | undefined, env: object, settings: () => ChannelSettings) {
     this.#storage = storage;
@@ -59,7 +65,15 @@ export class VisitorChannels {
 
   /** Inside record()'s transaction, before its events; the returned function after them (src/visitor/store/web-write.ts). */
   beginWebWrite(batch: Pick<RecordBatch, "events" | "personalize">, now: number): (statuses: readonly EventStatus[]) => void {
-    return beginWebWrite(this.#storage.sql, { signedIn: this.#sub !== null, hooks: this.hooks() }, batch, now);
+    const noted = batch.personalize !== undefined && this.#noted === batch.personalize;
+    const done = beginWebWrite(this.#storage.sql, { signedIn: this.#sub !== null, hooks: this.hooks(), noted }, batch, now);
+    if (this.#sub !== null && batch.personalize !== undefined) this.#noted = batch.personalize;
+    return done;
+  }
+
+  /** What this instance remembers of the consent row is dropped (a write failed, the object was erased). */
+  forgetConsent(): void {
+    this.#noted = undefined;
   }
 
   /**
@@ -71,6 +85,8 @@ export class VisitorChannels {
     if (refusesServerEvents(consentState(this.#storage.sql))) return { ok: false, code: "CONSENT_WITHDRAWN" };
     ensureSchema();
     const { halfLifeMs } = this.#settings();
+    // A server's "no" to personalization is a consent write.
+    this.#noted = undefined;
     return this.#storage.transactionSync(() => {
       // What the page needs of these events is folded into the memory row (./memory.ts), written once.
       const m = memory.load();
@@ -91,6 +107,7 @@ export class VisitorChannels {
     if (!options.keep && !holdsMemory) return { noted: false };
     const state = consentState(this.#storage.sql);
     if (state?.withdrawnAt != null && (state.keepUntil ?? 0) >= now + REFUSAL_KEEP_MS - REWRITE_AFTER_MS) return { noted: true };
+    this.#noted = undefined;
     this.#storage.transactionSync(() => {
       withdrawConsent(this.#storage.sql, now, now + REFUSAL_KEEP_MS);
       this.hooks()?.dropPending(now);
@@ -127,6 +144,7 @@ export class VisitorChannels {
     await forget();
     if (state?.withdrawnAt == null || state.keepUntil == null || state.keepUntil <= now) return;
     const { withdrawnAt, keepUntil } = state;
+    this.#noted = undefined;
     this.#storage.transactionSync(() => withdrawConsent(this.#storage.sql, withdrawnAt, keepUntil));
     const current = await this.#storage.getAlarm();
     if (current === null || current > keepUntil) await this.#storage.setAlarm(keepUntil);

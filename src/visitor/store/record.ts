@@ -1,6 +1,6 @@
 /**
  * One batch written, inside the object's transaction, in a handful of statements whatever its
- * size: which event ids are new (one statement), the events folded into the memory row in
+ * size: which event ids are new (one statement; none for a page view's own ids), the events folded into the memory row in
  * memory (./fold.ts) and the row written back (one statement), the new events appended to the
  * history (one statement), the history's bound (one), the last page's reasons (one, page views
  * only). The experiment exposures and counts go to the tally's outbox in the same transaction.
@@ -8,7 +8,7 @@
  * @example
  * ctx.storage.transactionSync(() => writeBatch({ sql, tally, halfLifeMs, trimIds: false }, loaded, batch, now));
  */
-import { boundLastPage } from "../disclosure.ts";
+import { boundLastPage, MAX_LAST_PAGE_JSON } from "../disclosure.ts";
 import type { EventStatus, RecordBatch, VisitorEvent } from "../events.ts";
 import type { ExperimentTally } from "../experiment-tally.ts";
 import { applyEvent } from "./fold.ts";
@@ -79,7 +79,7 @@ export function writeBatch(w: WriteContext, memory: Memory | null, batch: Record
   const m = memory ?? emptyMemory(now);
   const exposure = expose(w, batch, now);
   const goals = new Set(batch.goals ?? []);
-  const fresh = freshEvents(w.sql, batch.events, now);
+  const fresh = batch.madeIds ? batch.events.map(() => true) : freshEvents(w.sql, batch.events, now);
   const accepted = batch.events.filter((_, i) => fresh[i]);
   for (const event of accepted) {
     applyEvent(m, event, w.halfLifeMs);
@@ -90,7 +90,8 @@ export function writeBatch(w: WriteContext, memory: Memory | null, batch: Record
   const copy = saveMemory(w.sql, m, Date.now());
   appendEvents(w.sql, accepted);
   // Why the page showed what it showed: one row, replaced by every page (same write).
-  if (batch.lastPage) w.sql.exec("INSERT OR REPLACE INTO last_page (id, data) VALUES (1, ?)", JSON.stringify(boundLastPage(batch.lastPage)));
+  const lastPage = batch.lastPageJson ?? (batch.lastPage ? JSON.stringify(boundLastPage(batch.lastPage)) : undefined);
+  if (lastPage !== undefined && lastPage.length <= MAX_LAST_PAGE_JSON) w.sql.exec("INSERT OR REPLACE INTO last_page (id, data) VALUES (1, ?)", lastPage);
   trimEvents(w.sql);
   if (w.trimIds) trimSeen(w.sql, now);
   const statuses: EventStatus[] = fresh.map((f) => (f ? "accepted" : "duplicate"));

@@ -17,12 +17,20 @@ import type { VisitorHooks } from "./hook-outbox.ts";
 
 export function beginWebWrite(
   sql: SqlStorage,
-  who: { signedIn: boolean; hooks: VisitorHooks | null },
+  who: {
+    signedIn: boolean;
+    hooks: VisitorHooks | null;
+    /**
+     * This very consent is already noted (the object's instance wrote or read it, nothing since):
+     * nothing to write, and no hook can be waiting under a "no" it noted.
+     */
+    noted?: boolean;
+  },
   batch: Pick<RecordBatch, "events" | "personalize">,
   now: number,
 ): (statuses: readonly EventStatus[]) => void {
   if (!who.signedIn) return () => {};
-  if (batch.personalize !== undefined && noteWebConsent(sql, { personalize: batch.personalize }, now)) who.hooks?.dropPending(now);
+  if (batch.personalize !== undefined && !who.noted && noteWebConsent(sql, { personalize: batch.personalize }, now)) who.hooks?.dropPending(now);
   const hooks = who.hooks;
   if (!hooks) return () => {};
   const before = hooks.cartBefore(batch.events);
