@@ -16,7 +16,7 @@ import { invalidateAllocation } from "../../src/results-store/allocation-store.t
 import type { ExperimentReport } from "../../src/results/report.ts";
 import { admin } from "../fixtures/admin.ts";
 import { call, type Called } from "../fixtures/call.ts";
-import { manifest, publish } from "../fixtures/manifest.ts";
+import { promoExperiment, publish } from "../fixtures/manifest.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
 import { beacon, eventId, issuedVisitor, NAVIGATION, visitorObject } from "../fixtures/visitor.ts";
 
@@ -26,28 +26,7 @@ const NO_SLOT = "<!doctype html><html><body><p>no slots here</p></body></html>";
 
 function experiment(): { m: Manifest; id: string } {
   const id = `first-${crypto.randomUUID().slice(0, 8)}`;
-  const m = manifest(
-    { promo: [{ id: "bold", html: "<b>Bold promo</b>", experimentOnly: true }] },
-    {
-      version: `first-${id}`,
-      goals: ["purchase"],
-      experiments: {
-        [id]: {
-          slots: ["promo"],
-          salt: `salt-${id}`,
-          status: "running",
-          traffic: 1,
-          holdout: 0.2,
-          bandit: false,
-          goal: "purchase",
-          arms: [
-            { id: "control", weight: 1, variants: { promo: null } },
-            { id: "bold", weight: 1, variants: { promo: "bold" } },
-          ],
-        },
-      },
-    } as Partial<Manifest>,
-  );
+  const m = promoExperiment(id, { version: `first-${id}`, salt: `salt-${id}`, holdout: 0.2, goal: "purchase", goals: ["purchase"] });
   return { m, id };
 }
 

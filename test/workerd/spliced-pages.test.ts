@@ -8,10 +8,9 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { invalidateManifest } from "../../src/content/manifest-store.ts";
-import type { Manifest } from "../../src/engine/types.ts";
 import { MAX_BYTES, splicedPage, splicedPagesKept } from "../../src/template/spliced-pages.ts";
 import { call } from "../fixtures/call.ts";
-import { manifest, publish } from "../fixtures/manifest.ts";
+import { promoExperiment, publish } from "../fixtures/manifest.ts";
 import { fixtureOrigin, html } from "../fixtures/origin.ts";
 import { issuedVisitor, NAVIGATION } from "../fixtures/visitor.ts";
 
@@ -31,35 +30,20 @@ beforeAll(async () => {
   invalidateManifest(env.CONTENT);
   await publish(
     env.CONTENT,
-    manifest(
-      {
+    promoExperiment("xp-promo", {
+      version: "spliced-pages-1",
+      salt: "salt-spliced",
+      holdout: 0,
+      goal: "purchase",
+      goals: ["purchase"],
+      slots: {
         // Same length on purpose: the two pages differ only in which fragments fill the one slot.
         hero: [
           { id: "phone", html: "<h1>Phone hero</h1>", priority: 10, audience: { attr: "context.device", eq: "mobile" } },
           { id: "table", html: "<h1>Table hero</h1>", priority: 5, audience: { attr: "context.device", eq: "tablet" } },
         ],
-        promo: [{ id: "bold", html: "<b>Bold promo</b>", experimentOnly: true }],
       },
-      {
-        version: "spliced-pages-1",
-        goals: ["purchase"],
-        experiments: {
-          "xp-promo": {
-            slots: ["promo"],
-            salt: "salt-spliced",
-            status: "running",
-            traffic: 1,
-            holdout: 0,
-            bandit: false,
-            goal: "purchase",
-            arms: [
-              { id: "control", weight: 1, variants: { promo: null } },
-              { id: "bold", weight: 1, variants: { promo: "bold" } },
-            ],
-          },
-        },
-      } as Partial<Manifest>,
-    ),
+    }),
   );
 });
 

@@ -17,7 +17,7 @@ import { MAX_BEACON_BYTES } from "../../../src/visitor/beacon.ts";
 import { admin } from "../../fixtures/admin.ts";
 import { BASE, call, clientIp } from "../../fixtures/call.ts";
 import { TOKENIZER_CASES } from "../../fixtures/corpus.ts";
-import { manifest, publish } from "../../fixtures/manifest.ts";
+import { manifest, promoExperiment, publish } from "../../fixtures/manifest.ts";
 import { deleteMe, getMe, putMe, setCookies } from "../../fixtures/me.ts";
 import { fakeNetwork } from "../../fixtures/network.ts";
 import { fixtureOrigin, html, inChunks } from "../../fixtures/origin.ts";
@@ -603,10 +603,7 @@ export const BAD_INPUT_ROWS: Row[] = [
       async () => {
         const id = `forge-${crypto.randomUUID().slice(0, 8)}`;
         await use(
-          manifest({ promo: [{ id: "bold", html: "<b>Bold</b>", experimentOnly: true }] }, {
-            version: `forge-${id}`,
-            experiments: { [id]: { slots: ["promo"], salt: id, status: "running", traffic: 1, bandit: false, arms: [{ id: "control", weight: 1, variants: { promo: null } }, { id: "bold", weight: 1, variants: { promo: "bold" } }] } },
-          } as never),
+          promoExperiment(id, { version: `forge-${id}`, html: "<b>Bold</b>" }),
         );
         const first = async () => {
           const page = await call(shop().fetch, "/", { headers: SPOOFED });
@@ -634,11 +631,7 @@ export const BAD_INPUT_ROWS: Row[] = [
       async () => {
         const id = `goals-${crypto.randomUUID().slice(0, 8)}`;
         await use(
-          manifest({ promo: [{ id: "bold", html: "<b>Bold</b>", experimentOnly: true }] }, {
-            version: `goals-${id}`,
-            goals: ["purchase"],
-            experiments: { [id]: { slots: ["promo"], salt: id, status: "running", traffic: 1, bandit: false, goal: "purchase", arms: [{ id: "control", weight: 1, variants: { promo: null } }, { id: "bold", weight: 1, variants: { promo: "bold" } }] } },
-          } as never),
+          promoExperiment(id, { version: `goals-${id}`, html: "<b>Bold</b>", goal: "purchase", goals: ["purchase"] }),
         );
         const { cookie, id: vid } = await newVisitor(shop());
         for (let b = 0; b < 2; b++) {

@@ -12,7 +12,7 @@ import { invalidateManifest } from "../../../src/content/manifest-store.ts";
 import type { ExperimentReport } from "../../../src/results/report.ts";
 import { admin, clearKv } from "../../fixtures/admin.ts";
 import { call } from "../../fixtures/call.ts";
-import { manifest, publish } from "../../fixtures/manifest.ts";
+import { promoExperiment, publish } from "../../fixtures/manifest.ts";
 import { fakeNetwork } from "../../fixtures/network.ts";
 import { fixtureOrigin, html } from "../../fixtures/origin.ts";
 import { userTables } from "../../fixtures/privacy.ts";
@@ -452,13 +452,7 @@ export const FAULT_ROWS: Row[] = [
       "every delivery alarm twice (visitor, then counter): the experiment counts the visitor once",
       async () => {
         const id = `alarm-${crypto.randomUUID().slice(0, 8)}`;
-        const m = manifest(
-          { promo: [{ id: "bold", html: "<b>Bold</b>", experimentOnly: true }] },
-          {
-            version: `alarm-${id}`,
-            experiments: { [id]: { slots: ["promo"], salt: id, status: "running", traffic: 1, bandit: false, goal: "purchase", arms: [{ id: "control", weight: 1, variants: { promo: null } }, { id: "bold", weight: 1, variants: { promo: "bold" } }] } },
-          } as never,
-        );
+        const m = promoExperiment(id, { version: `alarm-${id}`, html: "<b>Bold</b>", goal: "purchase" });
         await publish(env.CONTENT, m);
         invalidateManifest(env.CONTENT);
         const { id: vid } = await newVisitor(shop());
