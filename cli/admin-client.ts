@@ -31,6 +31,19 @@ export class AdminApiError extends Error {
   }
 }
 
+/**
+ * A command's answer to a failed admin API call: the API's own code and message, exit 1;
+ * anything else is not an API answer and is thrown on.
+ *
+ * @example
+ * } catch (err) { return apiFailed(ctx.io, api.name, err); }
+ */
+export function apiFailed(io: { printErr(line: string): void }, apiName: string, err: unknown): 1 {
+  if (!(err instanceof AdminApiError)) throw err;
+  io.printErr(`✗ ${apiName}: ${err.code}: ${err.message}`);
+  return 1;
+}
+
 export interface Sanitized extends ApiIssue {
   slot: string;
   variant: string;

@@ -8,7 +8,7 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { AdminApiError, adminClient } from "../admin-client.ts";
+import { adminClient, apiFailed } from "../admin-client.ts";
 import { writeContent } from "../content/write-content.ts";
 import { adminApiFrom, TARGET_OPTIONS, targetFrom } from "../target.ts";
 import { UsageError, type Command } from "./context.ts";
@@ -54,10 +54,6 @@ export const pullCommand: Command = async (argv, ctx) => {
     ctx.io.printErr(`✓ ${what} from ${api.name} is in ${dir}/: ${r.written.length} written, ${r.removed.length} removed, ${r.unchanged} unchanged. Review with git diff, then commit.`);
     return 0;
   } catch (err) {
-    if (err instanceof AdminApiError) {
-      ctx.io.printErr(`✗ ${api.name}: ${err.code}: ${err.message}`);
-      return 1;
-    }
-    throw err;
+    return apiFailed(ctx.io, api.name, err);
   }
 };

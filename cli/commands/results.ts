@@ -5,7 +5,7 @@
  * token from .dev.vars.
  */
 import { parseArgs } from "node:util";
-import { AdminApiError, adminClient } from "../admin-client.ts";
+import { adminClient, apiFailed } from "../admin-client.ts";
 import { listTable, reportTable } from "../results-table.ts";
 import { adminApiFrom, TARGET_OPTIONS, targetFrom } from "../target.ts";
 import { UsageError, type Command } from "./context.ts";
@@ -34,10 +34,6 @@ export const resultsCommand: Command = async (argv, ctx) => {
     }
     return 0;
   } catch (err) {
-    if (err instanceof AdminApiError) {
-      ctx.io.printErr(`✗ ${api.name}: ${err.code}: ${err.message}`);
-      return 1;
-    }
-    throw err;
+    return apiFailed(ctx.io, api.name, err);
   }
 };

@@ -109,4 +109,12 @@ describe("p13n pull", () => {
     expect(io.err.at(-1)).toContain("has no draft");
     expect(await runCli(["pull", "--draft", "--version", "x", ...REMOTE], { io, cwd: dir })).toBe(2);
   });
+
+  it("reports the API's refusal with its code, and writes nothing", async () => {
+    const io = httpIo(() => ({ status: 401, body: { error: { code: "ADMIN_UNAUTHORIZED", message: "missing or wrong admin token" } } }));
+    const dir = await temp();
+    expect(await runCli(["pull", ...REMOTE], { io, cwd: dir })).toBe(1);
+    expect(io.err.at(-1)).toMatch(/^✗ .*: ADMIN_UNAUTHORIZED: missing or wrong admin token$/);
+    expect(await readdir(dir)).toEqual([]);
+  });
 });
